@@ -1,0 +1,18 @@
+/* image_io.h - PNG and JPEG files <-> 8-bit RGB buffers (libpng, libjpeg). */
+#ifndef SST_IMAGE_IO_H
+#define SST_IMAGE_IO_H
+#include <stdint.h>
+#include <stddef.h>
+
+/* Reads a PNG or JPEG (detected by content, not by name) as interleaved
+ * RGB8.  On failure returns -1 and writes one line into msg. */
+int image_read_rgb8(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
+                    size_t msg_size);
+/* Writes RGB8 as PNG or JPEG (by the extension of path: .png, .jpg, .jpeg).
+ * Writes to a temporary file next to path and renames it into place, so a
+ * failure never leaves a partial output file. */
+int image_write_rgb8(const char *path, const uint8_t *rgb, int w, int h,
+                     char *msg, size_t msg_size);
+/* 1 when path ends in an extension image_write_rgb8 can write. */
+int image_writable_extension(const char *path);
+#endif

@@ -1,0 +1,369 @@
+/* nn.c - encoder and decoders driven by static layer tables.
+ *
+ * One table per network lists its operations in order.  The same table
+ * drives the weight loading (names, shapes), the validation (nothing
+ * missing, nothing extra), the size check, the FLOP-weighted progress and
+ * the forward pass, so the three networks cannot drift apart from their
+ * weights files. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* sysconf */
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "layers.h"
+#include "nn.h"
+#include "safetensors.h"
+
+/* Declared here rather than taken from cblas.h, whose provider (OpenBLAS,
+ * netlib) is a system alternative; we always link OpenBLAS. */
+void openblas_set_num_threads(int num_threads);
+
+#define WEIGHTS_FORMAT "semantic-style-weights"
+
+typedef enum { OP_CONV1, OP_CONV3, OP_POOL, OP_UP } op_kind;
+typedef enum { MARK_NONE, MARK_RELU3_1, MARK_RELU4_1 } out_mark;
+
+typedef struct {
+  op_kind op;
+  const char *name; /* tensor prefix: NAME.weight, NAME.bias (convs only) */
+  int cin, cout;
+  int relu;
+  out_mark mark;    /* this layer's output is a named feature */
+} layer_def;
+
+typedef struct {
+  const char *net; /* "__metadata__" net value */
+  const layer_def *layers;
+  int n;
+} net_def;
+
+#define CONV3(nm, ci, co, r, m) {OP_CONV3, nm, ci, co, r, m}
+#define POOL {OP_POOL, NULL, 0, 0, 0, MARK_NONE}
+#define UP {OP_UP, NULL, 0, 0, 0, MARK_NONE}
+
+static const layer_def ENCODER[] = {
+    {OP_CONV1, "enc.conv0", 3, 3, 0, MARK_NONE}, /* input normalisation */
+    CONV3("enc.conv1_1", 3, 64, 1, MARK_NONE),
+    CONV3("enc.conv1_2", 64, 64, 1, MARK_NONE),
+    POOL,
+    CONV3("enc.conv2_1", 64, 128, 1, MARK_NONE),
+    CONV3("enc.conv2_2", 128, 128, 1, MARK_NONE),
+    POOL,
+    CONV3("enc.conv3_1", 128, 256, 1, MARK_RELU3_1),
+    CONV3("enc.conv3_2", 256, 256, 1, MARK_NONE),
+    CONV3("enc.conv3_3", 256, 256, 1, MARK_NONE),
+    CONV3("enc.conv3_4", 256, 256, 1, MARK_NONE),
+    POOL,
+    CONV3("enc.conv4_1", 256, 512, 1, MARK_RELU4_1),
+};
+
+static const layer_def DECODER3[] = {
+    CONV3("dec.conv3_1", 256, 128, 1, MARK_NONE),
+    UP,
+    CONV3("dec.conv2_2", 128, 128, 1, MARK_NONE),
+    CONV3("dec.conv2_1", 128, 64, 1, MARK_NONE),
+    UP,
+    CONV3("dec.conv1_2", 64, 64, 1, MARK_NONE),
+    CONV3("dec.conv1_1", 64, 3, 0, MARK_NONE),
+};
+
+static const layer_def DECODER4[] = {
+    CONV3("dec.conv4_1", 512, 256, 1, MARK_NONE),
+    UP,
+    CONV3("dec.conv3_4", 256, 256, 1, MARK_NONE),
+    CONV3("dec.conv3_3", 256, 256, 1, MARK_NONE),
+    CONV3("dec.conv3_2", 256, 256, 1, MARK_NONE),
+    CONV3("dec.conv3_1", 256, 128, 1, MARK_NONE),
+    UP,
+    CONV3("dec.conv2_2", 128, 128, 1, MARK_NONE),
+    CONV3("dec.conv2_1", 128, 64, 1, MARK_NONE),
+    UP,
+    CONV3("dec.conv1_2", 64, 64, 1, MARK_NONE),
+    CONV3("dec.conv1_1", 64, 3, 0, MARK_NONE),
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+static const net_def NET_ENCODER = {"encoder", ENCODER, COUNT(ENCODER)};
+static const net_def NET_DECODER3 = {"decoder_relu3_1", DECODER3,
+                                     COUNT(DECODER3)};
+static const net_def NET_DECODER4 = {"decoder_relu4_1", DECODER4,
+                                     COUNT(DECODER4)};
+
+struct sst_net {
+  const net_def *def;
+  float *params;     /* all weights and biases, one allocation */
+  size_t *w_off;     /* per layer: offset of weight / bias in params */
+  size_t *b_off;
+};
+
+static int is_conv(const layer_def *l) {
+  return l->op == OP_CONV1 || l->op == OP_CONV3;
+}
+static int ksize(const layer_def *l) { return l->op == OP_CONV3 ? 3 : 1; }
+
+void sst_net_free(sst_net *n) {
+  if (!n)
+    return;
+  free(n->params);
+  free(n->w_off);
+  free(n->b_off);
+  free(n);
+}
+
+static sst_status check_metadata(sst_st_file *f, const net_def *def,
+                                 sst_error *err) {
+  const char *L = sst_st_name(f);
+  const char *format = sst_st_meta(f, "format");
+  const char *net = sst_st_meta(f, "net");
+  if (!format || strcmp(format, WEIGHTS_FORMAT) != 0)
+    return sst_fail(err, SST_ERR_FORMAT,
+                    "%s: __metadata__ \"format\" is %s%.40s%s, expected \""
+                    WEIGHTS_FORMAT "\"", L, format ? "\"" : "",
+                    format ? format : "missing", format ? "\"" : "");
+  if (!net || strcmp(net, def->net) != 0)
+    return sst_fail(err, SST_ERR_FORMAT,
+                    "%s: __metadata__ \"net\" is %s%.40s%s, expected \"%s\"",
+                    L, net ? "\"" : "", net ? net : "missing", net ? "\"" : "",
+                    def->net);
+  return SST_OK;
+}
+
+static sst_status load(const char *path, const net_def *def, sst_net **out,
+                       sst_error *err) {
+  *out = NULL;
+  sst_st_file *f = NULL;
+  sst_status s = sst_st_open(path, &f, err);
+  if (s)
+    return s;
+  sst_net *n = calloc(1, sizeof *n);
+  if (n) {
+    n->def = def;
+    n->w_off = calloc((size_t)def->n, sizeof *n->w_off);
+    n->b_off = calloc((size_t)def->n, sizeof *n->b_off);
+  }
+  size_t total = 0;
+  for (int i = 0; i < def->n; i++) {
+    const layer_def *l = &def->layers[i];
+    if (!is_conv(l) || !n || !n->w_off || !n->b_off)
+      continue;
+    n->w_off[i] = total;
+    total += (size_t)l->cout * (size_t)l->cin * (size_t)(ksize(l) * ksize(l));
+    n->b_off[i] = total;
+    total += (size_t)l->cout;
+  }
+  if (!n || !n->w_off || !n->b_off ||
+      !(n->params = malloc(total * sizeof *n->params))) {
+    s = sst_fail(err, SST_ERR_NOMEM, "%s: out of memory", sst_st_name(f));
+    goto done;
+  }
+  s = check_metadata(f, def, err);
+  for (int i = 0; i < def->n && !s; i++) {
+    const layer_def *l = &def->layers[i];
+    if (!is_conv(l))
+      continue;
+    char name[96];
+    int64_t wshape[4] = {l->cout, l->cin, ksize(l), ksize(l)};
+    int64_t bshape[1] = {l->cout};
+    snprintf(name, sizeof name, "%s.weight", l->name);
+    s = sst_st_read_f32(f, name, 4, wshape, n->params + n->w_off[i], err);
+    if (s)
+      break;
+    snprintf(name, sizeof name, "%s.bias", l->name);
+    s = sst_st_read_f32(f, name, 1, bshape, n->params + n->b_off[i], err);
+  }
+  if (!s)
+    s = sst_st_check_all_used(f, def->net, err);
+done:
+  sst_st_close(f);
+  if (s) {
+    sst_net_free(n);
+    return s;
+  }
+  *out = n;
+  return SST_OK;
+}
+
+sst_status sst_encoder_load(const char *path, sst_net **out, sst_error *err) {
+  return load(path, &NET_ENCODER, out, err);
+}
+
+sst_status sst_decoder_load(const char *path, sst_layer layer, sst_net **out,
+                            sst_error *err) {
+  if (layer != SST_RELU3_1 && layer != SST_RELU4_1) {
+    *out = NULL;
+    return sst_fail(err, SST_ERR_INVALID, "unknown decoder layer %d",
+                    (int)layer);
+  }
+  return load(path, layer == SST_RELU3_1 ? &NET_DECODER3 : &NET_DECODER4, out,
+              err);
+}
+
+/* Walks layers [0, n) over an h x w input: checks that every pooling has at
+ * least 2x2 to work on and sums the cost of each layer into cost[] (FLOPs
+ * for convolutions, one per element for the cheap pooling/upsampling). */
+static sst_status plan(const net_def *def, int n, int h, int w, double *cost,
+                       double *total, sst_error *err) {
+  *total = 0;
+  for (int i = 0; i < n; i++) {
+    const layer_def *l = &def->layers[i];
+    double px = (double)h * (double)w;
+    switch (l->op) {
+    case OP_CONV1:
+    case OP_CONV3:
+      cost[i] = 2.0 * l->cin * l->cout * ksize(l) * ksize(l) * px;
+      break;
+    case OP_POOL:
+      if (h < 2 || w < 2)
+        return sst_fail(err, SST_ERR_INVALID,
+                        "%s: input too small (feature map %dx%d cannot be "
+                        "pooled)", def->net, w, h);
+      cost[i] = px;
+      h /= 2;
+      w /= 2;
+      break;
+    case OP_UP:
+      if (h > (1 << 28) || w > (1 << 28))
+        return sst_fail(err, SST_ERR_INVALID, "%s: input too large", def->net);
+      h *= 2;
+      w *= 2;
+      cost[i] = 4.0 * px;
+      break;
+    }
+    *total += cost[i];
+  }
+  return SST_OK;
+}
+
+static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
+                            sst_tensor *out, sst_progress *p, sst_error *err) {
+  const layer_def *l = &net->def->layers[i];
+  const float *wt = net->params + net->w_off[i];
+  const float *b = net->params + net->b_off[i];
+  switch (l->op) {
+  case OP_CONV1:
+    return sst_conv1x1(in, wt, b, l->cout, l->relu, out, err);
+  case OP_CONV3:
+    return sst_conv3x3(in, wt, b, l->cout, l->relu, out, p, err);
+  case OP_POOL:
+    return sst_maxpool2(in, out, err);
+  case OP_UP:
+    return sst_upsample2(in, out, err);
+  }
+  return sst_fail(err, SST_ERR_INVALID, "bad layer kind");
+}
+
+/* Runs layers [0, n) on `in`.  marks[k] (k = MARK_RELU3_1, MARK_RELU4_1)
+ * receive the outputs of marked layers when non-NULL; `final` receives the
+ * output of the last layer unless that is already handed out as a mark. */
+static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
+                          sst_tensor *marks[3], sst_tensor *final,
+                          sst_progress *p, sst_error *err) {
+  double cost[32], total;
+  sst_status s = plan(net->def, n, in->h, in->w, cost, &total, err);
+  if (s)
+    return s;
+  const sst_tensor *cur = in;
+  sst_tensor owned = {0}; /* cur's storage when we own it */
+  int cur_owned = 0;
+  double done = 0;
+  for (int i = 0; i < n; i++) {
+    const layer_def *l = &net->def->layers[i];
+    sst_progress sub, *sp = NULL;
+    if (p) {
+      sub = sst_progress_sub(p, (float)(done / total),
+                             (float)((done + cost[i]) / total), NULL);
+      sp = &sub;
+    }
+    sst_tensor next;
+    s = run_layer(net, i, cur, &next, sp, err);
+    if (p) {
+      p->last_report = sub.last_report;
+      p->cancelled |= sub.cancelled;
+    }
+    if (cur_owned)
+      sst_tensor_free(&owned);
+    cur_owned = 0;
+    if (s)
+      goto fail;
+    done += cost[i];
+    if (sst_progress_tick(p, (float)(done / total))) {
+      sst_tensor_free(&next);
+      s = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+      goto fail;
+    }
+    sst_tensor *dst = l->mark ? marks[l->mark] : NULL;
+    if (!dst && i == n - 1)
+      dst = final;
+    if (dst) {
+      *dst = next; /* handed to the caller; still the next layer's input */
+      cur = dst;
+    } else {
+      owned = next;
+      cur = &owned;
+      cur_owned = 1;
+    }
+  }
+  if (cur_owned) /* only when final == NULL and the last layer is unmarked */
+    sst_tensor_free(&owned);
+  return SST_OK;
+fail:
+  for (int k = 0; k < 3; k++)
+    if (marks[k])
+      sst_tensor_free(marks[k]);
+  if (final)
+    sst_tensor_free(final);
+  return s;
+}
+
+static void clear(sst_tensor *t) {
+  if (t)
+    memset(t, 0, sizeof *t);
+}
+
+sst_status sst_encoder_run(const sst_net *enc, const sst_tensor *rgb,
+                           sst_tensor *relu3_1, sst_tensor *relu4_1,
+                           sst_progress *p, sst_error *err) {
+  clear(relu3_1);
+  clear(relu4_1);
+  if (!enc || enc->def != &NET_ENCODER || !rgb || !rgb->data || !relu3_1)
+    return sst_fail(err, SST_ERR_INVALID, "encoder: invalid arguments");
+  if (rgb->c != 3 || rgb->h <= 0 || rgb->w <= 0)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "encoder: input must be 3 x H x W, got %d x %d x %d",
+                    rgb->c, rgb->h, rgb->w);
+  /* Stop right after the last requested output. */
+  int n = 0;
+  for (int i = 0; i < enc->def->n; i++) {
+    out_mark m = enc->def->layers[i].mark;
+    if (m == MARK_RELU3_1 || (m == MARK_RELU4_1 && relu4_1))
+      n = i + 1;
+  }
+  sst_tensor *marks[3] = {NULL, relu3_1, relu4_1};
+  return forward(enc, n, rgb, marks, NULL, p, err);
+}
+
+sst_status sst_decoder_run(const sst_net *dec, const sst_tensor *feat,
+                           sst_tensor *rgb, sst_progress *p, sst_error *err) {
+  clear(rgb);
+  if (!dec || dec->def == &NET_ENCODER || !feat || !feat->data || !rgb)
+    return sst_fail(err, SST_ERR_INVALID, "decoder: invalid arguments");
+  int cin = dec->def->layers[0].cin;
+  if (feat->c != cin || feat->h <= 0 || feat->w <= 0)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "%s: input must have %d channels, got %d x %d x %d",
+                    dec->def->net, cin, feat->c, feat->h, feat->w);
+  sst_tensor *marks[3] = {NULL, NULL, NULL};
+  return forward(dec, dec->def->n, feat, marks, rgb, p, err);
+}
+
+void sst_set_threads(int n) {
+  if (n <= 0) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cpus > 0 ? (int)cpus : 1;
+  }
+  openblas_set_num_threads(n);
+}

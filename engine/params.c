@@ -1,0 +1,64 @@
+/* params.c - parameter defaults and the names used by the CLI and plug-in. */
+#include <string.h>
+
+#include "sst.h"
+
+static const char *const kernel_names[] = {"none", "linear", "poly", "gaussian",
+                                           "bn"};
+
+/* Defaults chosen on real image pairs so each kernel gives a clearly visible
+ * but not overwhelming transfer (see weights/QUALITY.md for the sweep). */
+double sst_kernel_default_gamma(sst_kernel k) {
+  switch (k) {
+  case SST_KERNEL_LINEAR: return 10.0;
+  case SST_KERNEL_POLY: return 10.0;
+  case SST_KERNEL_GAUSSIAN: return 10.0;
+  case SST_KERNEL_BN: return 10.0;
+  default: return 0.0;
+  }
+}
+
+void sst_params_default(sst_params *p) {
+  memset(p, 0, sizeof *p);
+  p->kernel = SST_KERNEL_POLY;
+  p->gamma = sst_kernel_default_gamma(SST_KERNEL_POLY);
+  p->poly_c = 0.0;
+  p->fuse_kernel = SST_KERNEL_NONE;
+  p->fuse_weight = 0.5;
+  p->layer = SST_RELU3_1;
+  p->iterations = 10;
+  p->max_size = 0;
+  p->style_max_size = 512;
+  p->threads = 0;
+}
+
+const char *sst_kernel_name(sst_kernel k) {
+  if ((unsigned)k < sizeof kernel_names / sizeof kernel_names[0])
+    return kernel_names[k];
+  return "?";
+}
+
+int sst_kernel_from_name(const char *name, sst_kernel *out) {
+  for (unsigned i = 0; i < sizeof kernel_names / sizeof kernel_names[0]; i++)
+    if (name && strcmp(name, kernel_names[i]) == 0) {
+      *out = (sst_kernel)i;
+      return 0;
+    }
+  return -1;
+}
+
+const char *sst_layer_name(sst_layer l) {
+  return l == SST_RELU4_1 ? "relu4_1" : "relu3_1";
+}
+
+int sst_layer_from_name(const char *name, sst_layer *out) {
+  if (name && strcmp(name, "relu3_1") == 0) {
+    *out = SST_RELU3_1;
+    return 0;
+  }
+  if (name && strcmp(name, "relu4_1") == 0) {
+    *out = SST_RELU4_1;
+    return 0;
+  }
+  return -1;
+}

@@ -1,0 +1,104 @@
+/* recon_internal.h - layout of sst_recon_stats and test hooks (engine and
+ * tests only; not part of the public API). */
+#ifndef SST_RECON_INTERNAL_H
+#define SST_RECON_INTERNAL_H
+#include "reconstruct.h"
+
+/* Statistics of one distinct set of style weights (regions matched to the
+ * same style label share it). */
+typedef struct {
+  double V;         /* sum of the weights actually used */
+  const float *w;   /* weights used (M), NULL = every style pixel weight 1 */
+  double *mu, *sig; /* scaled mean (C), uncentred second moment (C x C) */
+  int L;            /* style landmarks */
+  int *lm;          /* style pixel indices */
+  double *b;        /* landmark weights, sum 1 */
+  double diag;      /* sum_j (w_j / V)^2 over all style pixels */
+} sst_style_set;
+
+typedef struct {
+  double W;         /* sum of the content weights; 0 => region skipped */
+  int n;            /* content pixels with weight > 0 */
+  double *mu, *sig; /* scaled content mean and second moment */
+  const sst_style_set *style;
+  double sigma2; /* Gaussian bandwidth, fixed from the original stats */
+  int L;         /* content landmarks */
+  int *lm;       /* ranks among the region's pixels with weight > 0 */
+  double *a;     /* landmark weights, sum 1 */
+} sst_region_stats;
+
+struct sst_recon_stats {
+  int C, N, M, K;
+  const float *fc, *wc, *fs, *ws;
+  double scale;          /* RMS of the style features */
+  sst_region_stats *reg; /* K */
+  sst_style_set *sets;   /* nsets */
+  int nsets;
+};
+
+/* ---- shared by reconstruct.c, recon_stats.c and recon_pixel.c ---- */
+
+/* The kernel terms of one parameter set: main kernel (weight 1) and the
+ * fused one (fuse_weight), with what they need. */
+typedef struct {
+  int n;
+  sst_kernel k[2];
+  double wt[2];
+  int stats;       /* some term is a statistics kernel */
+  int full;        /* some term needs the full G (poly) */
+  double gauss_wt; /* total weight of Gaussian terms (0 = none) */
+} sst_termset;
+
+/* Validates p (and that st, out are given) and fills ts. */
+sst_status sst_recon_check_params(const sst_recon_stats *st,
+                                  const sst_recon_params *p, const float *out,
+                                  sst_termset *ts, sst_error *err);
+/* S of every statistics term at (mu_o, Sigma_o) with gradients g_mu, G
+ * (full, only written when ts->full) and Gd (diagonal). */
+double sst_recon_stats_terms(const sst_termset *ts, double poly_c, int C,
+                             const double *mu_o, const double *sig_o,
+                             const sst_style_set *sty, double *g_mu, double *G,
+                             double *Gd);
+
+/* One path of the shared Armijo loop. */
+typedef struct {
+  /* J at current - eta * d (the trial is kept until the next trial). */
+  sst_status (*trial)(void *ctx, double eta, double *J, sst_error *err);
+  /* The trial becomes current; returns mean_w ||d||^2 of its direction. */
+  sst_status (*accept)(void *ctx, double *dnorm, sst_error *err);
+  float *frac; /* where the loop publishes the progress fraction */
+} sst_descent_ops;
+
+/* Preconditioned gradient descent with Armijo backtracking from J and
+ * dn = mean_w ||d||^2 at the start; ticks progress in [f0, f1]. */
+sst_status sst_recon_descend(const sst_descent_ops *ops, void *ctx, double J,
+                             double dn, int iterations, sst_progress *prog,
+                             float f0, float f1, sst_error *err);
+sst_status sst_recon_copy_content(const sst_recon_stats *st, float *out,
+                                  sst_progress *prog, sst_error *err);
+int sst_recon_active_regions(const sst_recon_stats *st);
+
+/* Weighted moments in one pass over the columns of f (C x n, leading
+ * dimension ld) for R weight rows (NULL row = all ones): adds sum w f into
+ * sf[r], the upper triangle of sum w f f^T into sff[r], sum w into W[r].
+ * Returns -1 when out of memory. */
+int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
+                     const float *const *w, double *const *sf,
+                     double *const *sff, double *W);
+/* Sums -> mean / (W s) and full symmetric second moment / (W s^2); 0 if
+ * every value is finite. */
+int sst_moments_finish(int C, double W, double s, double *mu, double *sig);
+
+/* The per-pixel path (recon_pixel.c), used when a Gaussian term is on. */
+sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
+                            const sst_recon_params *p, float *out,
+                            sst_progress *prog, sst_error *err);
+
+/* Test hook: S_total of region k at o (C x reg[k].n, row-major, scaled,
+ * pixels with weight > 0 in index order) and dS/do (same layout), computed
+ * exactly as the plain reference path does (float64). */
+sst_status sst_recon_eval_plain(const sst_recon_stats *st,
+                                const sst_recon_params *p, int k,
+                                const double *o, double *S, double *grad,
+                                sst_error *err);
+#endif

@@ -1,0 +1,363 @@
+/* recon_stats.c - per-region statistics cached for the reconstruction:
+ * weighted mean and uncentred second moment of content and style (float64,
+ * one streaming pass of dsyrk blocks), the style scale s, the Gaussian
+ * bandwidth and landmarks.  Computed once per encoding; a gamma or kernel
+ * change reuses them (see reconstruct.h). */
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kernels.h"
+#include "recon_internal.h"
+
+#define STAT_BLOCK 256 /* pixels per dsyrk block of the statistics pass */
+#define MAX_REGIONS 4096
+
+/* One streaming pass over the columns of f (C x n, leading dimension ld).
+ * For each weight row r (w[r] == NULL: all ones) accumulates sum w f into
+ * sf[r], the upper triangle of sum w f f^T into sff[r] and sum w into W[r],
+ * over the columns with w > 0 only (soft masks overlap little, so K regions
+ * cost about one pass).  Columns are gathered STAT_BLOCK at a time as
+ * sqrt(w) f in float64 and multiplied with dsyrk. */
+int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
+                     const float *const *w, double *const *sf,
+                     double *const *sff, double *W) {
+  double *X = malloc(sizeof(double) * (size_t)C * STAT_BLOCK);
+  int *col = malloc(sizeof(int) * STAT_BLOCK);
+  double *wt = malloc(sizeof(double) * STAT_BLOCK);
+  double *sw = malloc(sizeof(double) * STAT_BLOCK);
+  if (!X || !col || !wt || !sw) {
+    free(X);
+    free(col);
+    free(wt);
+    free(sw);
+    return -1;
+  }
+  for (int p0 = 0; p0 < n; p0 += STAT_BLOCK) {
+    const int B = n - p0 < STAT_BLOCK ? n - p0 : STAT_BLOCK;
+    for (int r = 0; r < R; r++) {
+      int nb = 0;
+      for (int b = 0; b < B; b++) {
+        double v = w[r] ? (double)w[r][p0 + b] : 1.0;
+        if (v > 0.0) {
+          col[nb] = p0 + b;
+          wt[nb] = v;
+          sw[nb] = sqrt(v);
+          W[r] += v;
+          nb++;
+        }
+      }
+      if (nb == 0)
+        continue;
+      for (int c = 0; c < C; c++) {
+        const float *row = f + (size_t)c * ld;
+        double *xr = X + (size_t)c * nb;
+        double acc = 0.0;
+        for (int b = 0; b < nb; b++) {
+          double v = row[col[b]];
+          xr[b] = sw[b] * v;
+          acc += wt[b] * v;
+        }
+        sf[r][c] += acc;
+      }
+      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, C, nb, 1.0, X, nb,
+                  1.0, sff[r], C);
+    }
+  }
+  free(X);
+  free(col);
+  free(wt);
+  free(sw);
+  return 0;
+}
+
+/* Sums -> scaled mean and full symmetric second moment; 0 if finite. */
+int sst_moments_finish(int C, double W, double s, double *mu, double *sig) {
+  int ok = 1;
+  const double im = 1.0 / (W * s), is = 1.0 / (W * s * s);
+  for (int c = 0; c < C; c++) {
+    mu[c] *= im;
+    ok &= isfinite(mu[c]);
+  }
+  for (int r = 0; r < C; r++)
+    for (int c = r; c < C; c++) {
+      double v = sig[(size_t)r * C + c] * is;
+      ok &= isfinite(v);
+      sig[(size_t)r * C + c] = v;
+      sig[(size_t)c * C + r] = v;
+    }
+  return ok ? 0 : -1;
+}
+
+static uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+/* Landmarks of one weighted pixel set (w NULL: all weight 1).  When at most
+ * SST_LANDMARKS pixels have weight > 0 they are all taken with their
+ * normalised weights (the estimator is then exact); otherwise SST_LANDMARKS
+ * are drawn by systematic sampling with probability proportional to weight
+ * (deterministic seeded offset; spatially spread because pixels are in scan
+ * order), each with weight 1/L.  Indices are ranks among the positive pixels
+ * when rank != 0, pixel indices otherwise.  Returns -1 when out of memory. */
+static int pick_landmarks(const float *w, int n, uint64_t seed, int rank,
+                          int *npos_out, int **lm_out, double **wt_out,
+                          int *L_out) {
+  int npos = 0;
+  double Wsum = 0.0;
+  for (int i = 0; i < n; i++) {
+    double v = w ? (double)w[i] : 1.0;
+    if (v > 0.0) {
+      npos++;
+      Wsum += v;
+    }
+  }
+  *npos_out = npos;
+  const int L = npos <= SST_LANDMARKS ? npos : SST_LANDMARKS;
+  int *lm = malloc(sizeof(int) * (size_t)(L > 0 ? L : 1));
+  double *wt = malloc(sizeof(double) * (size_t)(L > 0 ? L : 1));
+  if (!lm || !wt) {
+    free(lm);
+    free(wt);
+    return -1;
+  }
+  if (npos <= SST_LANDMARKS) {
+    int t = 0;
+    for (int i = 0; i < n; i++) {
+      double v = w ? (double)w[i] : 1.0;
+      if (v > 0.0) {
+        lm[t] = rank ? t : i;
+        wt[t] = v / Wsum;
+        t++;
+      }
+    }
+  } else {
+    const double step = Wsum / L;
+    const double u = (double)(splitmix64(seed) >> 11) * 0x1.0p-53 * step;
+    double cum = 0.0;
+    int t = 0, r = 0, last = 0;
+    for (int i = 0; i < n && t < L; i++) {
+      double v = w ? (double)w[i] : 1.0;
+      if (!(v > 0.0))
+        continue;
+      cum += v;
+      last = rank ? r : i;
+      while (t < L && u + t * step < cum)
+        lm[t++] = last;
+      r++;
+    }
+    while (t < L) /* rounding at the very end of the cumulative sum */
+      lm[t++] = last;
+    for (int l = 0; l < L; l++)
+      wt[l] = 1.0 / L;
+  }
+  *lm_out = lm;
+  *wt_out = wt;
+  *L_out = L;
+  return 0;
+}
+
+void sst_recon_stats_free(sst_recon_stats *st) {
+  if (!st)
+    return;
+  if (st->reg)
+    for (int k = 0; k < st->K; k++) {
+      free(st->reg[k].mu);
+      free(st->reg[k].sig);
+      free(st->reg[k].lm);
+      free(st->reg[k].a);
+    }
+  if (st->sets)
+    for (int s = 0; s < st->nsets; s++) {
+      free(st->sets[s].mu);
+      free(st->sets[s].sig);
+      free(st->sets[s].lm);
+      free(st->sets[s].b);
+    }
+  free(st->reg);
+  free(st->sets);
+  free(st);
+}
+
+static int weights_ok(const float *w, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!(w[i] >= 0.0f) || !isfinite(w[i]))
+      return 0;
+  return 1;
+}
+
+sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
+                               const float *fs, int M, const float *ws, int K,
+                               sst_recon_stats **out, sst_error *err) {
+  if (!out)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: no output pointer");
+  *out = NULL;
+  if (!fc || !fs || C <= 0 || N <= 0 || M <= 0 || K <= 0 || K > MAX_REGIONS)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: bad features (C=%d N=%d M=%d K=%d)", C, N, M,
+                    K);
+  if (K > 1 && !wc)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: %d regions need content weights", K);
+  if ((size_t)C > SIZE_MAX / sizeof(double) / (size_t)C ||
+      (size_t)K > SIZE_MAX / sizeof(float) / (size_t)N ||
+      (size_t)K > SIZE_MAX / sizeof(float) / (size_t)M)
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: sizes too large");
+  if ((wc && !weights_ok(wc, (size_t)K * N)) ||
+      (ws && !weights_ok(ws, (size_t)K * M)))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: region weights must be finite and >= 0");
+
+  sst_recon_stats *st = calloc(1, sizeof *st);
+  if (!st)
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  st->C = C;
+  st->N = N;
+  st->M = M;
+  st->K = K;
+  st->fc = fc;
+  st->wc = wc;
+  st->fs = fs;
+  st->ws = ws;
+  st->reg = calloc((size_t)K, sizeof *st->reg);
+  st->sets = calloc((size_t)K, sizeof *st->sets);
+  const float **wrow = calloc((size_t)K, sizeof *wrow);
+  double **sf = calloc((size_t)K, sizeof *sf);
+  double **sff = calloc((size_t)K, sizeof *sff);
+  double *Wacc = calloc((size_t)K, sizeof *Wacc);
+  sst_status rc = SST_OK;
+  const size_t cc = (size_t)C * (size_t)C;
+  if (!st->reg || !st->sets || !wrow || !sf || !sff || !Wacc)
+    goto nomem;
+
+  /* Scale: RMS of all style features, so gamma is dimensionless. */
+  double ss = 0.0;
+  for (size_t e = 0; e < (size_t)C * M; e++)
+    ss += (double)fs[e] * fs[e];
+  if (!isfinite(ss)) {
+    rc = sst_fail(err, SST_ERR_INVALID,
+                  "reconstruct: style features are not finite");
+    goto fail;
+  }
+  st->scale = ss > 0.0 ? sqrt(ss / ((double)M * C)) : 1.0;
+
+  /* Distinct style weight sets: regions matched to the same style label (or
+   * to the whole style image) share statistics and landmarks. */
+  int set_of[MAX_REGIONS];
+  for (int k = 0; k < K; k++) {
+    const float *row = ws ? ws + (size_t)k * M : NULL;
+    if (row) {
+      double V = 0.0;
+      for (int j = 0; j < M; j++)
+        V += row[j];
+      if (!(V > 0.0))
+        row = NULL; /* empty style region: use the whole style image */
+    }
+    int found = -1;
+    for (int s = 0; s < st->nsets && found < 0; s++) {
+      const float *o = st->sets[s].w;
+      if ((!o && !row) ||
+          (o && row && memcmp(o, row, sizeof(float) * (size_t)M) == 0))
+        found = s;
+    }
+    if (found < 0) {
+      found = st->nsets++;
+      st->sets[found].w = row;
+    }
+    set_of[k] = found;
+  }
+  for (int s = 0; s < st->nsets; s++) {
+    sst_style_set *set = &st->sets[s];
+    set->mu = calloc((size_t)C, sizeof(double));
+    set->sig = calloc(cc, sizeof(double));
+    if (!set->mu || !set->sig)
+      goto nomem;
+    wrow[s] = set->w;
+    sf[s] = set->mu;
+    sff[s] = set->sig;
+    Wacc[s] = 0.0;
+  }
+  if (sst_moments_pass(fs, C, M, (size_t)M, st->nsets, wrow, sf, sff, Wacc))
+    goto nomem;
+  for (int s = 0; s < st->nsets; s++) {
+    sst_style_set *set = &st->sets[s];
+    set->V = Wacc[s];
+    int npos;
+    if (sst_moments_finish(C, set->V, st->scale, set->mu, set->sig)) {
+      rc = sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: style features are not finite");
+      goto fail;
+    }
+    if (pick_landmarks(set->w, M, 0x57E1E000ull + (uint64_t)s, 0, &npos,
+                       &set->lm, &set->b, &set->L))
+      goto nomem;
+    double d = 0.0;
+    for (int j = 0; j < M; j++) {
+      double v = set->w ? (double)set->w[j] / set->V : 1.0 / M;
+      d += v > 0.0 ? v * v : 0.0;
+    }
+    set->diag = set->L < npos ? d : -1.0; /* -1: landmarks are exact */
+  }
+
+  /* Content regions. */
+  for (int k = 0; k < K; k++) {
+    sst_region_stats *r = &st->reg[k];
+    r->mu = calloc((size_t)C, sizeof(double));
+    r->sig = calloc(cc, sizeof(double));
+    if (!r->mu || !r->sig)
+      goto nomem;
+    wrow[k] = wc ? wc + (size_t)k * N : NULL;
+    sf[k] = r->mu;
+    sff[k] = r->sig;
+    Wacc[k] = 0.0;
+  }
+  if (sst_moments_pass(fc, C, N, (size_t)N, K, wrow, sf, sff, Wacc))
+    goto nomem;
+  for (int k = 0; k < K; k++) {
+    sst_region_stats *r = &st->reg[k];
+    r->style = &st->sets[set_of[k]];
+    r->W = Wacc[k];
+    if (!(r->W > 0.0)) {
+      r->W = 0.0; /* nothing of this label in the content: skipped */
+      continue;
+    }
+    if (sst_moments_finish(C, r->W, st->scale, r->mu, r->sig)) {
+      rc = sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: content features are not finite");
+      goto fail;
+    }
+    /* Mean squared content-style distance in closed form, fixed from the
+     * original content so the kernel does not change under the iteration. */
+    double s2 = 0.0;
+    for (int c = 0; c < C; c++)
+      s2 += r->sig[(size_t)c * C + c] + r->style->sig[(size_t)c * C + c] -
+            2.0 * r->mu[c] * r->style->mu[c];
+    r->sigma2 = s2 > 1e-12 ? s2 : 1.0;
+    if (pick_landmarks(wrow[k], N, 0x5EED0000ull + (uint64_t)k, 1, &r->n,
+                       &r->lm, &r->a, &r->L))
+      goto nomem;
+  }
+  free(wrow);
+  free(sf);
+  free(sff);
+  free(Wacc);
+  *out = st;
+  return SST_OK;
+
+nomem:
+  rc =
+      sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory for statistics");
+fail:
+  free(wrow);
+  free(sf);
+  free(sff);
+  free(Wacc);
+  sst_recon_stats_free(st);
+  return rc;
+}

@@ -1,0 +1,537 @@
+/* reconstruct.c - the Armijo loop shared by every path, the affine fast
+ * path and sst_reconstruct (see reconstruct.h).
+ *
+ * Three drivers share one Armijo loop (sst_recon_descend()):
+ *  - affine fast path (linear / poly / bn and their fusions): the state is
+ *    (A, b) with o_i = A c_i + b, every quantity is a function of the region's
+ *    cached (mu_c, Sigma_c); an iteration costs a few C x C dgemms and a
+ *    line-search trial only O(C^2);
+ *  - per-pixel path (any Gaussian term): float32 o for the region's pixels,
+ *    sgemm for the landmark kernel sums (recon_pixel.c);
+ *  - plain reference: the same algorithm literally per pixel in float64
+ *    (recon_pixel.c).
+ * Statistics are computed once in recon_stats.c.
+ * The kernel maths lives in kernels.c and is shared by all three. */
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kernels.h"
+#include "recon_internal.h"
+
+#define APPLY_BLOCK 1024 /* pixels per sgemm block when blending regions */
+#define ARMIJO_C1 1e-4
+#define MAX_HALVINGS 30
+#define MAX_ITERATIONS 100000
+#define ITER_SHARE 0.9f /* progress share of the iterations vs the apply */
+
+/* ------------------------------------------------------------ parameters */
+
+sst_status sst_recon_check_params(const sst_recon_stats *st,
+                                  const sst_recon_params *p, const float *out,
+                                  sst_termset *ts, sst_error *err) {
+  if (!st || !p || !out)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: missing argument");
+  if (!sst_kernel_valid(p->kernel))
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: unknown kernel %d",
+                    (int)p->kernel);
+  if (p->fuse_kernel != SST_KERNEL_NONE && !sst_kernel_valid(p->fuse_kernel))
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: unknown fuse kernel %d",
+                    (int)p->fuse_kernel);
+  if (!isfinite(p->gamma) || p->gamma < 0.0)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: gamma must be >= 0");
+  if (!isfinite(p->poly_c) || p->poly_c < 0.0)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: poly c must be >= 0");
+  if (p->fuse_kernel != SST_KERNEL_NONE &&
+      (!isfinite(p->fuse_weight) || p->fuse_weight < 0.0))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: fuse weight must be >= 0");
+  if (p->iterations < 0 || p->iterations > MAX_ITERATIONS)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: iterations must be in 0..%d", MAX_ITERATIONS);
+  memset(ts, 0, sizeof *ts);
+  ts->k[ts->n] = p->kernel;
+  ts->wt[ts->n++] = 1.0;
+  if (p->fuse_kernel != SST_KERNEL_NONE && p->fuse_weight > 0.0) {
+    ts->k[ts->n] = p->fuse_kernel;
+    ts->wt[ts->n++] = p->fuse_weight;
+  }
+  for (int t = 0; t < ts->n; t++) {
+    if (sst_kernel_is_stats(ts->k[t]))
+      ts->stats = 1;
+    if (sst_kernel_has_full_G(ts->k[t]))
+      ts->full = 1;
+    if (ts->k[t] == SST_KERNEL_GAUSSIAN)
+      ts->gauss_wt += ts->wt[t];
+  }
+  return SST_OK;
+}
+
+/* S and gradients of every statistics term at (mu_o, Sigma_o). */
+double sst_recon_stats_terms(const sst_termset *ts, double poly_c, int C,
+                             const double *mu_o, const double *sig_o,
+                             const sst_style_set *sty, double *g_mu, double *G,
+                             double *Gd) {
+  double S = 0.0;
+  memset(g_mu, 0, sizeof(double) * (size_t)C);
+  memset(Gd, 0, sizeof(double) * (size_t)C);
+  if (ts->full)
+    memset(G, 0, sizeof(double) * (size_t)C * (size_t)C);
+  for (int t = 0; t < ts->n; t++)
+    if (sst_kernel_is_stats(ts->k[t]))
+      sst_kernel_stats_add(ts->k[t], poly_c, ts->wt[t], C, mu_o, sig_o, sty->mu,
+                           sty->sig, &S, g_mu, G, Gd);
+  return S;
+}
+
+/* ------------------------------------------------------------ Armijo loop */
+
+/* Preconditioned gradient descent with Armijo backtracking:
+ * accept when J(new) <= J - c1 * eta * 2 mean_w ||d||^2 (the directional
+ * derivative of J along -d is -2 mean_w ||d||^2), else halve eta. */
+sst_status sst_recon_descend(const sst_descent_ops *ops, void *ctx, double J,
+                             double dn, int iterations, sst_progress *prog,
+                             float f0, float f1, sst_error *err) {
+  double eta = 1.0;
+  for (int it = 0; it < iterations; it++) {
+    float f = f0 + (f1 - f0) * (float)it / (float)iterations;
+    *ops->frac = f;
+    if (sst_progress_tick(prog, f))
+      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+    if (!(dn > 0.0))
+      break; /* stationary (gamma 0 or converged) */
+    int accepted = 0;
+    for (int h = 0; h <= MAX_HALVINGS; h++) {
+      double Jn;
+      sst_status rc = ops->trial(ctx, eta, &Jn, err);
+      if (rc != SST_OK)
+        return rc;
+      if (Jn <= J - ARMIJO_C1 * eta * 2.0 * dn) {
+        rc = ops->accept(ctx, &dn, err);
+        if (rc != SST_OK)
+          return rc;
+        J = Jn;
+        accepted = 1;
+        break;
+      }
+      eta *= 0.5;
+    }
+    if (!accepted)
+      break;
+    eta = 2.0 * eta < 1.0 ? 2.0 * eta : 1.0;
+  }
+  return SST_OK;
+}
+
+sst_status sst_recon_copy_content(const sst_recon_stats *st, float *out,
+                                  sst_progress *prog, sst_error *err) {
+  memcpy(out, st->fc, sizeof(float) * (size_t)st->C * (size_t)st->N);
+  if (sst_progress_tick(prog, 1.0f))
+    return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+  return SST_OK;
+}
+
+int sst_recon_active_regions(const sst_recon_stats *st) {
+  int n = 0;
+  for (int k = 0; k < st->K; k++)
+    n += st->reg[k].W > 0.0;
+  return n;
+}
+
+/* ------------------------------------------------------------ affine path */
+
+typedef struct {
+  int C;
+  const sst_termset *ts;
+  double gamma, poly_c;
+  const double *mu_c, *sig_c;
+  const sst_style_set *sty;
+  double trS;
+  /* state: A, b, X = A Sigma_c A^T, m = A mu_c, tr(A Sigma_c); cur and trial */
+  double *A[2], *b[2], *X[2], *m[2], trAS[2];
+  double *g_mu[2], *G[2], *Gd[2];
+  int cur;
+  /* direction at cur: D, e and the products the trials need */
+  double *D, *e, *DS, *Y, *Z, *Dmu, trDS;
+  double *mu_o, *sig_o, *tmp;
+  float frac;
+} affine_ctx;
+
+/* J at the state in slot s, with the kernel gradients stored there. */
+static double affine_J(affine_ctx *a, int s) {
+  const int C = a->C;
+  const double *X = a->X[s], *m = a->m[s], *b = a->b[s];
+  double content = a->trS - 2.0 * a->trAS[s];
+  for (int i = 0; i < C; i++) {
+    a->mu_o[i] = m[i] + b[i];
+    content +=
+        X[(size_t)i * C + i] + 2.0 * b[i] * (m[i] - a->mu_c[i]) + b[i] * b[i];
+    for (int j = 0; j < C; j++)
+      a->sig_o[(size_t)i * C + j] =
+          X[(size_t)i * C + j] + m[i] * b[j] + b[i] * m[j] + b[i] * b[j];
+  }
+  double S = sst_recon_stats_terms(a->ts, a->poly_c, C, a->mu_o, a->sig_o,
+                                   a->sty, a->g_mu[s], a->G[s], a->Gd[s]);
+  return content + a->gamma * S;
+}
+
+/* d_i = D c_i + e with D = (A - I) + gamma G A, e = b + gamma/2 g_mu + gamma G
+ * b; returns mean_w ||d||^2 = tr(D Sigma_c D^T) + 2 e^T D mu_c + ||e||^2. */
+static double affine_direction(affine_ctx *a) {
+  const int C = a->C, s = a->cur;
+  const double g = a->gamma;
+  const double *A = a->A[s], *b = a->b[s], *G = a->G[s], *Gd = a->Gd[s];
+  double *GA = a->tmp;
+  if (a->ts->full)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, C, C, 1.0, G, C,
+                A, C, 0.0, GA, C);
+  else
+    memset(GA, 0, sizeof(double) * (size_t)C * C);
+  for (int i = 0; i < C; i++) {
+    double Gb = Gd[i] * b[i];
+    if (a->ts->full)
+      for (int j = 0; j < C; j++)
+        Gb += G[(size_t)i * C + j] * b[j];
+    a->e[i] = b[i] + 0.5 * g * a->g_mu[s][i] + g * Gb;
+    for (int j = 0; j < C; j++) {
+      double v = A[(size_t)i * C + j] - (i == j) +
+                 g * (GA[(size_t)i * C + j] + Gd[i] * A[(size_t)i * C + j]);
+      a->D[(size_t)i * C + j] = v;
+    }
+  }
+  if (!a->ts->full) {
+    /* Without a full G (linear, bn) A and D stay diagonal: every product
+     * is a row/column scaling, O(C^2) instead of O(C^3). */
+    for (int i = 0; i < C; i++) {
+      const double di = a->D[(size_t)i * C + i];
+      a->Dmu[i] = di * a->mu_c[i];
+      for (int j = 0; j < C; j++) {
+        const size_t ij = (size_t)i * C + j;
+        const double ds = di * a->sig_c[ij];
+        a->DS[ij] = ds;
+        a->Y[ij] = ds * A[(size_t)j * C + j];
+        a->Z[ij] = ds * a->D[(size_t)j * C + j];
+      }
+    }
+  } else {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, C, C, 1.0, a->D,
+                C, a->sig_c, C, 0.0, a->DS, C);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, C, 1.0, a->DS, C,
+                A, C, 0.0, a->Y, C);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, C, 1.0, a->DS, C,
+                a->D, C, 0.0, a->Z, C);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, C, C, 1.0, a->D, C, a->mu_c, 1,
+                0.0, a->Dmu, 1);
+  }
+  /* The trials only need Y + Y^T: symmetrise once here so they stream. */
+  for (int i = 0; i < C; i++)
+    for (int j = i; j < C; j++) {
+      const double v = a->Y[(size_t)i * C + j] + a->Y[(size_t)j * C + i];
+      a->Y[(size_t)i * C + j] = v;
+      a->Y[(size_t)j * C + i] = v;
+    }
+  double dn = 0.0;
+  a->trDS = 0.0;
+  for (int i = 0; i < C; i++) {
+    a->trDS += a->DS[(size_t)i * C + i];
+    dn +=
+        a->Z[(size_t)i * C + i] + 2.0 * a->e[i] * a->Dmu[i] + a->e[i] * a->e[i];
+  }
+  return dn;
+}
+
+/* Trial (A, b) - eta (D, e): every product updates in O(C^2), e.g.
+ * X' = X - eta (Y + Y^T) + eta^2 Z with Y = D Sigma A^T, Z = D Sigma D^T
+ * (a->Y already holds Y + Y^T). */
+static sst_status affine_trial(void *ctx, double eta, double *J,
+                               sst_error *err) {
+  (void)err;
+  affine_ctx *a = ctx;
+  const int C = a->C, s = a->cur, t = 1 - a->cur;
+  const size_t cc = (size_t)C * C;
+  for (size_t q = 0; q < cc; q++)
+    a->A[t][q] = a->A[s][q] - eta * a->D[q];
+  for (int i = 0; i < C; i++) {
+    a->b[t][i] = a->b[s][i] - eta * a->e[i];
+    a->m[t][i] = a->m[s][i] - eta * a->Dmu[i];
+    for (int j = 0; j < C; j++) {
+      const size_t ij = (size_t)i * C + j;
+      a->X[t][ij] = a->X[s][ij] - eta * a->Y[ij] + eta * eta * a->Z[ij];
+    }
+  }
+  a->trAS[t] = a->trAS[s] - eta * a->trDS;
+  *J = affine_J(a, t);
+  return SST_OK;
+}
+
+static sst_status affine_accept(void *ctx, double *dn, sst_error *err) {
+  (void)err;
+  affine_ctx *a = ctx;
+  a->cur = 1 - a->cur;
+  *dn = affine_direction(a);
+  return SST_OK;
+}
+
+static void affine_free(affine_ctx *a) {
+  for (int s = 0; s < 2; s++) {
+    free(a->A[s]);
+    free(a->b[s]);
+    free(a->X[s]);
+    free(a->m[s]);
+    free(a->g_mu[s]);
+    free(a->G[s]);
+    free(a->Gd[s]);
+  }
+  free(a->D);
+  free(a->e);
+  free(a->DS);
+  free(a->Y);
+  free(a->Z);
+  free(a->Dmu);
+  free(a->mu_o);
+  free(a->sig_o);
+  free(a->tmp);
+}
+
+/* Workspace of the affine path, allocated once per sst_reconstruct call
+ * and reused by every region (large C x C buffers: page faults add up). */
+static int affine_alloc(affine_ctx *a, int C) {
+  const size_t cc = (size_t)C * C;
+  memset(a, 0, sizeof *a);
+  a->C = C;
+  int ok = 1;
+  for (int s = 0; s < 2; s++) {
+    ok &= !!(a->A[s] = calloc(cc, sizeof(double)));
+    ok &= !!(a->X[s] = calloc(cc, sizeof(double)));
+    ok &= !!(a->G[s] = calloc(cc, sizeof(double)));
+    ok &= !!(a->b[s] = calloc((size_t)C, sizeof(double)));
+    ok &= !!(a->m[s] = calloc((size_t)C, sizeof(double)));
+    ok &= !!(a->g_mu[s] = calloc((size_t)C, sizeof(double)));
+    ok &= !!(a->Gd[s] = calloc((size_t)C, sizeof(double)));
+  }
+  ok &= !!(a->D = calloc(cc, sizeof(double)));
+  ok &= !!(a->DS = calloc(cc, sizeof(double)));
+  ok &= !!(a->Y = calloc(cc, sizeof(double)));
+  ok &= !!(a->Z = calloc(cc, sizeof(double)));
+  ok &= !!(a->sig_o = calloc(cc, sizeof(double)));
+  ok &= !!(a->tmp = calloc(cc, sizeof(double)));
+  ok &= !!(a->e = calloc((size_t)C, sizeof(double)));
+  ok &= !!(a->Dmu = calloc((size_t)C, sizeof(double)));
+  ok &= !!(a->mu_o = calloc((size_t)C, sizeof(double)));
+  if (!ok)
+    affine_free(a);
+  return ok ? 0 : -1;
+}
+
+/* Runs one region; on success A_out (float C x C) and b_out (C) hold the map.
+ */
+static sst_status affine_region(affine_ctx *a, const sst_recon_stats *st,
+                                const sst_termset *ts,
+                                const sst_recon_params *p, int k, float *A_out,
+                                double *b_out, sst_progress *prog, float f0,
+                                float f1, sst_error *err) {
+  const int C = st->C;
+  const size_t cc = (size_t)C * C;
+  const sst_region_stats *r = &st->reg[k];
+  a->ts = ts;
+  a->gamma = p->gamma;
+  a->poly_c = p->poly_c;
+  a->mu_c = r->mu;
+  a->sig_c = r->sig;
+  a->sty = r->style;
+  a->cur = 0;
+  /* Start at o = c: A = I, b = 0, X = Sigma_c, m = mu_c. */
+  memset(a->A[0], 0, sizeof(double) * cc);
+  memset(a->b[0], 0, sizeof(double) * (size_t)C);
+  a->trS = 0.0;
+  for (int i = 0; i < C; i++) {
+    a->A[0][(size_t)i * C + i] = 1.0;
+    a->m[0][i] = r->mu[i];
+    a->trS += r->sig[(size_t)i * C + i];
+  }
+  memcpy(a->X[0], r->sig, sizeof(double) * cc);
+  a->trAS[0] = a->trS;
+  double J = affine_J(a, 0);
+  double dn = affine_direction(a);
+  sst_descent_ops ops = {affine_trial, affine_accept, &a->frac};
+  sst_status rc =
+      sst_recon_descend(&ops, a, J, dn, p->iterations, prog, f0, f1, err);
+  if (rc == SST_OK) {
+    for (size_t q = 0; q < cc; q++)
+      A_out[q] = (float)a->A[a->cur][q];
+    memcpy(b_out, a->b[a->cur], sizeof(double) * (size_t)C);
+  }
+  return rc;
+}
+
+/* out_i = sum_k w_ki (A_k c_i + s b_k) / sum_k w_ki (zero total weight: c_i).
+ */
+static sst_status apply_affine(const sst_recon_stats *st, float *const *A,
+                               double *const *b, float *out, sst_progress *prog,
+                               float f0, float f1, sst_error *err) {
+  const int C = st->C, N = st->N;
+  const double s = st->scale;
+  if (st->K == 1 && !st->wc) { /* one region covering everything */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, N, C, 1.0f, A[0],
+                C, st->fc, N, 0.0f, out, N);
+    for (int c = 0; c < C; c++) {
+      const float sb = (float)(s * b[0][c]);
+      float *row = out + (size_t)c * N;
+      for (int i = 0; i < N; i++)
+        row[i] += sb;
+    }
+    if (sst_progress_tick(prog, f1))
+      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+    return SST_OK;
+  }
+  float *tmp = malloc(sizeof(float) * (size_t)C * APPLY_BLOCK);
+  float *wsum = malloc(sizeof(float) * APPLY_BLOCK);
+  float *sb = malloc(sizeof(float) * (size_t)C);
+  if (!tmp || !wsum || !sb) {
+    free(tmp);
+    free(wsum);
+    free(sb);
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  }
+  sst_status rc = SST_OK;
+  for (int p0 = 0; p0 < N && rc == SST_OK; p0 += APPLY_BLOCK) {
+    const int B = N - p0 < APPLY_BLOCK ? N - p0 : APPLY_BLOCK;
+    /* Inside a hard region (one region, weights exactly 1) the blend is
+     * the identity: write the map straight into out. */
+    int only = -1, nreg = 0, ones = 1;
+    for (int k = 0; k < st->K; k++) {
+      if (!A[k])
+        continue;
+      const float *w = st->wc + (size_t)k * N + p0;
+      int any = 0;
+      for (int i = 0; i < B; i++) {
+        any |= w[i] > 0.0f;
+        ones &= w[i] == 1.0f || w[i] == 0.0f;
+      }
+      if (any) {
+        only = k;
+        nreg++;
+      }
+    }
+    if (nreg == 1 && ones) {
+      const float *w = st->wc + (size_t)only * N + p0;
+      int full = 1;
+      for (int i = 0; i < B && full; i++)
+        full = w[i] == 1.0f;
+      if (full) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, B, C, 1.0f,
+                    A[only], C, st->fc + p0, N, 0.0f, out + p0, N);
+        for (int c = 0; c < C; c++) {
+          const float sbc = (float)(s * b[only][c]);
+          float *orow = out + (size_t)c * N + p0;
+          for (int i = 0; i < B; i++)
+            orow[i] += sbc;
+        }
+        goto next_block;
+      }
+    }
+    memset(wsum, 0, sizeof(float) * (size_t)B);
+    for (int c = 0; c < C; c++)
+      memset(out + (size_t)c * N + p0, 0, sizeof(float) * (size_t)B);
+    for (int k = 0; k < st->K; k++) {
+      if (!A[k])
+        continue;
+      const float *w = st->wc + (size_t)k * N + p0;
+      int any = 0;
+      for (int i = 0; i < B && !any; i++)
+        any = w[i] > 0.0f;
+      if (!any)
+        continue;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, B, C, 1.0f,
+                  A[k], C, st->fc + p0, N, 0.0f, tmp, B);
+      for (int c = 0; c < C; c++) {
+        sb[c] = (float)(s * b[k][c]);
+        float *orow = out + (size_t)c * N + p0;
+        const float *trow = tmp + (size_t)c * B;
+        for (int i = 0; i < B; i++)
+          if (w[i] > 0.0f)
+            orow[i] += w[i] * (trow[i] + sb[c]);
+      }
+      for (int i = 0; i < B; i++)
+        if (w[i] > 0.0f)
+          wsum[i] += w[i];
+    }
+    for (int c = 0; c < C; c++) {
+      float *orow = out + (size_t)c * N + p0;
+      const float *crow = st->fc + (size_t)c * N + p0;
+      for (int i = 0; i < B; i++)
+        orow[i] = wsum[i] > 0.0f ? orow[i] / wsum[i] : crow[i];
+    }
+  next_block:
+    if (sst_progress_tick(prog, f0 + (f1 - f0) * (float)(p0 + B) / (float)N))
+      rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+  }
+  free(tmp);
+  free(wsum);
+  free(sb);
+  return rc;
+}
+
+static sst_status reconstruct_affine(const sst_recon_stats *st,
+                                     const sst_termset *ts,
+                                     const sst_recon_params *p, float *out,
+                                     sst_progress *prog, sst_error *err) {
+  const int K = st->K, C = st->C;
+  float **A = calloc((size_t)K, sizeof *A);
+  double **b = calloc((size_t)K, sizeof *b);
+  sst_status rc = SST_OK;
+  if (!A || !b) {
+    rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+    goto done;
+  }
+  affine_ctx ws;
+  if (affine_alloc(&ws, C)) {
+    rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+    goto done;
+  }
+  const int nact = sst_recon_active_regions(st);
+  int done_regions = 0;
+  for (int k = 0; k < K && rc == SST_OK; k++) {
+    if (!(st->reg[k].W > 0.0))
+      continue;
+    A[k] = malloc(sizeof(float) * (size_t)C * C);
+    b[k] = malloc(sizeof(double) * (size_t)C);
+    if (!A[k] || !b[k]) {
+      rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+      break;
+    }
+    float f0 = ITER_SHARE * (float)done_regions / (float)nact;
+    float f1 = ITER_SHARE * (float)(done_regions + 1) / (float)nact;
+    rc = affine_region(&ws, st, ts, p, k, A[k], b[k], prog, f0, f1, err);
+    done_regions++;
+  }
+  affine_free(&ws);
+  if (rc == SST_OK)
+    rc = apply_affine(st, A, b, out, prog, ITER_SHARE, 1.0f, err);
+done:
+  if (A)
+    for (int k = 0; k < K; k++)
+      free(A[k]);
+  if (b)
+    for (int k = 0; k < K; k++)
+      free(b[k]);
+  free(A);
+  free(b);
+  return rc;
+}
+
+sst_status sst_reconstruct(const sst_recon_stats *st, const sst_recon_params *p,
+                           float *out, sst_progress *prog, sst_error *err) {
+  sst_termset ts;
+  sst_status rc = sst_recon_check_params(st, p, out, &ts, err);
+  if (rc != SST_OK)
+    return rc;
+  if (p->gamma == 0.0 || p->iterations == 0)
+    return sst_recon_copy_content(st, out, prog, err); /* exactly the content */
+  if (ts.gauss_wt > 0.0)
+    return sst_recon_pixels(st, &ts, p, out, prog, err);
+  return reconstruct_affine(st, &ts, p, out, prog, err);
+}

@@ -1,0 +1,49 @@
+/* reconstruct.h - feature reconstruction per semantic region (method step 2).
+ *
+ * For each region k, minimise over Fo (C x N content pixels, weights wc_k):
+ *   J_k = (1/W_k) sum_i wc_ki ||o_i - c_i||^2 + gamma * S(Fo, Fs; ws_k)
+ * where S is the (normalised) MMD^2 of the chosen kernel, optionally plus
+ * fuse_weight * S of a second kernel.  Features are first divided by a
+ * scalar s (RMS of the style features) so gamma is dimensionless.
+ * The output pixel is the weight-blend of the per-region results:
+ *   o_i = sum_k wc_ki o_ki / sum_k wc_ki.
+ * Linear, polynomial and BN kernels keep Fo = A_k Fc + b_k 1^T, so those run
+ * on per-region statistics (mean, second moment) in O(C^3) per iteration;
+ * the Gaussian kernel runs per pixel with a subsampled (linear-time) MMD. */
+#ifndef SST_RECONSTRUCT_H
+#define SST_RECONSTRUCT_H
+#include "progress.h"
+
+typedef struct {
+  sst_kernel kernel;
+  double gamma;
+  double poly_c;
+  sst_kernel fuse_kernel; /* SST_KERNEL_NONE for no fusion */
+  double fuse_weight;
+  int iterations;
+} sst_recon_params;
+
+/* Per-region statistics of content and style, computed once per encoding
+ * and reused across parameter changes.  Keeps pointers to fc/fs/wc/ws: the
+ * caller keeps them alive and unchanged while the stats object lives.
+ * fc: C x N, wc: K x N (region weights, may be NULL when K == 1),
+ * fs: C x M, ws: K x M (style weights of the region matched to content
+ * region k; NULL when K == 1). */
+typedef struct sst_recon_stats sst_recon_stats;
+
+sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
+                               const float *fs, int M, const float *ws, int K,
+                               sst_recon_stats **out, sst_error *err);
+void sst_recon_stats_free(sst_recon_stats *st);
+
+/* Writes the reconstructed C x N feature to out.  Uses the affine fast path
+ * whenever every kernel involved allows it. */
+sst_status sst_reconstruct(const sst_recon_stats *st, const sst_recon_params *p,
+                           float *out, sst_progress *prog, sst_error *err);
+
+/* Reference: the plain per-pixel iteration for any kernel (slow, used by
+ * tests to check the fast path). */
+sst_status sst_reconstruct_plain(const sst_recon_stats *st,
+                                 const sst_recon_params *p, float *out,
+                                 sst_progress *prog, sst_error *err);
+#endif

@@ -1,0 +1,141 @@
+/* sst.h - public API of the Semantic Style engine (pure C11 + OpenBLAS).
+ *
+ * The engine repaints a content image in the style of a style image, region by
+ * region: encode both with a VGG19-topology encoder, reconstruct the target
+ * feature per semantic region by minimising ||Fo-Fc||^2 + gamma*MMD^2(Fo,Fs),
+ * then decode back to pixels.  Nothing here includes GIMP or GTK headers.
+ *
+ * Images cross this API as interleaved RGB float32 in [0,1] (sst_image) and
+ * semantic maps as interleaved RGB8 (sst_map).  Every fallible call returns an
+ * sst_status and fills an sst_error with one human-readable line.
+ */
+#ifndef SST_H
+#define SST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SST_MAX_LABELS 16 /* more distinct colours than this is not a doodle */
+
+typedef enum {
+  SST_OK = 0,
+  SST_ERR_INVALID,   /* bad argument or option value */
+  SST_ERR_IO,        /* file missing or unreadable */
+  SST_ERR_FORMAT,    /* corrupt / mismatched weights, unreadable image data */
+  SST_ERR_MAP,       /* semantic map unusable (size, too many colours, empty) */
+  SST_ERR_NOMEM,
+  SST_ERR_CANCELLED
+} sst_status;
+
+typedef struct {
+  sst_status code;
+  char msg[512];
+} sst_error;
+
+typedef enum {
+  SST_KERNEL_NONE = 0, /* only valid as a fusion partner: "no fusion" */
+  SST_KERNEL_LINEAR,
+  SST_KERNEL_POLY,
+  SST_KERNEL_GAUSSIAN,
+  SST_KERNEL_BN
+} sst_kernel;
+
+typedef enum { SST_RELU3_1 = 0, SST_RELU4_1 = 1 } sst_layer;
+
+/* Progress: fraction in [0,1] of the whole call, stage is a short English
+ * name ("encode content", "encode style", "reconstruct", "decode").
+ * Called at least every ~100 ms of work.  Return non-zero to cancel; the
+ * call then returns SST_ERR_CANCELLED as soon as possible. */
+typedef int (*sst_progress_fn)(float fraction, const char *stage, void *user);
+
+typedef struct {
+  int width, height;
+  float *rgb; /* width*height*3, interleaved, [0,1] */
+} sst_image;
+
+typedef struct {
+  int width, height;
+  const uint8_t *rgb; /* width*height*3 interleaved flat-colour doodle */
+} sst_map;
+
+typedef struct {
+  sst_kernel kernel;       /* style kernel, default POLY */
+  double gamma;            /* balance content vs style; default per kernel */
+  double poly_c;           /* polynomial kernel offset c; 0 = Gram matching */
+  sst_kernel fuse_kernel;  /* second kernel or SST_KERNEL_NONE */
+  double fuse_weight;      /* weight of the second kernel's MMD^2 */
+  sst_layer layer;         /* feature layer used for reconstruction */
+  int iterations;          /* reconstruction iterations */
+  int max_size;            /* longest side of processed content; 0 = full size */
+  int style_max_size;      /* longest side of processed style (default 512) */
+  int threads;             /* 0 = all cores */
+} sst_params;
+
+/* Fills defaults (poly kernel, its default gamma, relu3_1, ...). */
+void sst_params_default(sst_params *p);
+/* Default gamma of a kernel (the value sst_params_default would pick). */
+double sst_kernel_default_gamma(sst_kernel k);
+/* "linear" "poly" "gaussian" "bn" ("none" for SST_KERNEL_NONE). */
+const char *sst_kernel_name(sst_kernel k);
+/* Parses a kernel name; returns 0 on success. */
+int sst_kernel_from_name(const char *name, sst_kernel *out);
+const char *sst_layer_name(sst_layer l);
+int sst_layer_from_name(const char *name, sst_layer *out);
+
+/* --- model: encoder + decoders loaded from a weights directory -------- */
+typedef struct sst_model sst_model;
+
+/* Loads DIR/encoder.safetensors and DIR/decoder_relu3_1.safetensors (and
+ * DIR/decoder_relu4_1.safetensors when present).  Every tensor's name,
+ * dtype, shape and byte range is checked against the network tables. */
+sst_status sst_model_load(const char *dir, sst_model **out, sst_error *err);
+void sst_model_free(sst_model *m);
+int sst_model_has_layer(const sst_model *m, sst_layer l);
+
+/* --- session: cached encodings so a gamma/kernel change is cheap -------- */
+typedef struct sst_session sst_session;
+
+sst_session *sst_session_new(const sst_model *m);
+void sst_session_free(sst_session *s);
+void sst_session_set_progress(sst_session *s, sst_progress_fn fn, void *user);
+
+/* Content and style images with optional maps (NULL = one region).  The
+ * images are copied; encodings are computed lazily by sst_session_run and
+ * kept until the image, the map, the size limits or the layer change. */
+sst_status sst_session_set_content(sst_session *s, const sst_image *img,
+                                   const sst_map *map, sst_error *err);
+sst_status sst_session_set_style(sst_session *s, const sst_image *img,
+                                 const sst_map *map, sst_error *err);
+
+/* Runs encode (if needed), reconstruct, decode.  out->rgb is allocated by
+ * the engine (free with sst_image_free) and has the content's size. */
+sst_status sst_session_run(sst_session *s, const sst_params *p,
+                           sst_image *out, sst_error *err);
+
+/* Seconds spent in each stage by the last sst_session_run (0 when cached). */
+typedef struct {
+  double encode, reconstruct, decode, total;
+} sst_timings;
+void sst_session_timings(const sst_session *s, sst_timings *t);
+
+/* One-shot convenience wrapper around a session. */
+sst_status sst_stylize(const sst_model *m, const sst_image *content,
+                       const sst_map *content_map, const sst_image *style,
+                       const sst_map *style_map, const sst_params *p,
+                       sst_progress_fn fn, void *user, sst_image *out,
+                       sst_error *err);
+
+sst_status sst_image_alloc(sst_image *img, int width, int height);
+void sst_image_free(sst_image *img);
+
+/* Sets the number of threads used by OpenBLAS and the engine (0 = all). */
+void sst_set_threads(int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,207 @@
+/* sst-pixels.c - GEGL <-> engine buffers. */
+#include <string.h>
+
+#include "sst-pixels.h"
+#include "sst-plugin.h"
+#include "sst-intl.h"
+
+/* Rows per gegl_buffer_set call when writing: bounds the temporary RGBA
+ * buffer whatever the image size. */
+#define WRITE_BAND 64
+
+void
+sst_pixels_scaled_size (gint  width,
+                        gint  height,
+                        gint  max_side,
+                        gint *out_width,
+                        gint *out_height)
+{
+  gint longest = MAX (width, height);
+
+  if (max_side <= 0 || longest <= max_side)
+    {
+      *out_width  = width;
+      *out_height = height;
+      return;
+    }
+  *out_width  = MAX (1, (gint) ((gint64) width  * max_side / longest));
+  *out_height = MAX (1, (gint) ((gint64) height * max_side / longest));
+}
+
+/* GEGL reads a scaled rectangle at one scale factor; the output size is the
+ * rectangle size, so derive the factor from the longer side. */
+static gdouble
+scale_for (gint width,
+           gint height,
+           gint out_width,
+           gint out_height)
+{
+  if (out_width == width && out_height == height)
+    return 1.0;
+  return width >= height ? (gdouble) out_width / width
+                         : (gdouble) out_height / height;
+}
+
+gboolean
+sst_pixels_read_image (GimpDrawable *drawable,
+                       gint          max_side,
+                       sst_image    *out,
+                       gfloat      **alpha,
+                       GError      **error)
+{
+  gint           w  = gimp_drawable_get_width (drawable);
+  gint           h  = gimp_drawable_get_height (drawable);
+  gint           ow, oh;
+  gdouble        scale;
+  GeglBuffer    *buffer;
+  GeglRectangle  rect;
+
+  memset (out, 0, sizeof *out);
+  if (alpha)
+    *alpha = NULL;
+
+  sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
+  scale = scale_for (w, h, ow, oh);
+  if (sst_image_alloc (out, ow, oh) != SST_OK)
+    {
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Not enough memory for a %d × %d image."), ow, oh);
+      return FALSE;
+    }
+
+  buffer = gimp_drawable_get_buffer (drawable);
+  rect   = (GeglRectangle) { 0, 0, ow, oh };
+  gegl_buffer_get (buffer, &rect, scale, babl_format ("R'G'B' float"),
+                   out->rgb, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+
+  if (alpha && gimp_drawable_has_alpha (drawable))
+    {
+      *alpha = g_try_new (gfloat, (gsize) ow * oh);
+      if (*alpha == NULL)
+        {
+          g_object_unref (buffer);
+          sst_image_free (out);
+          g_set_error (error, SST_PLUGIN_ERROR, 0,
+                       _("Not enough memory for a %d × %d image."), ow, oh);
+          return FALSE;
+        }
+      gegl_buffer_get (buffer, &rect, scale, babl_format ("A float"),
+                       *alpha, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+    }
+  g_object_unref (buffer);
+
+  /* Float formats can hold values outside [0,1] (high-bit-depth images):
+   * the engine expects [0,1]. */
+  for (gsize i = 0; i < (gsize) ow * oh * 3; i++)
+    out->rgb[i] = CLAMP (out->rgb[i], 0.0f, 1.0f);
+  return TRUE;
+}
+
+gboolean
+sst_pixels_read_map (GimpDrawable *drawable,
+                     const gchar  *empty_message,
+                     gint          max_side,
+                     guint8      **rgb,
+                     gint         *width,
+                     gint         *height,
+                     GError      **error)
+{
+  gint           w = gimp_drawable_get_width (drawable);
+  gint           h = gimp_drawable_get_height (drawable);
+  gint           ow, oh;
+  gsize          n, opaque = 0;
+  guint8        *rgba, *out;
+  GeglBuffer    *buffer;
+  GeglRectangle  rect;
+
+  *rgb = NULL;
+  sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
+  n    = (gsize) ow * oh;
+  rgba = g_try_malloc (n * 4);
+  out  = g_try_malloc (n * 3);
+  if (rgba == NULL || out == NULL)
+    {
+      g_free (rgba);
+      g_free (out);
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Not enough memory for a %d × %d image."), ow, oh);
+      return FALSE;
+    }
+
+  buffer = gimp_drawable_get_buffer (drawable);
+  rect   = (GeglRectangle) { 0, 0, ow, oh };
+  /* Nearest neighbour: a box filter would blend region colours at every
+   * border into new colours the map never had. */
+  gegl_buffer_get (buffer, &rect, scale_for (w, h, ow, oh),
+                   babl_format ("R'G'B'A u8"), rgba, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_CLAMP | GEGL_BUFFER_FILTER_NEAREST);
+  g_object_unref (buffer);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gboolean painted = rgba[i * 4 + 3] >= 128;
+
+      opaque += painted;
+      out[i * 3 + 0] = painted ? rgba[i * 4 + 0] : 0;
+      out[i * 3 + 1] = painted ? rgba[i * 4 + 1] : 0;
+      out[i * 3 + 2] = painted ? rgba[i * 4 + 2] : 0;
+    }
+  g_free (rgba);
+
+  if (opaque == 0)
+    {
+      g_free (out);
+      g_set_error_literal (error, SST_PLUGIN_ERROR, 0, empty_message);
+      return FALSE;
+    }
+
+  *rgb = out;
+  if (width)
+    *width = ow;
+  if (height)
+    *height = oh;
+  return TRUE;
+}
+
+void
+sst_pixels_write (GimpDrawable    *drawable,
+                  const sst_image *img,
+                  const gfloat    *alpha)
+{
+  GeglBuffer *buffer = gimp_drawable_get_buffer (drawable);
+  gint        w      = img->width;
+
+  if (alpha == NULL)
+    {
+      GeglRectangle rect = { 0, 0, w, img->height };
+
+      gegl_buffer_set (buffer, &rect, 0, babl_format ("R'G'B' float"),
+                       img->rgb, GEGL_AUTO_ROWSTRIDE);
+    }
+  else
+    {
+      gfloat *band = g_new (gfloat, (gsize) w * WRITE_BAND * 4);
+
+      for (gint y0 = 0; y0 < img->height; y0 += WRITE_BAND)
+        {
+          gint          rows = MIN (WRITE_BAND, img->height - y0);
+          GeglRectangle rect = { 0, y0, w, rows };
+
+          for (gsize i = 0; i < (gsize) w * rows; i++)
+            {
+              gsize src = (gsize) y0 * w + i;
+
+              band[i * 4 + 0] = img->rgb[src * 3 + 0];
+              band[i * 4 + 1] = img->rgb[src * 3 + 1];
+              band[i * 4 + 2] = img->rgb[src * 3 + 2];
+              band[i * 4 + 3] = alpha[src];
+            }
+          gegl_buffer_set (buffer, &rect, 0, babl_format ("R'G'B'A float"),
+                           band, GEGL_AUTO_ROWSTRIDE);
+        }
+      g_free (band);
+    }
+
+  gegl_buffer_flush (buffer);
+  g_object_unref (buffer);
+}

@@ -1,0 +1,48 @@
+/* sst-pixels.h - moving pixels between GIMP drawables (GEGL buffers) and the
+ * engine's sst_image / RGB8 map buffers.  Main thread only: every GEGL read
+ * of a GIMP drawable talks to the GIMP core. */
+#ifndef SST_PIXELS_H
+#define SST_PIXELS_H
+
+#include <libgimp/gimp.h>
+
+#include "sst.h"
+
+/* Size of a drawable of w x h scaled so its longest side is at most
+ * max_side (unchanged when max_side <= 0 or it already fits).  The same
+ * function sizes an image and its map, so both always agree. */
+void     sst_pixels_scaled_size (gint  width,
+                                 gint  height,
+                                 gint  max_side,
+                                 gint *out_width,
+                                 gint *out_height);
+
+/* Reads the drawable as interleaved R'G'B' float in [0,1], scaled (box
+ * filtered) to at most max_side (0 = full size).  When alpha is not NULL it
+ * receives the alpha channel (w*h floats), or NULL if the drawable has
+ * none.  out->rgb is allocated with sst_image_alloc. */
+gboolean sst_pixels_read_image  (GimpDrawable *drawable,
+                                 gint          max_side,
+                                 sst_image    *out,
+                                 gfloat      **alpha,
+                                 GError      **error);
+
+/* Reads a semantic map as RGB8 at the same size sst_pixels_read_image gives
+ * for max_side.  Scaling is nearest-neighbour so no blended colours appear.
+ * Pixels less than half opaque count as black (unpainted).  Fails when the
+ * map is entirely transparent, with empty_message as the error. */
+gboolean sst_pixels_read_map    (GimpDrawable *drawable,
+                                 const gchar  *empty_message,
+                                 gint          max_side,
+                                 guint8      **rgb,
+                                 gint         *width,
+                                 gint         *height,
+                                 GError      **error);
+
+/* Writes img (and alpha, if not NULL) over the whole drawable, which must
+ * have img's size. */
+void     sst_pixels_write       (GimpDrawable    *drawable,
+                                 const sst_image *img,
+                                 const gfloat    *alpha);
+
+#endif

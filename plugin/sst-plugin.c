@@ -1,0 +1,284 @@
+/* sst-plugin.c - the GimpPlugIn: registers plug-in-semantic-style, sets up
+ * translations, and dispatches a run to the dialog (interactive) and the
+ * renderer.
+ *
+ * Everything that could fail is checked before the image is touched; the
+ * result layer is only created once the stylized pixels exist, so a failure,
+ * a cancel or GIMP killing the plug-in leaves the image exactly as it was. */
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#include "sst-plugin.h"
+#include "sst-intl.h"
+#include "sst-render.h"
+#include "sst-weights.h"
+#include "sst-dialog.h"
+
+typedef struct { GimpPlugIn parent_instance; } SstPlugIn;
+typedef struct { GimpPlugInClass parent_class; } SstPlugInClass;
+
+#define SST_TYPE_PLUG_IN (sst_plug_in_get_type ())
+GType sst_plug_in_get_type (void) G_GNUC_CONST;
+
+static GList          *sst_query_procedures (GimpPlugIn *plug_in);
+static GimpProcedure  *sst_create_procedure (GimpPlugIn  *plug_in,
+                                             const gchar *name);
+static gboolean        sst_set_i18n         (GimpPlugIn   *plug_in,
+                                             const gchar  *name,
+                                             gchar       **gettext_domain,
+                                             gchar       **catalog_dir);
+static GimpValueArray *sst_run              (GimpProcedure        *procedure,
+                                             GimpRunMode           run_mode,
+                                             GimpImage            *image,
+                                             GimpDrawable        **drawables,
+                                             GimpProcedureConfig  *config,
+                                             gpointer              run_data);
+
+G_DEFINE_TYPE (SstPlugIn, sst_plug_in, GIMP_TYPE_PLUG_IN)
+GIMP_MAIN (SST_TYPE_PLUG_IN)
+
+static void
+sst_plug_in_class_init (SstPlugInClass *klass)
+{
+  GimpPlugInClass *plug_in_class = GIMP_PLUG_IN_CLASS (klass);
+
+  plug_in_class->query_procedures = sst_query_procedures;
+  plug_in_class->create_procedure = sst_create_procedure;
+  plug_in_class->set_i18n         = sst_set_i18n;
+}
+
+static void
+sst_plug_in_init (SstPlugIn *self)
+{
+  (void) self;
+}
+
+/* Catalogs are installed in <plug-in dir>/locale/<lang>/LC_MESSAGES/.
+ * libgimp only accepts a path relative to the plug-in folder, but GIMP 3.0
+ * then checks and binds that relative path against the current directory,
+ * which is wherever GIMP was started.  So bind the absolute path ourselves
+ * and tell libgimp not to touch gettext (return FALSE); _() in sst-intl.h
+ * always names our domain explicitly, so textdomain() is not needed. */
+static gboolean
+sst_set_i18n (GimpPlugIn   *plug_in,
+              const gchar  *name,
+              gchar       **gettext_domain,
+              gchar       **catalog_dir)
+{
+  static gboolean bound = FALSE;
+
+  (void) plug_in; (void) name; (void) gettext_domain; (void) catalog_dir;
+
+  if (! bound)
+    {
+      gchar *dir = sst_plugin_data_path ("locale");
+
+      if (dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          bindtextdomain (GETTEXT_PACKAGE, dir);
+          bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+        }
+      g_free (dir);
+      bound = TRUE;
+    }
+  return FALSE;
+}
+
+static GList *
+sst_query_procedures (GimpPlugIn *plug_in)
+{
+  (void) plug_in;
+  return g_list_append (NULL, g_strdup (SST_PLUG_IN_PROC));
+}
+
+/* The choice ids ARE the engine's enum values, so sst_args_from_config can
+ * cast them directly. */
+static GimpChoice *
+kernel_choice (gboolean with_none)
+{
+  GimpChoice *choice = gimp_choice_new ();
+
+  if (with_none)
+    gimp_choice_add (choice, "none", SST_KERNEL_NONE, _("None"),
+                     _("Use only the style kernel"));
+  gimp_choice_add (choice, "linear", SST_KERNEL_LINEAR, _("Linear"),
+                   _("Match feature means: colours and overall tone"));
+  gimp_choice_add (choice, "poly", SST_KERNEL_POLY, _("Polynomial"),
+                   _("Match feature correlations (Gram matrix): textures and strokes"));
+  gimp_choice_add (choice, "gaussian", SST_KERNEL_GAUSSIAN, _("Gaussian"),
+                   _("Match the whole feature distribution: finer, local patterns"));
+  gimp_choice_add (choice, "bn", SST_KERNEL_BN, _("Batch normalization"),
+                   _("Match feature means and standard deviations: fast and smooth"));
+  return choice;
+}
+
+static GimpProcedure *
+sst_create_procedure (GimpPlugIn  *plug_in,
+                      const gchar *name)
+{
+  GimpProcedure *procedure;
+  sst_params     defaults;
+
+  if (strcmp (name, SST_PLUG_IN_PROC) != 0)
+    return NULL;
+
+  sst_params_default (&defaults);
+
+  procedure = gimp_image_procedure_new (plug_in, name,
+                                        GIMP_PDB_PROC_TYPE_PLUGIN,
+                                        sst_run, NULL, NULL);
+
+  gimp_procedure_set_image_types (procedure, "RGB*");
+  gimp_procedure_set_sensitivity_mask (procedure,
+                                       GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
+  gimp_procedure_set_menu_label (procedure, _("_Semantic Style Transfer..."));
+  gimp_procedure_add_menu_path (procedure, "<Image>/Filters/Artistic");
+
+  gimp_procedure_set_documentation
+    (procedure,
+     _("Repaint a layer in the style of another image, region by region"),
+     _("Transfers the look of a style layer (from any open image) onto the "
+       "selected layer using neural feature reconstruction. The result is a "
+       "new layer above the selected one; the source layers are not changed.\n\n"
+       "Optional semantic maps say which part of the content takes its style "
+       "from which part of the style image: paint each map with flat colours; "
+       "the same colour marks the same region in both maps (for example sky "
+       "blue, trees green). The content map must have the size of the layer "
+       "being stylized and the style map the size of the style layer.\n\n"
+       "Gamma balances content against style: higher values transfer more "
+       "style. The kernel chooses which statistics of the style are matched; "
+       "a second kernel can be fused in with its own weight. relu4_1 "
+       "transfers larger patterns than relu3_1 but is slower."),
+     name);
+  gimp_procedure_set_attribution (procedure,
+                                  "Semantic Style authors",
+                                  "Semantic Style authors",
+                                  "2025");
+
+  gimp_procedure_add_drawable_argument (procedure, "style-layer",
+                                        _("S_tyle layer"),
+                                        _("Layer whose style is transferred (from any open image)"),
+                                        TRUE, G_PARAM_READWRITE);
+  gimp_procedure_add_drawable_argument (procedure, "content-map",
+                                        _("Co_ntent map"),
+                                        _("Flat-colour map of the regions of the layer being stylized (same size as that layer), or none"),
+                                        TRUE, G_PARAM_READWRITE);
+  gimp_procedure_add_drawable_argument (procedure, "style-map",
+                                        _("Style _map"),
+                                        _("Flat-colour map of the regions of the style layer (same size as the style layer), or none"),
+                                        TRUE, G_PARAM_READWRITE);
+  gimp_procedure_add_choice_argument (procedure, "kernel", _("_Kernel"),
+                                      _("Statistics of the style features that are matched"),
+                                      kernel_choice (FALSE), "poly",
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "gamma", _("_Gamma (style strength)"),
+                                      _("Balance between content and style: higher transfers more style"),
+                                      0.0, 1000.0, defaults.gamma,
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "poly-c", _("Pol_ynomial offset c"),
+                                      _("Offset c of the polynomial kernel (x·y + c)²; 0 matches Gram matrices"),
+                                      0.0, 10.0, defaults.poly_c,
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_choice_argument (procedure, "fuse-kernel", _("_Fuse with"),
+                                      _("A second kernel whose style term is added, or none"),
+                                      kernel_choice (TRUE), "none",
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "fuse-weight", _("Fusion _weight"),
+                                      _("Weight of the second kernel's style term"),
+                                      0.0, 10.0, defaults.fuse_weight,
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_choice_argument (procedure, "feature-layer", _("Feat_ure layer"),
+                                      _("Network layer whose features are reconstructed"),
+                                      gimp_choice_new_with_values
+                                        ("relu3_1", SST_RELU3_1, _("relu3_1 (finer detail, faster)"), NULL,
+                                         "relu4_1", SST_RELU4_1, _("relu4_1 (larger patterns, slower)"), NULL,
+                                         NULL),
+                                      sst_layer_name (defaults.layer),
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_int_argument (procedure, "iterations", _("_Iterations"),
+                                   _("Reconstruction iterations: more is closer to the optimum but slower"),
+                                   1, 200, defaults.iterations,
+                                   G_PARAM_READWRITE);
+
+  /* Dialog-only setting, not part of the PDB signature. */
+  gimp_procedure_add_boolean_aux_argument (procedure, "show-preview",
+                                           _("_Preview"),
+                                           _("Show a live preview on a reduced copy"),
+                                           TRUE, G_PARAM_READWRITE);
+  return procedure;
+}
+
+static GimpValueArray *
+error_return (GimpProcedure     *procedure,
+              GimpPDBStatusType  status,
+              GError            *error)
+{
+  return gimp_procedure_new_return_values (procedure, status, error);
+}
+
+static GimpValueArray *
+sst_run (GimpProcedure        *procedure,
+         GimpRunMode           run_mode,
+         GimpImage            *image,
+         GimpDrawable        **drawables,
+         GimpProcedureConfig  *config,
+         gpointer              run_data)
+{
+  GimpDrawable      *drawable;
+  SstArgs            args;
+  sst_model         *model = NULL;
+  GimpPDBStatusType  status;
+  GError            *error = NULL;
+
+  (void) run_data;
+  if (drawables == NULL || drawables[0] == NULL || drawables[1] != NULL)
+    {
+      g_set_error (&error, SST_PLUGIN_ERROR, 0,
+                   _("Select exactly one layer to stylize."));
+      return error_return (procedure, GIMP_PDB_CALLING_ERROR, error);
+    }
+  drawable = drawables[0];
+
+  /* Checks that do not depend on the dialog's settings come first, so an
+   * impossible run does not even open the dialog. */
+  if (gimp_image_get_base_type (image) != GIMP_RGB ||
+      ! gimp_item_is_layer (GIMP_ITEM (drawable)))
+    {
+      sst_args_from_config (config, &args);
+      status = sst_args_check (image, drawable, &args, &error);
+      if (status != GIMP_PDB_SUCCESS)
+        return error_return (procedure, status, error);
+    }
+
+  /* Weights are needed by the preview too: a missing or corrupt file is
+   * reported before any dialog appears. */
+  model = sst_plugin_load_model (&error);
+  if (model == NULL)
+    return error_return (procedure, GIMP_PDB_EXECUTION_ERROR, error);
+
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    {
+      gimp_ui_init (SST_PLUG_IN_BINARY);
+      if (! sst_dialog_run (procedure, config, image, drawable, model))
+        {
+          sst_model_free (model);
+          return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
+        }
+    }
+
+  sst_args_from_config (config, &args);
+  status = sst_args_check (image, drawable, &args, &error);
+  if (status == GIMP_PDB_SUCCESS)
+    status = sst_render (image, drawable, &args, model, run_mode, &error);
+
+  sst_model_free (model);
+
+  if (status != GIMP_PDB_SUCCESS)
+    return error_return (procedure, status, error);
+
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    gimp_displays_flush ();
+  return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
+}

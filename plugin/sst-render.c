@@ -1,0 +1,235 @@
+/* sst-render.c - the full-resolution run.
+ *
+ * Order matters for "the image is left exactly as it was on failure": all
+ * pixels are read and the whole stylization is computed first; only then is
+ * the result layer created, inserted and filled inside one undo group.
+ * Cancelling (SIGINT/SIGTERM, or GIMP's progress Cancel, which makes GIMP
+ * close the plug-in) therefore never leaves a half-made layer behind. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sst-render.h"
+#include "sst-pixels.h"
+#include "sst-intl.h"
+
+typedef struct {
+  gchar   stage[64];   /* last stage shown, to set the text only on change */
+  gdouble cancel_at;   /* SST_CANCEL_AT testing aid; > 1 = never */
+} ProgressState;
+
+static volatile sig_atomic_t cancel_requested = 0;
+
+static void
+on_cancel_signal (int signum)
+{
+  (void) signum;
+  cancel_requested = 1;
+}
+
+/* Engine progress -> GIMP's progress bar.  Runs on the main thread (the
+ * engine calls back from the thread that called sst_session_run). */
+static int
+progress_cb (float        fraction,
+             const char  *stage,
+             void        *user)
+{
+  ProgressState *state = user;
+
+  if (stage && strncmp (state->stage, stage, sizeof state->stage - 1) != 0)
+    {
+      g_strlcpy (state->stage, stage, sizeof state->stage);
+      gimp_progress_set_text (sst_stage_label (stage));
+    }
+  gimp_progress_update (CLAMP (fraction, 0.0f, 1.0f));
+
+  if (fraction >= state->cancel_at)
+    cancel_requested = 1;
+  return cancel_requested != 0;
+}
+
+GimpPDBStatusType
+sst_engine_error (sst_status        status,
+                  const sst_error  *err,
+                  GError          **error)
+{
+  const gchar *msg = err && err->msg[0] ? err->msg : _("unknown error");
+
+  switch (status)
+    {
+    case SST_OK:
+      return GIMP_PDB_SUCCESS;
+    case SST_ERR_CANCELLED:
+      return GIMP_PDB_CANCEL;
+    case SST_ERR_MAP:
+      /* The engine's message already names the map ("content map: ..."). */
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Unusable semantic map (%s). Paint each map with a few "
+                     "flat colours; the same colour marks the same region in "
+                     "both maps."), msg);
+      return GIMP_PDB_EXECUTION_ERROR;
+    case SST_ERR_NOMEM:
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Not enough memory: %s. Try a smaller image."), msg);
+      return GIMP_PDB_EXECUTION_ERROR;
+    case SST_ERR_INVALID:
+      g_set_error (error, SST_PLUGIN_ERROR, 0, _("Cannot stylize: %s"), msg);
+      return GIMP_PDB_CALLING_ERROR;
+    default:
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Semantic Style failed: %s"), msg);
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+}
+
+/* Creates the result layer above drawable and fills it; one undo step. */
+static GimpPDBStatusType
+insert_result (GimpImage       *image,
+               GimpDrawable    *drawable,
+               GimpDrawable    *style_layer,
+               const sst_image *out,
+               const gfloat    *alpha,
+               GError         **error)
+{
+  gchar     *name   = sst_result_layer_name (style_layer);
+  GimpItem  *parent = gimp_item_get_parent (GIMP_ITEM (drawable));
+  gint       pos    = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
+  gint       ox = 0, oy = 0;
+  GimpLayer *layer;
+
+  gimp_drawable_get_offsets (drawable, &ox, &oy);
+
+  gimp_image_undo_group_start (image);
+  layer = gimp_layer_new (image, name, out->width, out->height,
+                          alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
+                          gimp_image_get_default_new_layer_mode (image));
+  g_free (name);
+
+  /* Same parent and position as the source puts the new layer right above
+   * it, inside the same group if the source is in one. */
+  if (layer == NULL ||
+      ! gimp_image_insert_layer (image, layer,
+                                 parent ? GIMP_LAYER (parent) : NULL, pos))
+    {
+      if (layer)
+        gimp_item_delete (GIMP_ITEM (layer));
+      gimp_image_undo_group_end (image);
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Could not add the result layer to the image."));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  gimp_layer_set_offsets (layer, ox, oy);
+  sst_pixels_write (GIMP_DRAWABLE (layer), out, alpha);
+  gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, out->width, out->height);
+  gimp_image_undo_group_end (image);
+  return GIMP_PDB_SUCCESS;
+}
+
+GimpPDBStatusType
+sst_render (GimpImage       *image,
+            GimpDrawable    *drawable,
+            const SstArgs   *args,
+            const sst_model *model,
+            GimpRunMode      run_mode,
+            GError         **error)
+{
+  sst_image          content = { 0 }, style = { 0 }, out = { 0 };
+  gfloat            *alpha = NULL;
+  guint8            *cmap_rgb = NULL, *smap_rgb = NULL;
+  sst_map            cmap, smap;
+  sst_session       *session = NULL;
+  sst_error          err = { 0 };
+  sst_status         st;
+  GimpPDBStatusType  status = GIMP_PDB_EXECUTION_ERROR;
+  ProgressState      state = { "", 2.0 };
+  struct sigaction   sa, old_int, old_term;
+  const gchar       *cancel_at = g_getenv ("SST_CANCEL_AT");
+
+  (void) run_mode;
+  if (cancel_at && *cancel_at)
+    state.cancel_at = g_ascii_strtod (cancel_at, NULL);
+
+  gimp_progress_init (_("Semantic Style: reading layers"));
+
+  if (! sst_pixels_read_image (drawable, 0, &content, &alpha, error) ||
+      ! sst_pixels_read_image (args->style_layer, 0, &style, NULL, error))
+    goto done;
+
+  if (args->content_map &&
+      ! sst_pixels_read_map (args->content_map, SST_EMPTY_CONTENT_MAP, 0,
+                             &cmap_rgb, &cmap.width, &cmap.height, error))
+    goto done;
+  if (args->style_map &&
+      ! sst_pixels_read_map (args->style_map, SST_EMPTY_STYLE_MAP, 0,
+                             &smap_rgb, &smap.width, &smap.height, error))
+    goto done;
+  cmap.rgb = cmap_rgb;
+  smap.rgb = smap_rgb;
+
+  session = sst_session_new (model);
+  if (session == NULL)
+    {
+      st = SST_ERR_NOMEM;
+      g_strlcpy (err.msg, "session", sizeof err.msg);
+      status = sst_engine_error (st, &err, error);
+      goto done;
+    }
+  sst_session_set_progress (session, progress_cb, &state);
+
+  st = sst_session_set_content (session, &content, cmap_rgb ? &cmap : NULL, &err);
+  if (st != SST_OK)
+    {
+      status = sst_engine_error (st, &err, error);
+      goto done;
+    }
+  st = sst_session_set_style (session, &style, smap_rgb ? &smap : NULL, &err);
+  if (st != SST_OK)
+    {
+      status = sst_engine_error (st, &err, error);
+      goto done;
+    }
+
+  /* While computing, SIGINT/SIGTERM cancel cleanly instead of killing the
+   * process (libgimp's default handlers); restored right after. */
+  cancel_requested = 0;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_cancel_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, &old_int);
+  sigaction (SIGTERM, &sa, &old_term);
+
+  /* Map errors (too many colours...) surface here, when the encodings are
+   * computed, so name the map from the engine's message when possible. */
+  st = sst_session_run (session, &args->params, &out, &err);
+
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGTERM, &old_term, NULL);
+
+  if (st != SST_OK)
+    {
+      status = sst_engine_error (st, &err, error);
+      goto done;
+    }
+  if (out.width != content.width || out.height != content.height)
+    {
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Semantic Style failed: the result has the wrong size."));
+      goto done;
+    }
+
+  gimp_progress_set_text (_("Adding the result layer"));
+  status = insert_result (image, drawable, args->style_layer, &out, alpha, error);
+  gimp_progress_update (1.0);
+
+done:
+  if (session)
+    sst_session_free (session);
+  sst_image_free (&content);
+  sst_image_free (&style);
+  sst_image_free (&out);
+  g_free (alpha);
+  g_free (cmap_rgb);
+  g_free (smap_rgb);
+  gimp_progress_end ();
+  return status;
+}

@@ -1,0 +1,178 @@
+#!/bin/bash
+# run-test.sh NAME - one GIMP plug-in test (registered in meson.build).
+#   run      non-interactive run: result layer, untouched sources, semantics
+#   errors   every bad input fails with a message and changes nothing
+#   weights  missing and corrupt weights (SST_WEIGHTS_DIR) fail cleanly
+#   cancel   a cancelled run (SST_CANCEL_AT) leaves the image as it was
+#   i18n     German strings through GIMP; de/fr catalogs complete
+#   dialog   GTK dialog in GUI GIMP under Xvfb: screenshot, live preview
+#            (stylized, cached encodings), OK, result, one-step undo
+set -euo pipefail
+SST_TEST_NAME=${1:?usage: run-test.sh NAME}
+export SST_TEST_NAME
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
+
+# run_py NAME SCRIPT [ENV=VALUE...]: one GIMP session; full log in $WORK.
+run_py() {
+  local name=$1 script=$2
+  shift 2
+  local t0=$SECONDS rc=0
+  gimp_console "$PROFILE" "$HERE/$script" "$@" >"$WORK/$name.log" 2>&1 || rc=$?
+  show_checks "$WORK/$name.log"
+  log "$name: GIMP exit status $rc after $((SECONDS - t0)) s"
+  [ $rc = 0 ] && grep -q "all checks passed" "$WORK/$name.log" ||
+    { tail -40 "$WORK/$name.log"; die "$name"; }
+}
+
+# The test scripts' own lines, without GIMP's start-up chatter.
+show_checks() {
+  grep -E "^(ok|FAIL) - |^# |checks? (passed|failed)|took|^mean|^result|^style|Traceback|Error:" "$1" || true
+}
+
+case $SST_TEST_NAME in
+  run)
+    new_profile
+    run_py run test_run.py
+    ;;
+
+  errors)
+    new_profile
+    run_py errors test_errors.py
+    ;;
+
+  weights)
+    new_profile
+    weights=$PROFILE/plug-ins/semantic-style/weights
+    run_py missing test_failure.py EXPECT=weights SST_WEIGHTS_DIR="$WORK/no-such-dir"
+    # Corrupt: the encoder cut in half, and a header that lies about sizes.
+    mkdir -p "$WORK/truncated" "$WORK/garbage"
+    cp "$weights"/*.safetensors "$WORK/truncated/"
+    cp "$weights"/*.safetensors "$WORK/garbage/"
+    f=$WORK/truncated/encoder.safetensors
+    truncate -s $(( $(stat -c %s "$f") / 2 )) "$f"
+    printf '\x10\x00\x00\x00\x00\x00\x00\x00{"a":[1,2,3]}   ' > "$WORK/garbage/decoder_relu3_1.safetensors"
+    run_py truncated test_failure.py EXPECT=weights SST_WEIGHTS_DIR="$WORK/truncated"
+    run_py garbage test_failure.py EXPECT=weights SST_WEIGHTS_DIR="$WORK/garbage"
+    ;;
+
+  cancel)
+    new_profile
+    run_py cancel test_failure.py EXPECT=cancel SST_CANCEL_AT=0.3
+    ;;
+
+  i18n)
+    # 1. The catalogs: complete, and the installed .mo files answer.
+    loc=$SHARED_DIR/template/plug-ins/semantic-style/locale
+    for lang in de fr; do
+      stats=$(msgfmt --statistics -o /dev/null "$SST_SOURCE_ROOT/po/$lang.po" 2>&1)
+      log "$lang.po: $stats"
+      case $stats in *untranslated*|*fuzzy*) die "$lang.po is incomplete" ;; esac
+      [ -f "$loc/$lang/LC_MESSAGES/semantic-style.mo" ] || die "no installed $lang .mo in $loc"
+    done
+    python3 - "$loc" <<'PY' || die "installed catalogs"
+import gettext, sys
+loc = sys.argv[1]
+want = {"de": "Semantischer Stiltransfer", "fr": "Transfert de style sémantique"}
+bad = 0
+for lang, text in want.items():
+    got = gettext.translation("semantic-style", loc, [lang]).gettext("Semantic Style Transfer")
+    print(("ok - " if got == text else "FAIL - ") + "%s .mo: %r" % (lang, got))
+    bad += got != text
+sys.exit(bad)
+PY
+    # 2. GIMP in German: fresh plug-in query (no pluginrc), so the labels
+    #    GIMP shows come from the plug-in's own catalog.
+    new_profile --no-pluginrc
+    run_py i18n-de test_i18n.py LANG=de_DE.UTF-8 LANGUAGE=de LC_ALL=de_DE.UTF-8
+    ;;
+
+  dialog)
+    new_profile
+    command -v Xvfb >/dev/null || die "Xvfb missing"
+    # A free display: Xvfb picks it and writes its number to fd 3.
+    exec 3>"$WORK/display"
+    Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+    XVFB=$!
+    trap 'kill $XVFB 2>/dev/null || true' EXIT
+    for i in $(seq 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+    export DISPLAY=:$(head -1 "$WORK/display")
+    log "Xvfb on $DISPLAY"
+    t0=$SECONDS
+    env G_MESSAGES_DEBUG=semantic-style GIMP3_DIRECTORY="$PROFILE" \
+        SST_TEST_IMAGES="$SHARED_DIR/images" SST_TEST_WORK="$WORK" \
+        SST_TEST_OUT="$ART" PYTHONDONTWRITEBYTECODE=1 \
+        timeout 400 gimp-3.0 --no-splash -d -f --batch-interpreter=python-fu-eval \
+        -b "import sys; sys.path.insert(0, '$HERE'); exec(open('$HERE/test_dialog.py').read())" \
+        --quit >"$WORK/gimp.log" 2>&1 &
+    GIMP=$!
+
+    WID=$(timeout 180 xdotool search --sync --onlyvisible --name '^Semantic Style Transfer$' | head -1) ||
+      { tail -30 "$WORK/gimp.log"; die "the dialog did not appear"; }
+    log "dialog window $WID after $((SECONDS - t0)) s"
+
+    # wait_preview N: until the N-th "preview ready" debug line.
+    wait_preview() {
+      for i in $(seq 300); do
+        [ "$(grep -c 'preview ready' "$WORK/gimp.log")" -ge "$1" ] && return 0
+        grep -q "preview failed" "$WORK/gimp.log" && break
+        sleep 0.5
+      done
+      grep "preview" "$WORK/gimp.log" || true
+      die "preview $1 did not arrive"
+    }
+    wait_preview 1
+    line=$(grep 'preview ready' "$WORK/gimp.log" | head -1)
+    log "first preview after $((SECONDS - t0)) s: ${line#*DEBUG: }"
+    area=$(echo "$line" | sed -E 's/.* area=([0-9]+),([0-9]+),([0-9]+),([0-9]+).*/\1 \2 \3 \4/')
+
+    xdotool mousemove 1279 899          # no tooltip over the dialog
+    sleep 1.5                           # let GTK paint
+    import -window "$WID" "$ART/dialog.png"
+    cp "$ART/dialog.png" "$WORK/dialog.png"
+
+    # Preview off and on again (mnemonic Alt+P): the same inputs must reuse
+    # the cached encodings: the second preview reports encode=0.
+    xdotool windowfocus "$WID"; sleep 0.3
+    xdotool key --clearmodifiers alt+p; sleep 0.5
+    xdotool key --clearmodifiers alt+p
+    wait_preview 2
+    line2=$(grep 'preview ready' "$WORK/gimp.log" | sed -n 2p)
+    log "second preview: ${line2#*DEBUG: }"
+    echo "$line2" | grep -q " encode=0.000 " ||
+      die "the second preview re-encoded content/style instead of using the cache"
+    echo "ok - second preview reused the cached encodings"
+
+    # OK (mnemonic Alt+O); the script then checks the result layer.
+    xdotool windowfocus "$WID"; sleep 0.3
+    xdotool key --clearmodifiers alt+o
+    for i in $(seq 600); do
+      [ -f "$WORK/result-ready" ] && break
+      kill -0 $GIMP 2>/dev/null || break
+      sleep 0.5
+    done
+    [ -f "$WORK/result-ready" ] || { tail -30 "$WORK/gimp.log"; die "no result after OK"; }
+    log "result after $((SECONDS - t0)) s"
+
+    # Ctrl+Z in the image window.
+    sleep 1
+    IW=$(xdotool search --onlyvisible --name 'layers\) [0-9]+x[0-9]+ – GIMP$' | head -1)
+    [ -n "$IW" ] || die "image window not found"
+    xdotool windowfocus "$IW"; sleep 0.5
+    xdotool key --clearmodifiers ctrl+z
+    rc=0; wait $GIMP || rc=$?
+    show_checks "$WORK/gimp.log"
+    log "GIMP exit status $rc after $((SECONDS - t0)) s"
+    [ $rc = 0 ] && grep -q "all checks passed" "$WORK/gimp.log" ||
+      { tail -40 "$WORK/gimp.log"; die "dialog run"; }
+    cp "$WORK/dialog-result.png" "$ART/dialog-result.png"
+
+    python3 "$HERE/check_preview.py" "$WORK/dialog.png" $area \
+        "$SHARED_DIR/images/content_big.png" "$WORK/dialog-result.png" ||
+        die "preview check"
+    cp "$WORK/dialog-preview.png" "$ART/dialog-preview.png"
+    ;;
+
+  *) die "unknown test $SST_TEST_NAME" ;;
+esac
+log PASS

@@ -1,0 +1,107 @@
+# Non-interactive run of plug-in-semantic-style inside GIMP 3 (python-fu-eval).
+#
+# 1. photo + flat-colour maps, style from ANOTHER image: a new layer named
+#    "painting (semantic style)" appears right above the photo, with its
+#    size and offsets, clearly different from it and not flat; every other
+#    layer of both images is bit-identical afterwards; and the transfer is
+#    semantic: the sky takes the colours of the style's top region (orange
+#    strokes), the hills those of its bottom region (violet dots).
+# 2. a layer with alpha inside a layer group, with offsets, other choice
+#    arguments (kernel bn, fusion): the result goes into the same group,
+#    above the source, same offsets, and keeps the source's alpha exactly.
+import time
+
+import sstgimp as T
+from gi.repository import Gimp
+
+# ---------------------------------------------------------------- case 1
+content, photo, cmap, style, painting, smap = T.scene()
+before_content = T.snapshot(content)
+before_style = T.snapshot(style)
+n_before = len(content.get_layers())
+
+t0 = time.time()
+status, msg = T.run(content, photo, style_layer=painting, content_map=cmap,
+                    style_map=smap, kernel="poly", gamma=10.0, iterations=10)
+print("run took %.1f s" % (time.time() - t0))
+T.check(status == Gimp.PDBStatusType.SUCCESS,
+        "run succeeds (status %s %s)" % (status.value_nick, msg))
+
+layers = content.get_layers()
+names = [layer.get_name() for layer in layers]
+print("layers after:", names)
+T.check(len(layers) == n_before + 1, "exactly one layer added")
+result = next((l for l in layers if l.get_name() == "painting (semantic style)"), None)
+if T.check(result is not None, 'result layer "painting (semantic style)" exists'):
+    T.check(names.index(result.get_name()) == names.index("photo") - 1,
+            "result sits directly above the source layer")
+    T.check((result.get_width(), result.get_height()) ==
+            (photo.get_width(), photo.get_height()),
+            "result has the source's size %dx%d" % (photo.get_width(), photo.get_height()))
+    T.check(result.get_offsets()[1:] == photo.get_offsets()[1:],
+            "result has the source's offsets")
+
+    src = T.pixels(photo, "R'G'B' u8")
+    out = T.pixels(result, "R'G'B' u8")
+    n = len(out)
+    mad = sum(abs(a - b) for a, b in zip(src, out)) / n
+    mean = sum(out) / n
+    std = (sum((v - mean) ** 2 for v in out) / n) ** 0.5
+    print("mean |result - source| = %.1f, result std = %.1f" % (mad, std))
+    T.check(mad > 15, "result differs clearly from the source (mean abs diff %.1f > 15)" % mad)
+    T.check(std > 10, "result is not flat (std %.1f > 10)" % std)
+
+    # Semantic check against the style's own regions.
+    res_reg = T.region_means(result, cmap)
+    sty_reg = T.region_means(painting, smap)
+    print("result regions:", res_reg)
+    print("style regions: ", sty_reg)
+    T.check(T.dist(res_reg["blue"], sty_reg["blue"]) < T.dist(res_reg["blue"], sty_reg["green"]),
+            "sky took the colours of the style's sky region")
+    T.check(T.dist(res_reg["green"], sty_reg["green"]) < T.dist(res_reg["green"], sty_reg["blue"]),
+            "hills took the colours of the style's ground region")
+
+    result_hash = T.snapshot(content)
+    after = tuple(i for i in T.snapshot(content)[3] if i[1] != result.get_name())
+    T.check(after == before_content[3], "source image's other layers unchanged (pixels, size, offsets)")
+    T.check(T.snapshot(style) == before_style, "style image unchanged")
+    T.export_layer(result, "run-result.png")
+    T.export_layer(photo, "run-content.png")
+    T.export_layer(painting, "run-style.png")
+
+# ---------------------------------------------------------------- case 2
+photo2 = photo.copy()
+group = Gimp.GroupLayer.new(content, "group")
+content.insert_layer(group, None, 0)
+content.insert_layer(photo2, group, 0)
+photo2.set_name("photo with alpha")
+photo2.add_alpha()
+photo2.set_offsets(10, 5)
+content.select_rectangle(Gimp.ChannelOps.REPLACE, 10, 5, 60, 40)
+photo2.edit_clear()
+Gimp.Selection.none(content)
+alpha_src = T.pixels(photo2, "A u8")
+before2 = T.snapshot(content)
+
+status, msg = T.run(content, photo2, style_layer=painting, kernel="bn",
+                    fuse_kernel="linear", fuse_weight=0.5, iterations=3)
+T.check(status == Gimp.PDBStatusType.SUCCESS,
+        "run on a layer in a group succeeds (status %s %s)" % (status.value_nick, msg))
+children = group.get_children()
+names2 = [c.get_name() for c in children]
+print("group children after:", names2)
+# GIMP keeps layer names unique: the image already has a layer of this
+# name (case 1), so this one is "painting (semantic style) #1".
+T.check(len(names2) == 2 and names2[0].startswith("painting (semantic style)")
+        and names2[1] == "photo with alpha",
+        "result inserted in the same group, above the source")
+if len(children) == 2:
+    res2 = children[0]
+    T.check(res2.get_offsets()[1:] == (10, 5), "result keeps the source's offsets (10, 5)")
+    T.check(res2.has_alpha(), "result has an alpha channel like the source")
+    T.check(T.pixels(res2, "A u8") == alpha_src, "result alpha equals the source alpha")
+    after2 = T.snapshot(content)[3]
+    T.check(tuple(i for i in after2 if i[1] != res2.get_name()) == before2[3],
+            "all other layers unchanged")
+
+T.finish()

@@ -1,0 +1,76 @@
+/* nn_bench.c - times the encoder / decoder on a W x H image.
+ *
+ *   nn_bench [WIDTH HEIGHT [THREADS [relu3_1|relu4_1]]]   (default 800 600 2)
+ *
+ * Uses $SST_WEIGHTS_DIR weights when present, otherwise the hash-generated
+ * test weights (same shapes, so the same cost).  Not a test: built only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "nn_testutil.h"
+
+static sst_net *load(const char *wdir, const char *tmp, const char *net,
+                     int layer) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.safetensors", wdir ? wdir : "", net);
+  FILE *f = wdir ? fopen(path, "rb") : NULL;
+  if (f) {
+    fclose(f);
+  } else {
+    snprintf(path, sizeof path, "%s/%s.safetensors", tmp, net);
+    if (tw_save_net(path, net, "F32", NULL))
+      return NULL;
+  }
+  sst_net *n = NULL;
+  sst_error err = {0};
+  sst_status s = layer < 0 ? sst_encoder_load(path, &n, &err)
+                           : sst_decoder_load(path, (sst_layer)layer, &n, &err);
+  if (s)
+    fprintf(stderr, "%s\n", err.msg);
+  else
+    printf("weights: %s\n", path);
+  return n;
+}
+
+int main(int argc, char **argv) {
+  int w = argc > 2 ? atoi(argv[1]) : 800, h = argc > 2 ? atoi(argv[2]) : 600;
+  int threads = argc > 3 ? atoi(argv[3]) : 2;
+  int deep = argc > 4 && !strcmp(argv[4], "relu4_1");
+  sst_set_threads(threads);
+  const char *tmp = tw_tmpdir();
+  const char *wdir = getenv("SST_WEIGHTS_DIR");
+  sst_net *enc = load(wdir, tmp, "encoder", -1);
+  sst_net *dec = load(wdir, tmp, deep ? "decoder_relu4_1" : "decoder_relu3_1",
+                      deep ? SST_RELU4_1 : SST_RELU3_1);
+  tw_cleanup(tmp);
+  if (!enc || !dec)
+    return 1;
+  sst_tensor img, r3, r4 = {0}, out;
+  sst_error err = {0};
+  if (sst_tensor_alloc(&img, 3, h, w, &err))
+    return 1;
+  for (size_t i = 0; i < sst_tensor_size(&img); i++)
+    img.data[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
+  double t0 = sst_now();
+  if (sst_encoder_run(enc, &img, &r3, deep ? &r4 : NULL, NULL, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  double t1 = sst_now();
+  if (sst_decoder_run(dec, deep ? &r4 : &r3, &out, NULL, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  double t2 = sst_now();
+  printf("%dx%d, %d threads: encode to %s %.3f s, decode %.3f s\n", w, h,
+         threads, deep ? "relu4_1" : "relu3_1", t1 - t0, t2 - t1);
+  sst_tensor_free(&img);
+  sst_tensor_free(&r3);
+  sst_tensor_free(&r4);
+  sst_tensor_free(&out);
+  sst_net_free(enc);
+  sst_net_free(dec);
+  return 0;
+}

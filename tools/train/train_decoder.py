@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""Train a decoder that inverts the project's random encoder (Lu et al. 2017
+feature inversion): loss = w_feat * ||E(D(F)) - F||^2 + w_pix * ||D(F) - x||^2
++ w_tv * TV(D(F)), F = E(x), E frozen (weights/encoder.safetensors).
+
+Data: the images gathered by tools/collect_data.py (Debian packages only).
+Random crops with horizontal flips; crop positions/images drawn from numpy's
+PCG64(seed), network init and everything else from torch.manual_seed(seed).
+A checkpoint (model, Adam state, step, RNG states) is written to --ckpt-dir
+every --ckpt-minutes, and the F16 weights file --out is rewritten at the same
+time, so an interrupted run leaves a usable file and --resume continues it.
+
+Example:
+  nice -n 10 /usr/bin/python3 tools/train/train_decoder.py --layer relu3_1 \
+      --steps 4000 --seed 1 --out weights/decoder_relu3_1.safetensors
+"""
+import argparse
+import hashlib
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as Fn
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sst_torch import Decoder, Encoder  # noqa: E402
+
+
+def load_manifest(data_dir):
+    path = os.path.join(data_dir, "MANIFEST.tsv")
+    with open(path, "rb") as f:
+        raw = f.read()
+    rows = [l.split("\t") for l in raw.decode().splitlines()[1:]]
+    return rows, hashlib.sha256(raw).hexdigest()
+
+
+class Sampler:
+    """Image choice weighted by area, with wesnoth-1.16-data (mostly game
+    portraits, ~88% of the files) limited to half of the draws so the photos
+    and wallpapers of the other packages are not drowned out."""
+
+    def __init__(self, rows, data_dir, crop, rng):
+        self.paths = [os.path.join(data_dir, "images", r[0]) for r in rows]
+        area = np.array([np.prod([int(v) for v in r[5].split("x")]) for r in rows], float)
+        wes = np.array([r[1] == "wesnoth-1.16-data" for r in rows])
+        p = np.where(wes, 0.5 * area / area[wes].sum(), 0.5 * area / area[~wes].sum())
+        self.p = p / p.sum()
+        self.crop = crop
+        self.rng = rng
+        self.cache = {}
+
+    def image(self, i):
+        a = self.cache.get(i)
+        if a is None:
+            with Image.open(self.paths[i]) as im:
+                a = np.asarray(im.convert("RGB"))
+            if len(self.cache) < 2000:
+                self.cache[i] = a
+        return a
+
+    def batch(self, n):
+        out = np.empty((n, self.crop, self.crop, 3), np.uint8)
+        for k in range(n):
+            i = int(self.rng.choice(len(self.p), p=self.p))
+            a = self.image(i)
+            h, w, _ = a.shape
+            y = int(self.rng.integers(0, h - self.crop + 1))
+            x = int(self.rng.integers(0, w - self.crop + 1))
+            c = a[y:y + self.crop, x:x + self.crop]
+            if self.rng.integers(0, 2):
+                c = c[:, ::-1]
+            out[k] = c
+        t = torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255.0
+        return t.contiguous()
+
+
+def tv_loss(y):
+    return ((y[:, :, 1:, :] - y[:, :, :-1, :]).abs().mean()
+            + (y[:, :, :, 1:] - y[:, :, :, :-1]).abs().mean())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--layer", choices=["relu3_1", "relu4_1"], required=True)
+    ap.add_argument("--encoder", default="weights/encoder.safetensors")
+    ap.add_argument("--data", default="/var/tmp/sst-data")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=4000, help="total steps")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="stop (and export) after this many minutes of this run")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--decay-start", type=int, default=-1,
+                    help="from this step on, cosine-decay the learning rate "
+                         "to 0 at --steps (default: constant lr)")
+    ap.add_argument("--warmup", type=int, default=0,
+                    help="ramp the learning rate linearly over the first N "
+                         "steps (keeps the deeper relu4_1 decoder from "
+                         "killing all its ReLUs in the first steps)")
+    ap.add_argument("--w-feat", type=float, default=1.0)
+    ap.add_argument("--w-pix", type=float, default=1.0)
+    ap.add_argument("--w-tv", type=float, default=0.01)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--ckpt-dir", default="/var/tmp/sst-train")
+    ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from CKPT_DIR/decoder_<layer>.pt")
+    ap.add_argument("--log-every", type=int, default=25)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)   # near-dead units otherwise crawl on CPU
+    torch.manual_seed(args.seed)
+    dev = torch.device(args.device)
+    rows, man_sha = load_manifest(args.data)
+    rng = np.random.Generator(np.random.PCG64(args.seed))
+    sampler = Sampler(rows, args.data, args.crop, rng)
+    enc = Encoder(args.encoder, args.layer).to(dev).eval()
+    with open(args.encoder, "rb") as f:
+        enc_sha = hashlib.sha256(f.read()).hexdigest()
+    dec = Decoder(args.layer).to(dev)
+    opt = torch.optim.Adam(dec.parameters(), lr=args.lr)
+    os.makedirs(args.ckpt_dir, exist_ok=True)
+    ckpt = os.path.join(args.ckpt_dir, "decoder_%s.pt" % args.layer)
+    step = 0
+    train_s = 0.0
+    if args.resume and os.path.exists(ckpt):
+        st = torch.load(ckpt, map_location="cpu")
+        dec.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step = st["step"]
+        train_s = st["train_s"]
+        rng.bit_generator.state = st["np_rng"]
+        torch.set_rng_state(st["torch_rng"])
+        print("resumed at step %d (%.1f min trained)" % (step, train_s / 60))
+    cmd = " ".join(["/usr/bin/python3"] + sys.argv)
+
+    def save(final=False):
+        torch.save({"model": dec.state_dict(), "opt": opt.state_dict(),
+                    "step": step, "train_s": train_s,
+                    "np_rng": rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(), "args": vars(args)},
+                   ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+        dec.save_file(args.out, {
+            "command": cmd, "seed": str(args.seed), "steps": str(step),
+            "crop": str(args.crop), "batch": str(args.batch), "lr": str(args.lr),
+            "decay_start": str(args.decay_start),
+            "warmup": str(args.warmup),
+            "loss": "w_feat*mse(E(D(F)),F) + w_pix*mse(D(F),x) + w_tv*TV; w=%g,%g,%g"
+                    % (args.w_feat, args.w_pix, args.w_tv),
+            "data_manifest_sha256": man_sha, "encoder_sha256": enc_sha,
+            "train_seconds": "%.0f" % train_s, "device": str(dev),
+            "torch_version": torch.__version__, "final": str(final).lower()})
+        print("saved step %d -> %s" % (step, args.out), flush=True)
+
+    t_start = time.time()
+    t_ckpt = time.time()
+    acc = np.zeros(3)
+    nacc = 0
+    while step < args.steps:
+        t0 = time.time()
+        if 0 <= args.decay_start <= step:
+            frac = (step - args.decay_start) / max(1, args.steps - args.decay_start)
+            for g in opt.param_groups:
+                g["lr"] = args.lr * 0.5 * (1.0 + np.cos(np.pi * frac))
+        else:
+            ramp = min(1.0, (step + 1) / args.warmup) if args.warmup > 0 else 1.0
+            for g in opt.param_groups:
+                g["lr"] = args.lr * ramp
+        x = sampler.batch(args.batch).to(dev)
+        with torch.no_grad():
+            f = enc(x)
+        y = dec(f)
+        lf = Fn.mse_loss(enc(y), f)
+        lp = Fn.mse_loss(y, x)
+        lt = tv_loss(y)
+        loss = args.w_feat * lf + args.w_pix * lp + args.w_tv * lt
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        train_s += time.time() - t0
+        acc += [lf.item(), lp.item(), lt.item()]
+        nacc += 1
+        if step % args.log_every == 0:
+            a = acc / nacc
+            print("step %6d feat %.5f pix %.5f (psnr %.2f) tv %.4f  %.2f s/step"
+                  % (step, a[0], a[1], -10 * np.log10(a[1]), a[2],
+                     train_s / max(step, 1) if not args.resume else time.time() - t0),
+                  flush=True)
+            acc[:] = 0
+            nacc = 0
+        if time.time() - t_ckpt > args.ckpt_minutes * 60:
+            save()
+            t_ckpt = time.time()
+        if args.max_minutes and time.time() - t_start > args.max_minutes * 60:
+            break
+    save(final=step >= args.steps)
+
+
+if __name__ == "__main__":
+    main()

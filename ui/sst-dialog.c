@@ -1,0 +1,315 @@
+/* sst-dialog.c - the Semantic Style dialog.
+ *
+ * Layout: live preview on the left; on the right the style layer chooser
+ * first (the one choice that is always needed), then the optional semantic
+ * maps with a hint on painting them, then the transfer settings.  The
+ * widgets come from GimpProcedureDialog so they stay bound to the procedure
+ * config (last-used values, Reset, Python-fu all see the same settings). */
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#include "sst-dialog.h"
+#include "sst-plugin.h"
+#include "sst-pixels.h"
+#include "sst-preview.h"
+#include "sst-intl.h"
+
+typedef struct {
+  GimpProcedureConfig *config;
+  GtkWidget           *style_name;
+  GimpImage           *image;
+  GimpDrawable        *drawable;
+  SstPreview          *preview;
+  gboolean             content_dirty;
+  gboolean             style_dirty;
+} DialogState;
+
+/* With no style layer chosen yet, start with the first layer of another
+ * open image (the usual case: a painting opened next to a photo), else
+ * another layer of this image. */
+static void
+preselect_style_layer (GimpProcedureConfig *config,
+                       GimpImage           *image,
+                       GimpDrawable        *drawable)
+{
+  GimpDrawable  *current = NULL;
+  GimpImage    **images;
+  GimpLayer     *pick = NULL;
+
+  g_object_get (config, "style-layer", &current, NULL);
+  if (current)
+    {
+      g_object_unref (current);
+      return;
+    }
+
+  images = gimp_get_images ();
+  for (gint pass = 0; pass < 2 && ! pick; pass++)
+    for (gint i = 0; images && images[i] && ! pick; i++)
+      {
+        gboolean    other = gimp_image_get_id (images[i]) != gimp_image_get_id (image);
+        GimpLayer **layers;
+
+        if ((pass == 0) != other)
+          continue;
+        layers = gimp_image_get_layers (images[i]);
+        for (gint j = 0; layers && layers[j] && ! pick; j++)
+          if (gimp_item_get_id (GIMP_ITEM (layers[j])) !=
+              gimp_item_get_id (GIMP_ITEM (drawable)))
+            pick = g_object_ref (layers[j]);
+        g_free (layers);
+      }
+  g_free (images);
+
+  if (pick)
+    {
+      g_object_set (config, "style-layer", pick, NULL);
+      g_object_unref (pick);
+    }
+}
+
+/* Re-reads what changed into reduced copies for the preview, or tells the
+ * preview why it cannot run yet. */
+static void
+refresh_preview (DialogState *st)
+{
+  SstArgs  args;
+  GError  *error = NULL;
+
+  sst_args_from_config (st->config, &args);
+
+  if (sst_args_check (st->image, st->drawable, &args, &error) == GIMP_PDB_SUCCESS)
+    {
+      if (st->content_dirty)
+        {
+          sst_image  img = { 0 };
+          guint8    *map = NULL;
+
+          if (sst_pixels_read_image (st->drawable, SST_PREVIEW_SIZE, &img, NULL, &error) &&
+              (args.content_map == NULL ||
+               sst_pixels_read_map (args.content_map, SST_EMPTY_CONTENT_MAP,
+                                    SST_PREVIEW_SIZE, &map, NULL, NULL, &error)))
+            {
+              sst_preview_set_content (st->preview, &img, map);
+              st->content_dirty = FALSE;
+            }
+          sst_image_free (&img);
+        }
+      if (error == NULL && st->style_dirty)
+        {
+          sst_image  img = { 0 };
+          guint8    *map = NULL;
+
+          if (sst_pixels_read_image (args.style_layer, SST_PREVIEW_SIZE, &img, NULL, &error) &&
+              (args.style_map == NULL ||
+               sst_pixels_read_map (args.style_map, SST_EMPTY_STYLE_MAP,
+                                    SST_PREVIEW_SIZE, &map, NULL, NULL, &error)))
+            {
+              sst_preview_set_style (st->preview, &img, map);
+              st->style_dirty = FALSE;
+            }
+          sst_image_free (&img);
+        }
+    }
+
+  sst_preview_set_problem (st->preview, error ? error->message : NULL);
+  sst_preview_set_params (st->preview, &args.params);
+  g_clear_error (&error);
+}
+
+/* The file an image came from (XCF, else imported), else GIMP's name. */
+static gchar *
+image_label (GimpImage *image)
+{
+  GFile *file = gimp_image_get_file (image);
+  gchar *name;
+
+  if (file == NULL)
+    file = gimp_image_get_imported_file (image);
+  if (file == NULL)
+    return gimp_image_get_name (image);
+  name = g_file_get_basename (file);
+  g_object_unref (file);
+  return name;
+}
+
+/* The chooser shows only a thumbnail: name the chosen layer and its image
+ * so it is clear what the style comes from. */
+static void
+show_style_name (DialogState *st)
+{
+  GimpDrawable *layer = NULL;
+  gchar        *text;
+
+  g_object_get (st->config, "style-layer", &layer, NULL);
+  if (layer && gimp_item_is_valid (GIMP_ITEM (layer)))
+    {
+      GimpImage *img        = gimp_item_get_image (GIMP_ITEM (layer));
+      gchar     *layer_name = gimp_item_get_name (GIMP_ITEM (layer));
+      gchar     *image_name = img ? image_label (img) : NULL;
+
+      /* TRANSLATORS: "<layer name>" in "<image name>" */
+      text = g_strdup_printf (_("“%s” in %s"), layer_name,
+                              image_name ? image_name : "?");
+      g_free (layer_name);
+      g_free (image_name);
+    }
+  else
+    {
+      text = g_strdup (_("No style layer chosen: click Browse…"));
+    }
+  gtk_label_set_text (GTK_LABEL (st->style_name), text);
+  g_free (text);
+  g_clear_object (&layer);
+}
+
+static void
+config_notify (GObject     *config,
+               GParamSpec  *pspec,
+               DialogState *st)
+{
+  const gchar *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "show-preview"))
+    {
+      gboolean show;
+
+      g_object_get (config, "show-preview", &show, NULL);
+      sst_preview_set_enabled (st->preview, show);
+      return;
+    }
+  if (g_str_equal (name, "content-map"))
+    st->content_dirty = TRUE;
+  else if (g_str_equal (name, "style-layer") || g_str_equal (name, "style-map"))
+    st->style_dirty = TRUE;
+  if (g_str_equal (name, "style-layer"))
+    show_style_name (st);
+  refresh_preview (st);
+}
+
+static GimpValueArray *
+string_values (const gchar *value)
+{
+  GimpValueArray *values = gimp_value_array_new (1);
+  GValue          v      = G_VALUE_INIT;
+
+  g_value_init (&v, G_TYPE_STRING);
+  g_value_set_string (&v, value);
+  gimp_value_array_append (values, &v);
+  g_value_unset (&v);
+  return values;
+}
+
+static void
+scale_entry (GimpProcedureDialog *dialog,
+             const gchar         *property,
+             gdouble              soft_max,
+             gint                 digits)
+{
+  GtkWidget *w = gimp_procedure_dialog_get_scale_entry (dialog, property, 1.0);
+
+  /* The slider covers the useful range; the number field still accepts
+   * the procedure's full range. */
+  if (soft_max > 0)
+    gimp_scale_entry_set_bounds (GIMP_SCALE_ENTRY (w), 0.0, soft_max, FALSE);
+  if (digits >= 0)
+    gimp_label_spin_set_digits (GIMP_LABEL_SPIN (w), digits);
+}
+
+gboolean
+sst_dialog_run (GimpProcedure       *procedure,
+                GimpProcedureConfig *config,
+                GimpImage           *image,
+                GimpDrawable        *drawable,
+                const sst_model     *model)
+{
+  GimpProcedureDialog *dialog;
+  GtkWidget           *widget, *main_box, *hint;
+  DialogState          st = { config, NULL, image, drawable, NULL, TRUE, TRUE };
+  gboolean             show_preview = TRUE;
+  gboolean             ok;
+  gulong               handler;
+
+  preselect_style_layer (config, image, drawable);
+
+  dialog = GIMP_PROCEDURE_DIALOG (gimp_procedure_dialog_new (procedure, config,
+                                                             _("Semantic Style Transfer")));
+
+  /* Style: first and prominent. */
+  gimp_procedure_dialog_get_label (dialog, "style-title",
+                                   _("<b>Style</b>"), TRUE, FALSE);
+  st.style_name = gimp_procedure_dialog_get_label (dialog, "style-name", "",
+                                                   FALSE, FALSE);
+  gtk_label_set_xalign (GTK_LABEL (st.style_name), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (st.style_name), PANGO_ELLIPSIZE_MIDDLE);
+  show_style_name (&st);
+  gimp_procedure_dialog_fill_box (dialog, "style-box", "style-layer",
+                                  "style-name", NULL);
+  gimp_procedure_dialog_fill_frame (dialog, "style-frame", "style-title",
+                                    FALSE, "style-box");
+
+  /* Semantic maps. */
+  gimp_procedure_dialog_get_label (dialog, "maps-title",
+                                   _("<b>Semantic maps</b> (optional)"), TRUE, FALSE);
+  hint = gimp_procedure_dialog_get_label
+    (dialog, "maps-hint",
+     _("Paint each map with flat colours; the same colour marks the same "
+       "region in both maps (e.g. sky blue, trees green)."),
+     FALSE, FALSE);
+  gtk_label_set_line_wrap (GTK_LABEL (hint), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (hint), 44);
+  gtk_label_set_xalign (GTK_LABEL (hint), 0.0);
+  gimp_label_set_attributes (GTK_LABEL (hint),
+                             PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
+  gimp_procedure_dialog_fill_box (dialog, "maps-box",
+                                  "content-map", "style-map", "maps-hint", NULL);
+  gimp_procedure_dialog_fill_frame (dialog, "maps-frame", "maps-title",
+                                    FALSE, "maps-box");
+
+  /* Transfer settings. */
+  scale_entry (dialog, "gamma", 100.0, 1);
+  scale_entry (dialog, "poly-c", 0, 2);
+  scale_entry (dialog, "fuse-weight", 0, 2);
+  scale_entry (dialog, "iterations", 50.0, -1);
+  gimp_procedure_dialog_get_label (dialog, "transfer-title",
+                                   _("<b>Transfer</b>"), TRUE, FALSE);
+  gimp_procedure_dialog_fill_box (dialog, "transfer-box",
+                                  "kernel", "gamma", "poly-c",
+                                  "fuse-kernel", "fuse-weight",
+                                  "feature-layer", "iterations", NULL);
+  gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
+                                    FALSE, "transfer-box");
+  gimp_procedure_dialog_set_sensitive_if_in (dialog, "fuse-weight", NULL,
+                                             "fuse-kernel",
+                                             string_values ("none"), FALSE);
+
+  widget = gimp_procedure_dialog_fill_box (dialog, "settings-box",
+                                           "style-frame", "maps-frame",
+                                           "transfer-frame", "show-preview",
+                                           NULL);
+  gtk_widget_set_size_request (widget, 340, -1);
+
+  /* Preview left of the settings. */
+  st.preview = sst_preview_new (model);
+  main_box = gimp_procedure_dialog_fill_box (dialog, "main-box",
+                                             "settings-box", NULL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (main_box),
+                                  GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing (GTK_BOX (main_box), 12);
+  widget = sst_preview_get_widget (st.preview);
+  gtk_box_pack_start (GTK_BOX (main_box), widget, FALSE, FALSE, 0);
+  gtk_box_reorder_child (GTK_BOX (main_box), widget, 0);
+  gimp_procedure_dialog_fill (dialog, "main-box", NULL);
+
+  g_object_get (config, "show-preview", &show_preview, NULL);
+  sst_preview_set_enabled (st.preview, show_preview);
+  refresh_preview (&st);
+  handler = g_signal_connect (config, "notify", G_CALLBACK (config_notify), &st);
+
+  ok = gimp_procedure_dialog_run (dialog);
+
+  g_signal_handler_disconnect (config, handler);
+  sst_preview_free (st.preview);
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  return ok;
+}
