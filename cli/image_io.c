@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 
 #include "image_io.h"
@@ -90,9 +91,15 @@ static void jpeg_error_exit(j_common_ptr cinfo) {
   longjmp(e->jump, 1);
 }
 
-static void jpeg_silent(j_common_ptr cinfo, int level) {
-  (void)cinfo;
-  (void)level; /* warnings (e.g. extraneous bytes) are not errors */
+/* Warnings such as extraneous bytes are harmless, but libjpeg reports a
+ * truncated file only as a warning and pads it with grey: treat that one as
+ * an error, or a half-downloaded photo would silently be stylized. */
+static void jpeg_warn(j_common_ptr cinfo, int level) {
+  jpeg_err *e = (jpeg_err *)cinfo->err;
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+    (*cinfo->err->format_message)(cinfo, e->text);
+    longjmp(e->jump, 1);
+  }
 }
 
 static int read_jpeg(const char *path, FILE *f, uint8_t **rgb, int *w, int *h,
@@ -102,7 +109,7 @@ static int read_jpeg(const char *path, FILE *f, uint8_t **rgb, int *w, int *h,
   uint8_t *volatile buf = NULL;
   cinfo.err = jpeg_std_error(&jerr.pub);
   jerr.pub.error_exit = jpeg_error_exit;
-  jerr.pub.emit_message = jpeg_silent;
+  jerr.pub.emit_message = jpeg_warn;
   if (setjmp(jerr.jump)) {
     snprintf(msg, n, "%s: corrupt JPEG (%s)", path, jerr.text);
     jpeg_destroy_decompress(&cinfo);

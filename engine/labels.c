@@ -7,9 +7,9 @@
 #include "labels.h"
 
 #define MERGE_DIST2 (24 * 24) /* JPEG noise: same colour */
-#define COVER_DIST2 (48 * 48) /* "close to a dominant colour" */
+#define COVER_DIST2 (20 * 20) /* "close to a dominant colour": JPEG/AA noise */
 #define MATCH_DIST2 (48 * 48) /* content/style label of the same colour */
-#define COVER_FRACTION 0.75
+#define COVER_FRACTION 0.90
 
 /* Open-addressing hash table of 24-bit colours -> count (and later label). */
 typedef struct {

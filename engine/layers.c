@@ -105,7 +105,8 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
   if (s)
     return s;
   const int h = in->h, w = in->w, k = in->c * 9;
-  size_t row_bytes = (size_t)k * (size_t)w * sizeof(float);
+  /* per output row: K im2col floats plus cout result floats per pixel */
+  size_t row_bytes = ((size_t)k + (size_t)cout) * (size_t)w * sizeof(float);
   if (band_rows <= 0) {
     size_t r = SST_CONV_BAND_BYTES / row_bytes;
     band_rows = r < 1 ? 1 : (r > (size_t)h ? h : (int)r);

@@ -10,8 +10,9 @@
 #include "progress.h"
 #include "tensor.h"
 
-/* Byte budget for the im2col buffer of one row band: memory stays linear in
- * the image width, never proportional to the pixel count. */
+/* Byte budget for the scratch buffers of one row band (im2col matrix plus
+ * the band's sgemm result): scratch memory stays linear in the image width
+ * (at least one row), never proportional to the pixel count. */
 #define SST_CONV_BAND_BYTES ((size_t)8 << 20)
 
 /* 3x3 convolution, reflection padding 1, stride 1, bias, optional ReLU.

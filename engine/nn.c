@@ -180,6 +180,11 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
 done:
   sst_st_close(f);
   if (s) {
+    /* names and metadata come from the file and may hold escaped control
+     * characters: keep the message on one printable line */
+    for (char *c = err ? err->msg : NULL; c && *c; c++)
+      if ((unsigned char)*c < 0x20 || *c == 0x7F)
+        *c = '?';
     sst_net_free(n);
     return s;
   }
@@ -263,6 +268,8 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
                           sst_tensor *marks[3], sst_tensor *final,
                           sst_progress *p, sst_error *err) {
   double cost[32], total;
+  if (n > (int)(sizeof cost / sizeof *cost))
+    return sst_fail(err, SST_ERR_INVALID, "network table too long");
   sst_status s = plan(net->def, n, in->h, in->w, cost, &total, err);
   if (s)
     return s;

@@ -1,6 +1,7 @@
 /* sst-intl.h - gettext for the plug-in: _() looks strings up in our own
  * domain (GETTEXT_PACKAGE, set by meson) so GIMP's domains never interfere.
- * The catalogs live in <plug-in dir>/locale, bound in set_i18n(). */
+ * The catalogs live in <plug-in dir>/locale; libgimp binds the domain
+ * there as asked by set_i18n() in sst-plugin.c. */
 #ifndef SST_INTL_H
 #define SST_INTL_H
 

@@ -55,35 +55,21 @@ sst_plug_in_init (SstPlugIn *self)
   (void) self;
 }
 
-/* Catalogs are installed in <plug-in dir>/locale/<lang>/LC_MESSAGES/.
- * libgimp only accepts a path relative to the plug-in folder, but GIMP 3.0
- * then checks and binds that relative path against the current directory,
- * which is wherever GIMP was started.  So bind the absolute path ourselves
- * and tell libgimp not to touch gettext (return FALSE); _() in sst-intl.h
- * always names our domain explicitly, so textdomain() is not needed. */
+/* Catalogs are installed in <plug-in dir>/locale/<lang>/LC_MESSAGES/
+ * <GETTEXT_PACKAGE>.mo (po/meson.build).  libgimp resolves the relative
+ * catalog dir against the plug-in's folder and binds the domain (UTF-8)
+ * before create_procedure() and run(), so both the strings registered with
+ * GIMP (menu label, help, argument labels) and the dialog are translated. */
 static gboolean
 sst_set_i18n (GimpPlugIn   *plug_in,
               const gchar  *name,
               gchar       **gettext_domain,
               gchar       **catalog_dir)
 {
-  static gboolean bound = FALSE;
-
-  (void) plug_in; (void) name; (void) gettext_domain; (void) catalog_dir;
-
-  if (! bound)
-    {
-      gchar *dir = sst_plugin_data_path ("locale");
-
-      if (dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
-        {
-          bindtextdomain (GETTEXT_PACKAGE, dir);
-          bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-        }
-      g_free (dir);
-      bound = TRUE;
-    }
-  return FALSE;
+  (void) plug_in; (void) name;
+  *gettext_domain = g_strdup (GETTEXT_PACKAGE);
+  *catalog_dir    = g_strdup ("locale");
+  return TRUE;
 }
 
 static GList *

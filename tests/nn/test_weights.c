@@ -188,6 +188,10 @@ static void structural_cases(void) {
                "\"decoder_relu3_1\",\"command\":\"a \\\"b\\\" \\\\ "
                "\\ud83d\\ude00\\n\"}", SST_OK, NULL);
 
+  case_tensors("newline in metadata value", t, n,
+               "{\"format\":\"semantic-style-weights\",\"net\":"
+               "\"decoder\\nrelu3_1\"}", SST_ERR_FORMAT, "decoder?relu3_1");
+
   int k = find(t, n, "dec.conv2_1.weight");
   strcpy(t[k].dtype, "F64");
   case_tensors("wrong dtype F64", t, n, meta, SST_ERR_FORMAT, "F64");
