@@ -15,6 +15,8 @@
 # Environment:
 #   SST_CHROOT   chroot directory (default /var/tmp/sst-trixie)
 #   SST_MIRROR   Debian mirror     (default http://deb.debian.org/debian)
+#   SST_PASSENV  extra "VAR=value ..." for the command (the chroot otherwise
+#                starts from a clean environment: PATH, HOME, TERM, LANG)
 #
 # `run` works in a private mount namespace (unshare -m): proc, sys, dev and the
 # project tree are mounted there only, so nothing stays mounted on the host

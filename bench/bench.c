@@ -1,0 +1,151 @@
+/* bench.c - pipeline benchmark: median seconds per stage for a 600x800
+ * content with two semantic regions and a 512-px style, the achieved
+ * GFLOP/s of the convolutions, and OpenBLAS's sgemm rate measured in the
+ * same run for comparison.  Prints a table; CI does not time it.
+ *
+ *   bench [RUNS [THREADS]]      (weights from $SST_WEIGHTS_DIR or weights/) */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sst.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, n, sizeof *v, cmp);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Multiply-adds x2 of the 3x3 convolutions (and conv0) for an H x W input
+ * to relu3_1, and of the relu3_1 decoder producing H x W. */
+static double encoder_flops(double h, double w) {
+  double p = h * w;
+  return 2.0 * (3 * 3 * p + 9.0 * (3 * 64 * p + 64 * 64 * p + 64 * 128 * p / 4 +
+                                   128 * 128 * p / 4 + 128 * 256 * p / 16));
+}
+static double decoder_flops(double h, double w) {
+  double p = h * w;
+  return 2.0 * 9.0 * (256 * 128 * p / 16 + 128 * 128 * p / 4 + 128 * 64 * p / 4 +
+                      64 * 64 * p + 64 * 3 * p);
+}
+
+/* A smooth synthetic photo-like image, deterministic. */
+static void fill(sst_image *img, int seed) {
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < img->width; x++)
+      for (int c = 0; c < 3; c++) {
+        unsigned h = (unsigned)(x * 73856093u ^ y * 19349663u ^ (c + seed) * 83492791u);
+        float noise = (h % 1000) / 1000.0f;
+        img->rgb[((size_t)y * img->width + x) * 3 + c] =
+            0.5f + 0.3f * __builtin_sinf(0.02f * x * (c + 1) + seed) *
+                       __builtin_cosf(0.015f * y) + 0.1f * noise;
+      }
+}
+
+static uint8_t *halves_map(int w, int h) {
+  uint8_t *m = malloc((size_t)w * h * 3);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      uint8_t *p = m + ((size_t)y * w + x) * 3;
+      int top = y < h / 2;
+      p[0] = top ? 40 : 40;
+      p[1] = top ? 90 : 170;
+      p[2] = top ? 230 : 60;
+    }
+  return m;
+}
+
+static double sgemm_rate(int threads) {
+  int M = 256, K = 1152, N = 4096;
+  float *a = calloc((size_t)M * K, 4), *b = calloc((size_t)K * N, 4),
+        *c = calloc((size_t)M * N, 4);
+  for (int i = 0; i < M * K; i++) a[i] = (i % 7) * 0.1f;
+  for (int i = 0; i < K * N; i++) b[i] = (i % 5) * 0.1f;
+  openblas_set_num_threads(threads);
+  double t[5];
+  for (int r = 0; r < 5; r++) {
+    double t0 = now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K,
+                b, N, 0.0f, c, N);
+    t[r] = now() - t0;
+  }
+  free(a); free(b); free(c);
+  return 2.0 * M * N * K / median(t, 5) / 1e9;
+}
+
+int main(int argc, char **argv) {
+  int runs = argc > 1 ? atoi(argv[1]) : 5, threads = argc > 2 ? atoi(argv[2]) : 0;
+  if (runs < 1) runs = 1;
+  const char *dir = getenv("SST_WEIGHTS_DIR");
+  sst_model *m;
+  sst_error err = {0};
+  if (sst_model_load(dir ? dir : "weights", &m, &err) != SST_OK) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  const int W = 800, H = 600, SW = 512, SH = 384;
+  sst_image content, style, out;
+  sst_image_alloc(&content, W, H);
+  sst_image_alloc(&style, SW, SH);
+  fill(&content, 1);
+  fill(&style, 7);
+  uint8_t *cm = halves_map(W, H), *sm = halves_map(SW, SH);
+  sst_map cmap = {W, H, cm}, smap = {SW, SH, sm};
+  sst_params p;
+  sst_params_default(&p);
+  p.threads = threads;
+
+  double enc[64], rec[64], dec[64], tot[64], regamma[64];
+  if (runs > 64) runs = 64;
+  for (int r = 0; r < runs; r++) {
+    sst_session *s = sst_session_new(m);
+    sst_timings t;
+    if (sst_session_set_content(s, &content, &cmap, &err) ||
+        sst_session_set_style(s, &style, &smap, &err) ||
+        sst_session_run(s, &p, &out, &err)) {
+      fprintf(stderr, "bench: %s\n", err.msg);
+      return 1;
+    }
+    sst_session_timings(s, &t);
+    sst_image_free(&out);
+    enc[r] = t.encode; rec[r] = t.reconstruct; dec[r] = t.decode; tot[r] = t.total;
+    /* preview-style re-run after a gamma change (encodings cached) */
+    p.gamma *= 1.1;
+    sst_session_run(s, &p, &out, &err);
+    sst_session_timings(s, &t);
+    regamma[r] = t.total;
+    sst_image_free(&out);
+    sst_session_free(s);
+  }
+  double e = median(enc, runs), rc = median(rec, runs), d = median(dec, runs),
+         tt = median(tot, runs), g = median(regamma, runs);
+  double flops = encoder_flops(H, W) + encoder_flops(SH, SW) + decoder_flops(H, W);
+  double conv_rate = flops / (e + d) / 1e9;
+  double blas = sgemm_rate(threads > 0 ? threads : 2);
+  printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, %d runs\n",
+         W, H, SW, SH, runs);
+  printf("%-28s %10s\n", "stage", "median s");
+  printf("%-28s %10.3f\n", "encode (content+style)", e);
+  printf("%-28s %10.3f\n", "reconstruct", rc);
+  printf("%-28s %10.3f\n", "decode", d);
+  printf("%-28s %10.3f\n", "total", tt);
+  printf("%-28s %10.3f\n", "re-run after gamma change", g);
+  printf("conv GFLOP/s (encode+decode): %.1f   OpenBLAS sgemm GFLOP/s: %.1f   ratio %.0f%%\n",
+         conv_rate, blas, 100.0 * conv_rate / blas);
+  free(cm); free(sm);
+  sst_image_free(&content); sst_image_free(&style);
+  sst_model_free(m);
+  return 0;
+}
