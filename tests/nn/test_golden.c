@@ -7,6 +7,7 @@
  * golden metadata first, so a generator mismatch is reported as such.
  * tests/data/nn/tiny_net.safetensors holds the 3x24x32 input and the
  * expected relu3_1, relu4_1 and decoded images. */
+#include "../check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +17,7 @@
 #include "nn_testutil.h"
 #include "safetensors.h"
 
-static int failures;
 
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                              \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 static sst_tensor load(sst_st_file *g, const char *name) {
   sst_tensor t = {0};

@@ -5,6 +5,7 @@
  * several band heights), 1x1 conv, ReLU, 2x2 max-pool (odd/even sizes) and
  * nearest x2 upsampling.  Also checks progress, cancellation and argument
  * errors of the layer functions. */
+#include "../check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +15,8 @@
 #include "nn_testutil.h"
 #include "safetensors.h"
 
-static int failures;
 static sst_st_file *golden;
 
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                              \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 /* Loads a golden tensor as C x H x W (1-D and 4-D shapes are flattened
  * into c with h = w = 1 so weights load the same way). */

@@ -5,6 +5,7 @@
  * every value finite.  Prints the reconstruction PSNR for information (the
  * decoders are trained to invert the encoder, but this is a sanity check,
  * not a quality gate).  Exits 77 (meson's "skipped") without weights. */
+#include "../check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +13,7 @@
 
 #include "nn.h"
 
-static int failures;
 
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                              \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 static int exists(const char *path) {
   FILE *f = fopen(path, "rb");

@@ -5,6 +5,7 @@
  * metadata) and checks the status code, that the one-line message names
  * the file and the culprit, and that nothing crashes (this also runs under
  * ASan+UBSan).  A final loop feeds randomly mutated headers. */
+#include "../check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +15,9 @@
 #include "nn_testutil.h"
 #include "safetensors.h"
 
-static int failures;
 static char dir[256];
 static const char *NET = "decoder_relu3_1";
 
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                              \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 /* Loads path as `net` and checks the outcome.  want_sub: substring the
  * message must contain (besides the file name), NULL for success. */

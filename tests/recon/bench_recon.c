@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
       M = argc > 3 ? atoi(argv[3]) : 16384;
   const int K = 2;
   const int sweep_it = argc > 4 ? atoi(argv[4]) : 10;
-  (void)g_failures;
+  (void)failures;
   rng_seed(31337);
   float *fc = malloc(sizeof(float) * (size_t)C * N),
         *fs = malloc(sizeof(float) * (size_t)C * M);

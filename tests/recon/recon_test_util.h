@@ -1,23 +1,14 @@
 /* recon_test_util.h - small helpers shared by the reconstruction tests. */
 #ifndef RECON_TEST_UTIL_H
 #define RECON_TEST_UTIL_H
+#include "../check.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int g_failures = 0;
 
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      g_failures++;                                                            \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                              \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-    }                                                                          \
-  } while (0)
 
 /* Deterministic generator (xorshift64*) so the tests never depend on libc. */
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;

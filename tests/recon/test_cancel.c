@@ -71,8 +71,8 @@ int main(void) {
   sst_recon_params p = {SST_KERNEL_POLY, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10};
   CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "%s", err.msg);
   sst_recon_stats_free(st);
-  printf(g_failures ? "recon_cancel: %d FAILURES\n"
+  printf(failures ? "recon_cancel: %d FAILURES\n"
                     : "recon_cancel: all passed\n",
-         g_failures);
-  return g_failures ? 1 : 0;
+         failures);
+  return failures ? 1 : 0;
 }

@@ -419,8 +419,8 @@ int main(void) {
   test_uncovered();
   test_hard_masks();
   test_edges();
-  printf(g_failures ? "recon_fastpath: %d FAILURES\n"
+  printf(failures ? "recon_fastpath: %d FAILURES\n"
                     : "recon_fastpath: all passed\n",
-         g_failures);
-  return g_failures ? 1 : 0;
+         failures);
+  return failures ? 1 : 0;
 }

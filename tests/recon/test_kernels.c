@@ -45,13 +45,13 @@ static const double *golden(const char *name, int n) {
       if (g_e[i].n != n) {
         printf("FAIL golden %s has %d values, expected %d\n", name, g_e[i].n,
                n);
-        g_failures++;
+        failures++;
         return NULL;
       }
       return g_e[i].v;
     }
   printf("FAIL golden %s missing\n", name);
-  g_failures++;
+  failures++;
   return NULL;
 }
 
@@ -100,7 +100,7 @@ static void test_golden(const char *root) {
   snprintf(path, sizeof path, "%s/tests/data/recon/kernels_golden.txt", root);
   if (load_golden(path)) {
     printf("FAIL cannot read %s\n", path);
-    g_failures++;
+    failures++;
     return;
   }
   const double *dims = golden("dims", 4);
@@ -398,8 +398,8 @@ int main(void) {
   test_estimator();
   for (int i = 0; i < g_ne; i++)
     free(g_e[i].v);
-  printf(g_failures ? "recon_kernels: %d FAILURES\n"
+  printf(failures ? "recon_kernels: %d FAILURES\n"
                     : "recon_kernels: all passed\n",
-         g_failures);
-  return g_failures ? 1 : 0;
+         failures);
+  return failures ? 1 : 0;
 }

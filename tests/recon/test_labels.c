@@ -263,8 +263,8 @@ int main(int argc, char **argv) {
   test_empty();
   test_match();
   test_downsample();
-  printf(g_failures ? "recon_labels: %d FAILURES\n"
+  printf(failures ? "recon_labels: %d FAILURES\n"
                     : "recon_labels: all passed\n",
-         g_failures);
-  return g_failures ? 1 : 0;
+         failures);
+  return failures ? 1 : 0;
 }
