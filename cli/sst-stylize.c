@@ -2,6 +2,7 @@
  * Scripts depend on this interface; keep it stable. */
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,14 @@ static const char usage_text[] =
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
     "            [--iterations N] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n";
 
-static int fail(const char *fmt, const char *a, const char *b) {
+/* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
+static int fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
   fprintf(stderr, "sst-stylize: error: ");
-  fprintf(stderr, fmt, a, b);
+  vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
+  va_end(ap);
   return 1;
 }
 
@@ -109,42 +114,42 @@ int main(int argc, char **argv) {
     case O_SMAP: smap_path = optarg; break;
     case O_KERNEL:
       if (sst_kernel_from_name(optarg, &p.kernel) != 0 || p.kernel == SST_KERNEL_NONE)
-        return fail("unknown --kernel '%s' (use linear, poly, gaussian or bn)%s", optarg, "");
+        return fail("unknown --kernel '%s' (use linear, poly, gaussian or bn)", optarg);
       break;
     case O_GAMMA:
       if (parse_double(optarg, &p.gamma) != 0 || p.gamma < 0)
-        return fail("--gamma '%s' is not a number >= 0%s", optarg, "");
+        return fail("--gamma '%s' is not a number >= 0", optarg);
       gamma_set = 1;
       break;
     case O_POLYC:
       if (parse_double(optarg, &p.poly_c) != 0 || p.poly_c < 0)
-        return fail("--poly-c '%s' is not a number >= 0%s", optarg, "");
+        return fail("--poly-c '%s' is not a number >= 0", optarg);
       break;
     case O_FUSE:
       if (sst_kernel_from_name(optarg, &p.fuse_kernel) != 0)
-        return fail("unknown --fuse '%s' (use none, linear, poly, gaussian or bn)%s", optarg, "");
+        return fail("unknown --fuse '%s' (use none, linear, poly, gaussian or bn)", optarg);
       break;
     case O_FUSEW:
       if (parse_double(optarg, &p.fuse_weight) != 0 || p.fuse_weight < 0)
-        return fail("--fuse-weight '%s' is not a number >= 0%s", optarg, "");
+        return fail("--fuse-weight '%s' is not a number >= 0", optarg);
       fuse_w_set = 1;
       break;
     case O_LAYER:
       if (sst_layer_from_name(optarg, &p.layer) != 0)
-        return fail("unknown --layer '%s' (use relu3_1 or relu4_1)%s", optarg, "");
+        return fail("unknown --layer '%s' (use relu3_1 or relu4_1)", optarg);
       break;
     case O_ITER:
       if (parse_int(optarg, &p.iterations) != 0 || p.iterations > 1000)
-        return fail("--iterations '%s' is not an integer in 0..1000%s", optarg, "");
+        return fail("--iterations '%s' is not an integer in 0..1000", optarg);
       break;
     case O_MAXSIZE:
       if (parse_int(optarg, &p.max_size) != 0)
-        return fail("--max-size '%s' is not a pixel count >= 0%s", optarg, "");
+        return fail("--max-size '%s' is not a pixel count >= 0", optarg);
       break;
     case O_WEIGHTS: weights = optarg; break;
     case O_THREADS:
       if (parse_int(optarg, &p.threads) != 0 || p.threads > 1024)
-        return fail("--threads '%s' is not an integer in 0..1024%s", optarg, "");
+        return fail("--threads '%s' is not an integer in 0..1024", optarg);
       break;
     case O_TIMINGS: timings = 1; break;
     case 'h':
@@ -165,9 +170,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (fuse_w_set && p.fuse_kernel == SST_KERNEL_NONE)
-    return fail("--fuse-weight needs --fuse KERNEL%s%s", "", "");
+    return fail("--fuse-weight needs --fuse KERNEL");
   if (!image_writable_extension(out_path))
-    return fail("output '%s' must end in .png, .jpg or .jpeg%s", out_path, "");
+    return fail("output '%s' must end in .png, .jpg or .jpeg", out_path);
   if (!gamma_set)
     p.gamma = sst_kernel_default_gamma(p.kernel);
 

@@ -184,7 +184,7 @@ static sst_status set_side(side *sd, const sst_image *img, const sst_map *map,
       /* prefix which map failed, keep the engine's explanation */
       if (err) {
         char tmp[sizeof err->msg];
-        snprintf(tmp, sizeof tmp, "%s map: %s", what, err->msg);
+        snprintf(tmp, sizeof tmp, "%s map: %.490s", what, err->msg);
         memcpy(err->msg, tmp, sizeof tmp);
       }
       return st;
