@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "progress.h" /* sst_now */
-#include "sst.h"
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
-static double median(double *v, int n) {
+double bench_median(double *v, int n) {
   qsort(v, n, sizeof *v, cmp);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
@@ -36,7 +36,7 @@ static double decoder_flops(double h, double w) {
 }
 
 /* A smooth synthetic photo-like image, deterministic. */
-static void fill(sst_image *img, int seed) {
+void bench_fill(sst_image *img, int seed) {
   for (int y = 0; y < img->height; y++)
     for (int x = 0; x < img->width; x++)
       for (int c = 0; c < 3; c++) {
@@ -48,7 +48,7 @@ static void fill(sst_image *img, int seed) {
       }
 }
 
-static uint8_t *halves_map(int w, int h) {
+uint8_t *bench_halves_map(int w, int h) {
   uint8_t *m = malloc((size_t)w * h * 3);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
@@ -61,7 +61,7 @@ static uint8_t *halves_map(int w, int h) {
   return m;
 }
 
-static double sgemm_rate(int threads) {
+double bench_sgemm_rate(int threads) {
   int M = 256, K = 1152, N = 4096;
   float *a = calloc((size_t)M * K, 4), *b = calloc((size_t)K * N, 4),
         *c = calloc((size_t)M * N, 4);
@@ -76,33 +76,26 @@ static double sgemm_rate(int threads) {
     t[r] = sst_now() - t0;
   }
   free(a); free(b); free(c);
-  return 2.0 * M * N * K / median(t, 5) / 1e9;
+  return 2.0 * M * N * K / bench_median(t, 5) / 1e9;
 }
 
-int main(int argc, char **argv) {
-  int runs = argc > 1 ? atoi(argv[1]) : 5, threads = argc > 2 ? atoi(argv[2]) : 0;
-  if (runs < 1) runs = 1;
-  const char *dir = getenv("SST_WEIGHTS_DIR");
-  sst_model *m;
+void bench_pipeline(const bench_ctx *ctx) {
+  const sst_model *m = ctx->model;
+  int runs = ctx->runs, threads = ctx->threads;
   sst_error err = {0};
-  if (sst_model_load(dir ? dir : "weights", &m, &err) != SST_OK) {
-    fprintf(stderr, "bench: %s\n", err.msg);
-    return 1;
-  }
   const int W = 800, H = 600, SW = 512, SH = 384;
   sst_image content, style, out;
   sst_image_alloc(&content, W, H);
   sst_image_alloc(&style, SW, SH);
-  fill(&content, 1);
-  fill(&style, 7);
-  uint8_t *cm = halves_map(W, H), *sm = halves_map(SW, SH);
+  bench_fill(&content, 1);
+  bench_fill(&style, 7);
+  uint8_t *cm = bench_halves_map(W, H), *sm = bench_halves_map(SW, SH);
   sst_map cmap = {W, H, cm}, smap = {SW, SH, sm};
   sst_params p;
   sst_params_default(&p);
   p.threads = threads;
 
   double enc[64], rec[64], dec[64], tot[64], regamma[64];
-  if (runs > 64) runs = 64;
   for (int r = 0; r < runs; r++) {
     sst_session *s = sst_session_new(m);
     sst_timings t;
@@ -110,7 +103,7 @@ int main(int argc, char **argv) {
         sst_session_set_style(s, &style, &smap, &err) ||
         sst_session_run(s, &p, &out, &err)) {
       fprintf(stderr, "bench: %s\n", err.msg);
-      return 1;
+      exit(1);
     }
     sst_session_timings(s, &t);
     sst_image_free(&out);
@@ -119,18 +112,18 @@ int main(int argc, char **argv) {
     p.gamma *= 1.1;
     if (sst_session_run(s, &p, &out, &err)) {
       fprintf(stderr, "bench: %s\n", err.msg);
-      return 1;
+      exit(1);
     }
     sst_session_timings(s, &t);
     regamma[r] = t.total;
     sst_image_free(&out);
     sst_session_free(s);
   }
-  double e = median(enc, runs), rc = median(rec, runs), d = median(dec, runs),
-         tt = median(tot, runs), g = median(regamma, runs);
+  double e = bench_median(enc, runs), rc = bench_median(rec, runs), d = bench_median(dec, runs),
+         tt = bench_median(tot, runs), g = bench_median(regamma, runs);
   double flops = encoder_flops(H, W) + encoder_flops(SH, SW) + decoder_flops(H, W);
   double conv_rate = flops / (e + d) / 1e9;
-  double blas = sgemm_rate(threads);
+  double blas = bench_sgemm_rate(threads);
   printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, %d runs\n",
          W, H, SW, SH, runs);
   printf("%-28s %10s\n", "stage", "median s");
@@ -143,6 +136,21 @@ int main(int argc, char **argv) {
          conv_rate, blas, 100.0 * conv_rate / blas);
   free(cm); free(sm);
   sst_image_free(&content); sst_image_free(&style);
+}
+
+int main(int argc, char **argv) {
+  bench_ctx ctx = {NULL, argc > 1 ? atoi(argv[1]) : 5, argc > 2 ? atoi(argv[2]) : 0};
+  if (ctx.runs < 1) ctx.runs = 1;
+  if (ctx.runs > 64) ctx.runs = 64;
+  const char *dir = getenv("SST_WEIGHTS_DIR");
+  sst_model *m;
+  sst_error err = {0};
+  if (sst_model_load(dir ? dir : "weights", &m, &err) != SST_OK) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  ctx.model = m;
+  bench_pipeline(&ctx);
   sst_model_free(m);
   return 0;
 }

@@ -22,7 +22,7 @@
 
 struct sst_model {
   sst_net *enc;
-  sst_net *dec[2]; /* by sst_layer; dec[SST_RELU4_1] may be NULL */
+  sst_net *dec[2]; /* by sst_layer; either may be NULL, not both */
 };
 
 /* One input side (content or style): the image, its labels, its encoding. */
@@ -79,20 +79,21 @@ sst_status sst_model_load(const char *dir, sst_model **out, sst_error *err) {
   if (!m)
     return sst_fail(err, SST_ERR_NOMEM, "out of memory");
   sst_status st = load_net(dir, "encoder.safetensors", -1, &m->enc, err);
-  if (st == SST_OK)
-    st = load_net(dir, weight_names[SST_RELU3_1], SST_RELU3_1,
-                  &m->dec[SST_RELU3_1], err);
-  if (st == SST_OK) {
-    /* relu4_1 is optional: absent is fine, present-but-broken is not */
-    char *p = join_path(dir, weight_names[SST_RELU4_1]);
+  /* Each decoder is optional (a converted AdaIN model has only relu4_1),
+   * but at least one must be there, and a present-but-broken file is an
+   * error rather than a silently missing layer. */
+  for (int l = 0; l < 2 && st == SST_OK; l++) {
+    char *p = join_path(dir, weight_names[l]);
     FILE *f = p ? fopen(p, "rb") : NULL;
     free(p);
     if (f) {
       fclose(f);
-      st = load_net(dir, weight_names[SST_RELU4_1], SST_RELU4_1,
-                    &m->dec[SST_RELU4_1], err);
+      st = load_net(dir, weight_names[l], l, &m->dec[l], err);
     }
   }
+  if (st == SST_OK && !m->dec[0] && !m->dec[1])
+    st = sst_fail(err, SST_ERR_IO, "no decoder in %s: %s or %s is needed", dir,
+                  weight_names[0], weight_names[1]);
   if (st != SST_OK) {
     sst_model_free(m);
     return st;

@@ -89,8 +89,9 @@ int sst_layer_from_name(const char *name, sst_layer *out);
 /* --- model: encoder + decoders loaded from a weights directory -------- */
 typedef struct sst_model sst_model;
 
-/* Loads DIR/encoder.safetensors and DIR/decoder_relu3_1.safetensors (and
- * DIR/decoder_relu4_1.safetensors when present).  Every tensor's name,
+/* Loads DIR/encoder.safetensors and whichever of
+ * DIR/decoder_relu3_1.safetensors and DIR/decoder_relu4_1.safetensors are
+ * present (at least one must be).  Every tensor's name,
  * dtype, shape and byte range is checked against the network tables. */
 sst_status sst_model_load(const char *dir, sst_model **out, sst_error *err);
 void sst_model_free(sst_model *m);

@@ -1,0 +1,28 @@
+/* bench.h - shared helpers of the one benchmark program (sst-bench).
+ *
+ * Each section lives in its own file (bench_<section>.c) and prints its own
+ * rows; bench.c runs them in order.  CI builds the program but never times
+ * it: the figures are for people, with the machine's load in mind. */
+#ifndef SST_BENCH_H
+#define SST_BENCH_H
+#include <stdint.h>
+
+#include "sst.h"
+
+typedef struct {
+  const sst_model *model;
+  int runs;    /* repetitions per figure (medians are printed) */
+  int threads; /* 0 = all cores */
+} bench_ctx;
+
+double bench_median(double *v, int n);
+/* A smooth, deterministic photo-like image. */
+void bench_fill(sst_image *img, int seed);
+/* Two flat regions: blue top half, green bottom half (caller frees). */
+uint8_t *bench_halves_map(int w, int h);
+/* OpenBLAS sgemm GFLOP/s at a conv-like shape, same thread rule. */
+double bench_sgemm_rate(int threads);
+
+/* sections */
+void bench_pipeline(const bench_ctx *ctx);
+#endif
