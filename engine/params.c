@@ -30,6 +30,7 @@ void sst_params_default(sst_params *p) {
   p->max_size = 0;
   p->style_max_size = 512;
   p->threads = 0;
+  p->tile = 0;
 }
 
 const char *sst_kernel_name(sst_kernel k) {

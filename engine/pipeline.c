@@ -13,6 +13,7 @@
 #include "labels.h"
 #include "nn.h"
 #include "reconstruct.h"
+#include "tiles.h"
 
 /* The encoder's deepest pooling is /8: every processed image is padded to a
  * multiple of 8, and must be large enough that the /8 grid still has 2
@@ -214,10 +215,20 @@ sst_status sst_session_set_style(sst_session *s, const sst_image *img,
   return set_side(&s->style, img, map, "style", err);
 }
 
+/* Tile side for a processed image (padded size w x h) under the tile
+ * option: 0 (one piece) when tiling is off or not needed. */
+static int tile_size(int opt, int w, int h) {
+  if (opt < 0)
+    return 0;
+  if (opt > 0)
+    return opt < 64 ? 64 : (opt + 7) / 8 * 8;
+  return (double)w * h > SST_UNTILED_MAX_PIXELS ? SST_DEFAULT_TILE : 0;
+}
+
 /* Encodes one side at the size limit `max_side` for `layer`, unless the
  * cached encoding already matches; also builds its region masks. */
 static sst_status encode_side(sst_session *s, side *sd, int max_side,
-                              sst_layer layer, sst_progress *prog,
+                              sst_layer layer, int tile_opt, sst_progress *prog,
                               sst_error *err) {
   int w, h;
   sst_fit_size(sd->img.width, sd->img.height, max_side, &w, &h);
@@ -244,22 +255,12 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
   if (st != SST_OK)
     return st;
 
-  sst_tensor r31 = {0}, r41 = {0};
-  st = sst_encoder_run(s->model->enc, &rgb, &r31,
-                       layer == SST_RELU4_1 ? &r41 : NULL, prog, err);
   int pw = rgb.w, ph = rgb.h;
+  st = sst_encode_tiled(s->model->enc, &rgb, layer, tile_size(tile_opt, pw, ph),
+                        &sd->feat, prog, err);
   sst_tensor_free(&rgb);
-  if (st != SST_OK) {
-    sst_tensor_free(&r31);
-    sst_tensor_free(&r41);
+  if (st != SST_OK)
     return st;
-  }
-  if (layer == SST_RELU4_1) {
-    sst_tensor_free(&r31);
-    sd->feat = r41;
-  } else {
-    sd->feat = r31;
-  }
 
   /* Region masks on the feature grid: labels resized to the processed size,
    * mirror-padded like the image, area-downsampled per cell. */
@@ -354,6 +355,17 @@ static sst_status check_params(const sst_model *m, const sst_params *p,
   return SST_OK;
 }
 
+typedef struct {
+  const sst_recon_result *res;
+  int grid_w;
+} rect_ctx;
+
+static sst_status target_rect(void *ctx, int x0, int y0, int w, int h,
+                              float *out, sst_error *err) {
+  const rect_ctx *rc = ctx;
+  return sst_recon_result_rect(rc->res, rc->grid_w, x0, y0, w, h, out, err);
+}
+
 sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
                            sst_error *err) {
   memset(out, 0, sizeof *out);
@@ -368,10 +380,11 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   double t0 = sst_now();
   sst_progress root = {s->fn, s->user, "encode content", 0.0f, 1.0f, 0.0, 0};
   sst_progress pc = sst_progress_sub(&root, 0.0f, 0.35f, "encode content");
-  st = encode_side(s, &s->content, p->max_size, p->layer, &pc, err);
+  st = encode_side(s, &s->content, p->max_size, p->layer, p->tile, &pc, err);
   if (st == SST_OK) {
     sst_progress ps = sst_progress_sub(&root, 0.35f, 0.5f, "encode style");
-    st = encode_side(s, &s->style, p->style_max_size, p->layer, &ps, err);
+    st = encode_side(s, &s->style, p->style_max_size, p->layer, p->tile, &ps,
+                     err);
   }
   double t1 = sst_now();
   if (st == SST_OK)
@@ -380,22 +393,25 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
     return st;
 
   const sst_tensor *fc = &s->content.feat;
-  sst_tensor target = {0};
-  st = sst_tensor_alloc(&target, fc->c, fc->h, fc->w, err);
-  if (st != SST_OK)
-    return st;
   sst_recon_params rp = {p->kernel, p->gamma, p->poly_c, p->fuse_kernel,
                          p->fuse_weight, p->iterations};
   sst_progress pr = sst_progress_sub(&root, 0.5f, 0.6f, "reconstruct");
-  st = sst_reconstruct(s->stats, &rp, target.data, &pr, err);
+  sst_recon_result *res = NULL;
+  st = sst_recon_solve(s->stats, &rp, &res, &pr, err);
   double t2 = sst_now();
 
+  /* The decoder pulls the target tile by tile from the solved maps. */
   sst_tensor rgb = {0};
   if (st == SST_OK) {
     sst_progress pd = sst_progress_sub(&root, 0.6f, 1.0f, "decode");
-    st = sst_decoder_run(s->model->dec[p->layer], &target, &rgb, &pd, err);
+    rect_ctx rc = {res, fc->w};
+    const int f = p->layer == SST_RELU4_1 ? 8 : 4; /* grid cell in px */
+    st = sst_decode_tiled(s->model->dec[p->layer], p->layer, fc->c, fc->w,
+                          fc->h, target_rect, &rc,
+                          tile_size(p->tile, f * fc->w, f * fc->h), &rgb, &pd,
+                          err);
   }
-  sst_tensor_free(&target);
+  sst_recon_result_free(res);
   if (st == SST_OK) {
     sst_image small = {0};
     st = sst_tensor_to_image(&rgb, s->content.enc_w, s->content.enc_h, &small, err);

@@ -36,6 +36,15 @@ struct sst_recon_stats {
   int nsets;
 };
 
+/* The solved reconstruction (see sst_recon_solve). */
+struct sst_recon_result {
+  const sst_recon_stats *st;
+  float **A;    /* affine path: K maps (C x C), NULL for inactive regions */
+  double **b;   /* K offsets (C, scaled units) */
+  const float *target; /* otherwise: the C x N target (content or owned) */
+  float *owned;
+};
+
 /* ---- shared by reconstruct.c, recon_stats.c and recon_pixel.c ---- */
 
 /* The kernel terms of one parameter set: main kernel (weight 1) and the
@@ -49,10 +58,10 @@ typedef struct {
   double gauss_wt; /* total weight of Gaussian terms (0 = none) */
 } sst_termset;
 
-/* Validates p (and that st, out are given) and fills ts. */
+/* Validates p (and that st is given) and fills ts. */
 sst_status sst_recon_check_params(const sst_recon_stats *st,
-                                  const sst_recon_params *p, const float *out,
-                                  sst_termset *ts, sst_error *err);
+                                  const sst_recon_params *p, sst_termset *ts,
+                                  sst_error *err);
 /* S of every statistics term at (mu_o, Sigma_o) with gradients g_mu, G
  * (full, only written when ts->full) and Gd (diagonal). */
 double sst_recon_stats_terms(const sst_termset *ts, double poly_c, int C,

@@ -440,7 +440,9 @@ sst_status sst_reconstruct_plain(const sst_recon_stats *st,
                                  const sst_recon_params *p, float *out,
                                  sst_progress *prog, sst_error *err) {
   sst_termset ts;
-  sst_status rc = sst_recon_check_params(st, p, out, &ts, err);
+  if (!out)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: missing argument");
+  sst_status rc = sst_recon_check_params(st, p, &ts, err);
   if (rc != SST_OK)
     return rc;
   if (p->gamma == 0.0 || p->iterations == 0)
@@ -510,8 +512,7 @@ sst_status sst_recon_eval_plain(const sst_recon_stats *st,
                                 const double *o, double *S, double *grad,
                                 sst_error *err) {
   sst_termset ts;
-  float dummy = 0.0f;
-  sst_status rc = sst_recon_check_params(st, p, &dummy, &ts, err);
+  sst_status rc = sst_recon_check_params(st, p, &ts, err);
   if (rc != SST_OK)
     return rc;
   if (k < 0 || k >= st->K || !(st->reg[k].W > 0.0) || !o || !S || !grad)

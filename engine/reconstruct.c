@@ -22,7 +22,6 @@
 #include "kernels.h"
 #include "recon_internal.h"
 
-#define APPLY_BLOCK 1024 /* pixels per sgemm block when blending regions */
 #define ARMIJO_C1 1e-4
 #define MAX_HALVINGS 30
 #define MAX_ITERATIONS 100000
@@ -31,9 +30,9 @@
 /* ------------------------------------------------------------ parameters */
 
 sst_status sst_recon_check_params(const sst_recon_stats *st,
-                                  const sst_recon_params *p, const float *out,
-                                  sst_termset *ts, sst_error *err) {
-  if (!st || !p || !out)
+                                  const sst_recon_params *p, sst_termset *ts,
+                                  sst_error *err) {
+  if (!st || !p)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: missing argument");
   if (!sst_kernel_valid(p->kernel))
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: unknown kernel %d",
@@ -367,171 +366,89 @@ static sst_status affine_region(affine_ctx *a, const sst_recon_stats *st,
   return rc;
 }
 
-/* out_i = sum_k w_ki (A_k c_i + s b_k) / sum_k w_ki (zero total weight: c_i).
- */
-static sst_status apply_affine(const sst_recon_stats *st, float *const *A,
-                               double *const *b, float *out, sst_progress *prog,
-                               float f0, float f1, sst_error *err) {
-  const int C = st->C, N = st->N;
-  const double s = st->scale;
-  if (st->K == 1 && !st->wc) { /* one region covering everything */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, N, C, 1.0f, A[0],
-                C, st->fc, N, 0.0f, out, N);
-    for (int c = 0; c < C; c++) {
-      const float sb = (float)(s * b[0][c]);
-      float *row = out + (size_t)c * N;
-      for (int i = 0; i < N; i++)
-        row[i] += sb;
-    }
-    if (sst_progress_tick(prog, f1))
-      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
-    return SST_OK;
-  }
-  float *tmp = malloc(sizeof(float) * (size_t)C * APPLY_BLOCK);
-  float *wsum = malloc(sizeof(float) * APPLY_BLOCK);
-  float *sb = malloc(sizeof(float) * (size_t)C);
-  if (!tmp || !wsum || !sb) {
-    free(tmp);
-    free(wsum);
-    free(sb);
-    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-  }
-  sst_status rc = SST_OK;
-  for (int p0 = 0; p0 < N && rc == SST_OK; p0 += APPLY_BLOCK) {
-    const int B = N - p0 < APPLY_BLOCK ? N - p0 : APPLY_BLOCK;
-    /* Inside a hard region (one region, weights exactly 1) the blend is
-     * the identity: write the map straight into out. */
-    int only = -1, nreg = 0, ones = 1;
-    for (int k = 0; k < st->K; k++) {
-      if (!A[k])
-        continue;
-      const float *w = st->wc + (size_t)k * N + p0;
-      int any = 0;
-      for (int i = 0; i < B; i++) {
-        any |= w[i] > 0.0f;
-        ones &= w[i] == 1.0f || w[i] == 0.0f;
-      }
-      if (any) {
-        only = k;
-        nreg++;
-      }
-    }
-    if (nreg == 1 && ones) {
-      const float *w = st->wc + (size_t)only * N + p0;
-      int full = 1;
-      for (int i = 0; i < B && full; i++)
-        full = w[i] == 1.0f;
-      if (full) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, B, C, 1.0f,
-                    A[only], C, st->fc + p0, N, 0.0f, out + p0, N);
-        for (int c = 0; c < C; c++) {
-          const float sbc = (float)(s * b[only][c]);
-          float *orow = out + (size_t)c * N + p0;
-          for (int i = 0; i < B; i++)
-            orow[i] += sbc;
-        }
-        goto next_block;
-      }
-    }
-    memset(wsum, 0, sizeof(float) * (size_t)B);
-    for (int c = 0; c < C; c++)
-      memset(out + (size_t)c * N + p0, 0, sizeof(float) * (size_t)B);
-    for (int k = 0; k < st->K; k++) {
-      if (!A[k])
-        continue;
-      const float *w = st->wc + (size_t)k * N + p0;
-      int any = 0;
-      for (int i = 0; i < B && !any; i++)
-        any = w[i] > 0.0f;
-      if (!any)
-        continue;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, B, C, 1.0f,
-                  A[k], C, st->fc + p0, N, 0.0f, tmp, B);
-      for (int c = 0; c < C; c++) {
-        sb[c] = (float)(s * b[k][c]);
-        float *orow = out + (size_t)c * N + p0;
-        const float *trow = tmp + (size_t)c * B;
-        for (int i = 0; i < B; i++)
-          if (w[i] > 0.0f)
-            orow[i] += w[i] * (trow[i] + sb[c]);
-      }
-      for (int i = 0; i < B; i++)
-        if (w[i] > 0.0f)
-          wsum[i] += w[i];
-    }
-    for (int c = 0; c < C; c++) {
-      float *orow = out + (size_t)c * N + p0;
-      const float *crow = st->fc + (size_t)c * N + p0;
-      for (int i = 0; i < B; i++)
-        orow[i] = wsum[i] > 0.0f ? orow[i] / wsum[i] : crow[i];
-    }
-  next_block:
-    if (sst_progress_tick(prog, f0 + (f1 - f0) * (float)(p0 + B) / (float)N))
-      rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
-  }
-  free(tmp);
-  free(wsum);
-  free(sb);
-  return rc;
-}
-
-static sst_status reconstruct_affine(const sst_recon_stats *st,
-                                     const sst_termset *ts,
-                                     const sst_recon_params *p, float *out,
-                                     sst_progress *prog, sst_error *err) {
+/* Solves every active region; the result keeps the maps (A_k, b_k). */
+static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
+                               const sst_recon_params *p,
+                               sst_recon_result *res, sst_progress *prog,
+                               sst_error *err) {
   const int K = st->K, C = st->C;
-  float **A = calloc((size_t)K, sizeof *A);
-  double **b = calloc((size_t)K, sizeof *b);
-  sst_status rc = SST_OK;
-  if (!A || !b) {
-    rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-    goto done;
-  }
+  res->A = calloc((size_t)K, sizeof *res->A);
+  res->b = calloc((size_t)K, sizeof *res->b);
+  if (!res->A || !res->b)
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
   affine_ctx ws;
-  if (affine_alloc(&ws, C)) {
-    rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-    goto done;
-  }
+  if (affine_alloc(&ws, C))
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
   const int nact = sst_recon_active_regions(st);
   int done_regions = 0;
+  sst_status rc = SST_OK;
   for (int k = 0; k < K && rc == SST_OK; k++) {
     if (!(st->reg[k].W > 0.0))
       continue;
-    A[k] = malloc(sizeof(float) * (size_t)C * C);
-    b[k] = malloc(sizeof(double) * (size_t)C);
-    if (!A[k] || !b[k]) {
+    res->A[k] = malloc(sizeof(float) * (size_t)C * C);
+    res->b[k] = malloc(sizeof(double) * (size_t)C);
+    if (!res->A[k] || !res->b[k]) {
       rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
       break;
     }
-    float f0 = ITER_SHARE * (float)done_regions / (float)nact;
-    float f1 = ITER_SHARE * (float)(done_regions + 1) / (float)nact;
-    rc = affine_region(&ws, st, ts, p, k, A[k], b[k], prog, f0, f1, err);
+    float f0 = (float)done_regions / (float)nact;
+    float f1 = (float)(done_regions + 1) / (float)nact;
+    rc = affine_region(&ws, st, ts, p, k, res->A[k], res->b[k], prog, f0, f1,
+                       err);
     done_regions++;
   }
   affine_free(&ws);
-  if (rc == SST_OK)
-    rc = apply_affine(st, A, b, out, prog, ITER_SHARE, 1.0f, err);
-done:
-  if (A)
-    for (int k = 0; k < K; k++)
-      free(A[k]);
-  if (b)
-    for (int k = 0; k < K; k++)
-      free(b[k]);
-  free(A);
-  free(b);
   return rc;
+}
+
+sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
+                           sst_recon_result **out, sst_progress *prog,
+                           sst_error *err) {
+  *out = NULL;
+  sst_termset ts;
+  sst_status rc = sst_recon_check_params(st, p, &ts, err);
+  if (rc != SST_OK)
+    return rc;
+  sst_recon_result *res = calloc(1, sizeof *res);
+  if (!res)
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  res->st = st;
+  if (p->gamma == 0.0 || p->iterations == 0) {
+    res->target = st->fc; /* exactly the content */
+    if (sst_progress_tick(prog, 1.0f))
+      rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+  } else if (ts.gauss_wt > 0.0) {
+    float *t = malloc(sizeof(float) * (size_t)st->C * (size_t)st->N);
+    if (!t)
+      rc = sst_fail(err, SST_ERR_NOMEM,
+                    "reconstruct: out of memory for the target feature");
+    else {
+      res->target = res->owned = t;
+      rc = sst_recon_pixels(st, &ts, p, t, prog, err);
+    }
+  } else {
+    rc = solve_affine(st, &ts, p, res, prog, err);
+  }
+  if (rc != SST_OK) {
+    sst_recon_result_free(res);
+    return rc;
+  }
+  *out = res;
+  return SST_OK;
 }
 
 sst_status sst_reconstruct(const sst_recon_stats *st, const sst_recon_params *p,
                            float *out, sst_progress *prog, sst_error *err) {
-  sst_termset ts;
-  sst_status rc = sst_recon_check_params(st, p, out, &ts, err);
+  if (!out)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: missing argument");
+  sst_progress solve = sst_progress_sub(prog, 0.0f, ITER_SHARE, NULL);
+  sst_progress apply = sst_progress_sub(prog, ITER_SHARE, 1.0f, NULL);
+  sst_recon_result *res;
+  sst_status rc = sst_recon_solve(st, p, &res, prog ? &solve : NULL, err);
   if (rc != SST_OK)
     return rc;
-  if (p->gamma == 0.0 || p->iterations == 0)
-    return sst_recon_copy_content(st, out, prog, err); /* exactly the content */
-  if (ts.gauss_wt > 0.0)
-    return sst_recon_pixels(st, &ts, p, out, prog, err);
-  return reconstruct_affine(st, &ts, p, out, prog, err);
+  rc = sst_recon_result_run(res, 0, st->N, out, (size_t)st->N,
+                            prog ? &apply : NULL, err);
+  sst_recon_result_free(res);
+  return rc;
 }

@@ -36,7 +36,30 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
                                sst_recon_stats **out, sst_error *err);
 void sst_recon_stats_free(sst_recon_stats *st);
 
-/* Writes the reconstructed C x N feature to out.  Uses the affine fast path
+/* The solved reconstruction.  For the linear, polynomial and BN kernels it
+ * is only the per-region affine maps (A_k, b_k), C^2 numbers a region, and
+ * target pixels are made on demand: a tiled decoder asks for one tile at a
+ * time, so the C x N target never has to exist (at 12 MP it would be
+ * 768 MB).  With a Gaussian term it holds the C x N target itself.  Keeps
+ * pointers into the stats object, which must outlive it. */
+typedef struct sst_recon_result sst_recon_result;
+
+sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
+                           sst_recon_result **out, sst_progress *prog,
+                           sst_error *err);
+/* Target pixels [p0, p0 + n) of the C x N feature into out (C rows with
+ * leading dimension ld >= n).  prog (may be NULL) is ticked per block. */
+sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
+                                float *out, size_t ld, sst_progress *prog,
+                                sst_error *err);
+/* Target of the rectangle [x0, x0+w) x [y0, y0+h) of the feature grid
+ * (grid_w columns, N / grid_w rows) into out, C x h x w. */
+sst_status sst_recon_result_rect(const sst_recon_result *r, int grid_w, int x0,
+                                 int y0, int w, int h, float *out,
+                                 sst_error *err);
+void sst_recon_result_free(sst_recon_result *r);
+
+/* Writes the reconstructed C x N feature to out (solve + run over all).  Uses the affine fast path
  * whenever every kernel involved allows it. */
 sst_status sst_reconstruct(const sst_recon_stats *st, const sst_recon_params *p,
                            float *out, sst_progress *prog, sst_error *err);

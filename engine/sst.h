@@ -73,7 +73,16 @@ typedef struct {
   int max_size;            /* longest side of processed content; 0 = full size */
   int style_max_size;      /* longest side of processed style (default 512) */
   int threads;             /* 0 = all cores */
+  int tile;                /* encoder/decoder tile side in px: 0 = automatic
+                              (one piece up to SST_UNTILED_MAX_PIXELS, tiles
+                              beyond), < 0 = never tile, > 0 = this size
+                              (rounded up to a multiple of 8, at least 64) */
 } sst_params;
+
+/* Images up to this many (processed) pixels run in one piece by default;
+ * larger ones are tiled so memory stays bounded (see tiles.h). */
+#define SST_UNTILED_MAX_PIXELS (2400 * 1600)
+#define SST_DEFAULT_TILE 512
 
 /* Fills defaults (poly kernel, its default gamma, relu3_1, ...). */
 void sst_params_default(sst_params *p);

@@ -1,0 +1,167 @@
+/* recon_result.c - target pixels from a solved reconstruction.
+ *
+ * For the affine kernels a target pixel is the weight-blend of the region
+ * maps, o_i = sum_k w_ki (A_k c_i + s b_k) / sum_k w_ki (content pixel where
+ * the total weight is 0).  Computing it on demand, a run of pixels or a
+ * rectangle at a time, lets the tiled decoder work on any image size with
+ * only one tile of target in memory. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "recon_internal.h"
+
+#define APPLY_BLOCK 1024 /* pixels per sgemm block when blending regions */
+
+void sst_recon_result_free(sst_recon_result *r) {
+  if (!r)
+    return;
+  if (r->A)
+    for (int k = 0; k < r->st->K; k++)
+      free(r->A[k]);
+  if (r->b)
+    for (int k = 0; k < r->st->K; k++)
+      free(r->b[k]);
+  free(r->A);
+  free(r->b);
+  free(r->owned);
+  free(r);
+}
+
+/* out[c*ld + i] = (A c_(p0+i))_c + s b_c for i < n: one region's map. */
+static void map_run(const sst_recon_stats *st, const float *A, const double *b,
+                    int p0, int n, float *out, size_t ld) {
+  const int C = st->C;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, n, C, 1.0f, A, C,
+              st->fc + p0, st->N, 0.0f, out, (int)ld);
+  for (int c = 0; c < C; c++) {
+    const float sb = (float)(st->scale * b[c]);
+    float *row = out + (size_t)c * ld;
+    for (int i = 0; i < n; i++)
+      row[i] += sb;
+  }
+}
+
+/* Region whose weight is exactly 1 over all of [p0, p0+n), or -1. */
+static int sole_region(const sst_recon_result *r, int p0, int n) {
+  const sst_recon_stats *st = r->st;
+  if (st->K == 1 && !st->wc)
+    return r->A[0] ? 0 : -1;
+  for (int k = 0; k < st->K; k++) {
+    if (!r->A[k])
+      continue;
+    const float *w = st->wc + (size_t)k * st->N + p0;
+    int full = 1;
+    for (int i = 0; i < n && full; i++)
+      full = w[i] == 1.0f;
+    if (full)
+      return k;
+  }
+  return -1;
+}
+
+/* Blend of every region touching [p0, p0+n), n <= APPLY_BLOCK. */
+static void blend_block(const sst_recon_result *r, int p0, int n, float *out,
+                        size_t ld, float *tmp, float *wsum) {
+  const sst_recon_stats *st = r->st;
+  const int C = st->C;
+  memset(wsum, 0, sizeof(float) * (size_t)n);
+  for (int c = 0; c < C; c++)
+    memset(out + (size_t)c * ld, 0, sizeof(float) * (size_t)n);
+  for (int k = 0; k < st->K; k++) {
+    if (!r->A[k])
+      continue;
+    const float *w = st->wc + (size_t)k * st->N + p0;
+    int any = 0;
+    for (int i = 0; i < n && !any; i++)
+      any = w[i] > 0.0f;
+    if (!any)
+      continue;
+    map_run(st, r->A[k], r->b[k], p0, n, tmp, (size_t)n);
+    for (int c = 0; c < C; c++) {
+      float *orow = out + (size_t)c * ld;
+      const float *trow = tmp + (size_t)c * n;
+      for (int i = 0; i < n; i++)
+        if (w[i] > 0.0f)
+          orow[i] += w[i] * trow[i];
+    }
+    for (int i = 0; i < n; i++)
+      if (w[i] > 0.0f)
+        wsum[i] += w[i];
+  }
+  for (int c = 0; c < C; c++) {
+    float *orow = out + (size_t)c * ld;
+    const float *crow = st->fc + (size_t)c * st->N + p0;
+    for (int i = 0; i < n; i++)
+      orow[i] = wsum[i] > 0.0f ? orow[i] / wsum[i] : crow[i];
+  }
+}
+
+sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
+                                float *out, size_t ld, sst_progress *prog,
+                                sst_error *err) {
+  if (!r || !out || p0 < 0 || n < 0 || p0 > r->st->N - n || ld < (size_t)n)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad pixel range");
+  const sst_recon_stats *st = r->st;
+  const int C = st->C;
+  if (r->target) { /* content copy or per-pixel solution */
+    for (int c = 0; c < C; c++)
+      memcpy(out + (size_t)c * ld, r->target + (size_t)c * st->N + p0,
+             sizeof(float) * (size_t)n);
+    if (sst_progress_tick(prog, 1.0f))
+      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+    return SST_OK;
+  }
+  if (st->K == 1 && !st->wc) { /* one region covering everything */
+    if (r->A[0])
+      map_run(st, r->A[0], r->b[0], p0, n, out, ld);
+    else /* region skipped: the content */
+      for (int c = 0; c < C; c++)
+        memcpy(out + (size_t)c * ld, st->fc + (size_t)c * st->N + p0,
+               sizeof(float) * (size_t)n);
+    if (sst_progress_tick(prog, 1.0f))
+      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+    return SST_OK;
+  }
+  float *tmp = malloc(sizeof(float) * (size_t)C * APPLY_BLOCK);
+  float *wsum = malloc(sizeof(float) * APPLY_BLOCK);
+  if (!tmp || !wsum) {
+    free(tmp);
+    free(wsum);
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  }
+  sst_status rc = SST_OK;
+  for (int i0 = 0; i0 < n && rc == SST_OK; i0 += APPLY_BLOCK) {
+    const int B = n - i0 < APPLY_BLOCK ? n - i0 : APPLY_BLOCK;
+    /* Inside a hard region the blend is the identity: map straight in. */
+    int only = sole_region(r, p0 + i0, B);
+    if (only >= 0)
+      map_run(st, r->A[only], r->b[only], p0 + i0, B, out + i0, ld);
+    else
+      blend_block(r, p0 + i0, B, out + i0, ld, tmp, wsum);
+    if (sst_progress_tick(prog, (float)(i0 + B) / (float)n))
+      rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+  }
+  free(tmp);
+  free(wsum);
+  return rc;
+}
+
+sst_status sst_recon_result_rect(const sst_recon_result *r, int grid_w, int x0,
+                                 int y0, int w, int h, float *out,
+                                 sst_error *err) {
+  if (!r || !out || grid_w <= 0 || r->st->N % grid_w != 0 || x0 < 0 || y0 < 0 ||
+      w <= 0 || h <= 0 || x0 > grid_w - w || y0 > r->st->N / grid_w - h)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad rectangle");
+  const size_t plane = (size_t)w * (size_t)h;
+  if (x0 == 0 && w == grid_w) /* whole rows: one contiguous run */
+    return sst_recon_result_run(r, y0 * grid_w, w * h, out, plane, NULL, err);
+  for (int y = 0; y < h; y++) {
+    sst_status rc = sst_recon_result_run(r, (y0 + y) * grid_w + x0, w,
+                                         out + (size_t)y * w, plane, NULL, err);
+    if (rc != SST_OK)
+      return rc;
+  }
+  return SST_OK;
+}

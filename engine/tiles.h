@@ -1,0 +1,36 @@
+/* tiles.h - encoder and decoder runs over overlapping tiles, so that any
+ * image size runs in bounded memory with the result of a run in one piece.
+ *
+ * An output of a convolutional network depends only on the inputs within
+ * its receptive radius.  Each tile is therefore extended by a margin of at
+ * least that radius (clipped at the image border, where the tile's own
+ * reflection padding is the image's), run on its own, and only its
+ * interior is kept: the interior equals the untiled result up to float32
+ * rounding order.  Tile origins, sizes and margins are multiples of 8 px so
+ * that every pooling window lines up with the whole image's. */
+#ifndef SST_TILES_H
+#define SST_TILES_H
+#include "nn.h"
+
+/* Overlap in image pixels for a feature layer: the receptive radius (10 px
+ * for relu3_1 and its decoder, 30 px for relu4_1) rounded up to 8. */
+int sst_tile_margin(sst_layer layer);
+
+/* Encodes a 3 x H x W tensor (H, W multiples of 8) into the features of
+ * `layer` (C x H/f x W/f, f = 4 or 8) in tiles of `tile` px (a multiple of
+ * 8; <= 0 or >= the image: one piece). */
+sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
+                            sst_layer layer, int tile, sst_tensor *feat,
+                            sst_progress *p, sst_error *err);
+
+/* Supplies the decoder input for the feature-grid rectangle
+ * [x0, x0+w) x [y0, y0+h): C x h x w into out. */
+typedef sst_status (*sst_feature_rect_fn)(void *ctx, int x0, int y0, int w,
+                                          int h, float *out, sst_error *err);
+
+/* Decodes a C x gh x gw feature grid, produced tile by tile by fn, into a
+ * 3 x (f gh) x (f gw) tensor; tile in image px as above. */
+sst_status sst_decode_tiled(const sst_net *dec, sst_layer layer, int C, int gw,
+                            int gh, sst_feature_rect_fn fn, void *ctx, int tile,
+                            sst_tensor *rgb, sst_progress *p, sst_error *err);
+#endif
