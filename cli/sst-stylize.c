@@ -15,7 +15,8 @@ static const char usage_text[] =
     "usage: sst-stylize CONTENT STYLE -o OUTPUT [--content-map PNG] [--style-map PNG]\n"
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
-    "            [--iterations N] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n";
+    "            [--iterations N] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n"
+    "            [--tile auto|off|PIXELS]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
 static int fail(const char *fmt, ...) {
@@ -83,7 +84,7 @@ static const char *default_weights(void) {
 
 int main(int argc, char **argv) {
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
-         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_HELP };
+         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_HELP };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'},
       {"content-map", required_argument, 0, O_CMAP},
@@ -99,13 +100,14 @@ int main(int argc, char **argv) {
       {"weights", required_argument, 0, O_WEIGHTS},
       {"threads", required_argument, 0, O_THREADS},
       {"timings", no_argument, 0, O_TIMINGS},
+      {"tile", required_argument, 0, O_TILE},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   sst_params p;
   sst_params_default(&p);
   const char *out_path = NULL, *cmap_path = NULL, *smap_path = NULL;
   const char *weights = NULL;
-  int gamma_set = 0, timings = 0, fuse_w_set = 0, c;
+  int gamma_set = 0, timings = 0, fuse_w_set = 0, layer_set = 0, c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (c) {
@@ -137,6 +139,7 @@ int main(int argc, char **argv) {
     case O_LAYER:
       if (sst_layer_from_name(optarg, &p.layer) != 0)
         return fail("unknown --layer '%s' (use relu3_1 or relu4_1)", optarg);
+      layer_set = 1;
       break;
     case O_ITER:
       if (parse_int(optarg, &p.iterations) != 0 || p.iterations > 1000)
@@ -152,6 +155,14 @@ int main(int argc, char **argv) {
         return fail("--threads '%s' is not an integer in 0..1024", optarg);
       break;
     case O_TIMINGS: timings = 1; break;
+    case O_TILE: /* auto: tiles only beyond SST_UNTILED_MAX_PIXELS */
+      if (!strcmp(optarg, "auto"))
+        p.tile = 0;
+      else if (!strcmp(optarg, "off"))
+        p.tile = -1;
+      else if (parse_int(optarg, &p.tile) != 0 || p.tile < 64 || p.tile > 65536)
+        return fail("--tile '%s' is not auto, off or a tile size in 64..65536 pixels", optarg);
+      break;
     case 'h':
     case O_HELP: fputs(usage_text, stdout); return 0;
     default:
@@ -195,6 +206,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sst-stylize: error: %s\n", err.msg);
     goto done;
   }
+  /* A weights folder with only a relu4_1 decoder (a converted AdaIN pair)
+   * works without --layer; an explicit --layer is never overridden. */
+  if (!layer_set && !sst_model_has_layer(model, SST_RELU3_1))
+    p.layer = SST_RELU4_1;
   session = sst_session_new(model);
   if (!session) {
     fprintf(stderr, "sst-stylize: error: out of memory\n");

@@ -71,6 +71,7 @@ expect_fail "map size" "$S/content.jpg" "$S/style.jpg" --content-map "$T/small_m
 expect_fail "photo as map" "$S/content.jpg" "$S/style.jpg" --content-map "$S/content.jpg"
 expect_fail "unknown kernel" "$S/content.jpg" "$S/style.jpg" --kernel foo
 expect_fail "bad gamma" "$S/content.jpg" "$S/style.jpg" --gamma abc
+expect_fail "bad tile size" "$S/content.jpg" "$S/style.jpg" --tile 12
 expect_fail "unknown layer" "$S/content.jpg" "$S/style.jpg" --layer relu5_1
 expect_fail "corrupt weights" "$S/content.jpg" "$S/style.jpg" --weights "$T/w"
 expect_fail "missing weights" "$S/content.jpg" "$S/style.jpg" --weights "$T/none"

@@ -16,7 +16,7 @@
    ImageNet normalisation then features[:21] with reflection padding (the
    engine's documented convention), AdaIN = vgg[:31] and decoder as is.
    Max error relative to the largest reference magnitude must be < 1e-4.
-5. sst-stylize runs on the converted AdaIN pair (--layer relu4_1), and
+5. sst-stylize runs on the converted AdaIN pair (relu4_1 picked by itself), and
    refuses the encoder-only torchvision directory.
 6. Bad inputs (wrong shape, missing key, pickled model, list, checkpoint,
    vgg16 / vgg19_bn layouts, NaN, wrong file for the role, shipped weights/
@@ -402,14 +402,15 @@ def test_cli(stylize, tmp, tv_dir, adain_dir):
     res = os.path.join(tmp, "result.png")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     r = subprocess.run([stylize, paths[0], paths[1], "-o", res, "--weights",
-                        adain_dir, "--layer", "relu4_1", "--threads", "1",
+                        adain_dir, "--threads", "1",
                         "--iterations", "3"],
                        capture_output=True, text=True, env=env)
     ok = r.returncode == 0 and os.path.exists(res)
     if ok:
         with Image.open(res) as im:
             ok = im.size == (W, H)
-    check(ok, "sst-stylize --layer relu4_1 with the converted AdaIN pair: "
+    check(ok, "sst-stylize (no --layer: relu4_1, the only decoder) with the "
+          "converted AdaIN pair: "
           "%d, %dx%d result (%s)" % (r.returncode, W, H, r.stderr.strip()))
     res2 = os.path.join(tmp, "result2.png")
     r = subprocess.run([stylize, paths[0], paths[1], "-o", res2, "--weights",
