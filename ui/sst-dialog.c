@@ -14,6 +14,10 @@
 #include "sst-preview.h"
 #include "sst-intl.h"
 
+/* The drawable arguments, in the order of DialogState.ids. */
+static const gchar *const drawable_props[] = { "style-layer", "content-map", "style-map" };
+#define N_DRAWABLE_PROPS G_N_ELEMENTS (drawable_props)
+
 typedef struct {
   GimpProcedureConfig *config;
   GtkWidget           *style_name;
@@ -22,7 +26,126 @@ typedef struct {
   SstPreview          *preview;
   gboolean             content_dirty;
   gboolean             style_dirty;
+  gint                 ids[N_DRAWABLE_PROPS]; /* item ids last seen, -1: none */
 } DialogState;
+
+static gint
+drawable_prop_id (GimpProcedureConfig *config,
+                  const gchar         *property)
+{
+  GimpDrawable *d  = NULL;
+  gint          id = -1;
+
+  g_object_get (config, property, &d, NULL);
+  if (d)
+    id = gimp_item_get_id (GIMP_ITEM (d));
+  g_clear_object (&d);
+  return id;
+}
+
+/* TRUE when property is a drawable argument whose value is the one seen
+ * last time (a chooser re-setting the same drawable, see below): nothing
+ * to re-read. */
+static gboolean
+drawable_unchanged (DialogState *st,
+                    const gchar *property)
+{
+  for (guint i = 0; i < N_DRAWABLE_PROPS; i++)
+    if (g_str_equal (property, drawable_props[i]))
+      {
+        gint id = drawable_prop_id (st->config, property);
+
+        if (id == st->ids[i])
+          return TRUE;
+        st->ids[i] = id;
+        return FALSE;
+      }
+  return FALSE;
+}
+
+/* GIMP 3.0's GimpDrawableChooser draws its thumbnail only when its drawable
+ * is set, at the size its preview area has at that moment.  The procedure
+ * dialog sets it while creating the widget, before any size allocation,
+ * and GimpPreviewArea drops its pixels when it gets its real size: the
+ * chooser stays blank until the user browses for another drawable.
+ * Setting the same drawable again once the chooser has its size makes it
+ * fetch and draw a thumbnail of the right size. */
+static void
+find_preview_area (GtkWidget *widget,
+                   gpointer   data)
+{
+  GtkWidget **found = data;
+
+  if (*found == NULL && GIMP_IS_PREVIEW_AREA (widget))
+    *found = widget;
+  else if (*found == NULL && GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_preview_area, data);
+}
+
+static gboolean
+chooser_redraw (gpointer data)
+{
+  GimpDrawableChooser *chooser = data;
+  GtkWidget           *top     = gtk_widget_get_toplevel (GTK_WIDGET (chooser));
+  GtkWidget           *area    = NULL;
+  gint                 x = 0, y = 0;
+
+  /* Still in the dialog (not destroyed in the meantime)? */
+  if (gtk_widget_is_toplevel (top))
+    {
+      gimp_drawable_chooser_set_drawable (chooser,
+                                          gimp_drawable_chooser_get_drawable (chooser));
+
+      /* Where the thumbnail is: lets the screenshot test check it. */
+      find_preview_area (GTK_WIDGET (chooser), &area);
+      if (area && gtk_widget_translate_coordinates (area, top, 0, 0, &x, &y))
+        g_debug ("thumbnail %s: area=%d,%d,%d,%d",
+                 (const gchar *) g_object_get_data (G_OBJECT (chooser), "sst-property"),
+                 x, y, gtk_widget_get_allocated_width (area),
+                 gtk_widget_get_allocated_height (area));
+    }
+  g_object_unref (chooser);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chooser_size_allocate (GtkWidget     *chooser,
+                       GtkAllocation *allocation,
+                       gpointer       data)
+{
+  gint  size = allocation->width * 65536 + allocation->height;
+  gint *last = g_object_get_data (G_OBJECT (chooser), "sst-drawn-size");
+
+  (void) data;
+  if (last && *last == size)
+    return;
+  if (! last)
+    {
+      last = g_new (gint, 1);
+      g_object_set_data_full (G_OBJECT (chooser), "sst-drawn-size", last, g_free);
+    }
+  *last = size;
+  /* Not from inside the allocation: drawing queues a redraw. */
+  g_idle_add (chooser_redraw, g_object_ref (chooser));
+}
+
+static void
+fix_chooser_thumbnails (GimpProcedureDialog *dialog)
+{
+  for (guint i = 0; i < N_DRAWABLE_PROPS; i++)
+    {
+      GtkWidget *w = gimp_procedure_dialog_get_widget (dialog, drawable_props[i],
+                                                       G_TYPE_NONE);
+
+      if (GIMP_IS_DRAWABLE_CHOOSER (w))
+        {
+          g_object_set_data (G_OBJECT (w), "sst-property",
+                             (gpointer) drawable_props[i]);
+          g_signal_connect (w, "size-allocate",
+                            G_CALLBACK (chooser_size_allocate), NULL);
+        }
+    }
+}
 
 /* With no style layer chosen yet, start with the first layer of another
  * open image (the usual case: a painting opened next to a photo), else
@@ -178,6 +301,8 @@ config_notify (GObject     *config,
       sst_preview_set_enabled (st->preview, show);
       return;
     }
+  if (drawable_unchanged (st, name))
+    return;
   if (g_str_equal (name, "content-map"))
     st->content_dirty = TRUE;
   else if (g_str_equal (name, "style-layer") || g_str_equal (name, "style-map"))
@@ -225,7 +350,8 @@ sst_dialog_run (GimpProcedure       *procedure,
 {
   GimpProcedureDialog *dialog;
   GtkWidget           *widget, *main_box, *hint;
-  DialogState          st = { config, NULL, image, drawable, NULL, TRUE, TRUE };
+  DialogState          st = { config, NULL, image, drawable, NULL, TRUE, TRUE,
+                                { -1, -1, -1 } };
   gboolean             show_preview = TRUE;
   gboolean             ok;
   gulong               handler;
@@ -300,6 +426,10 @@ sst_dialog_run (GimpProcedure       *procedure,
   gtk_box_pack_start (GTK_BOX (main_box), widget, FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (main_box), widget, 0);
   gimp_procedure_dialog_fill (dialog, "main-box", NULL);
+
+  fix_chooser_thumbnails (dialog);
+  for (guint i = 0; i < N_DRAWABLE_PROPS; i++)
+    st.ids[i] = drawable_prop_id (config, drawable_props[i]);
 
   g_object_get (config, "show-preview", &show_preview, NULL);
   sst_preview_set_enabled (st.preview, show_preview);

@@ -1,5 +1,6 @@
-/* sst-preview.c - live preview: one worker thread, cached encodings, stale
- * jobs dropped by generation, results drawn from the main loop. */
+/* sst-preview.c - live preview: one worker thread, a quick coarse pass
+ * then the full one (each with its own cached encodings), stale jobs
+ * dropped by generation, results drawn from the main loop. */
 #include <string.h>
 
 #include <libgimp/gimp.h>
@@ -9,9 +10,23 @@
 #include "sst-plugin.h"
 #include "sst-intl.h"
 
-/* Wait this long after the last change before starting a job, so dragging
- * a slider does not start (and cancel) one job per pixel of movement. */
-#define DEBOUNCE_MS 200
+/* Wait this long after the last change before starting a job: coalesces a
+ * burst of changes (Reset, a slider's motion events) into one job.  Kept
+ * short because it adds to every refresh; a job that is already running is
+ * cancelled at once by the generation counter anyway. */
+#define DEBOUNCE_MS 40
+
+/* A content no larger than this gets no coarse pass: the full pass is
+ * cheap enough by itself. */
+#define COARSE_MIN_SIDE (SST_PREVIEW_COARSE_SIZE * 5 / 4)
+
+/* Share of the progress bar taken by the coarse pass. */
+#define COARSE_SHARE 0.2f
+
+/* When the full pass last needed less than this for reconstruction and
+ * decoding, a change that keeps its encodings skips the coarse pass: on a
+ * fast machine it would only add time and a flicker. */
+#define QUICK_ENOUGH_S 0.3
 
 /* One downscaled input side; shared read-only between the main thread and
  * the worker through an atomic ref count. */
@@ -32,9 +47,12 @@ typedef struct {
 typedef struct {
   SstPreview *preview;  /* ref */
   gint        generation;
+  gboolean    final;    /* FALSE: the coarse pass, the full one follows */
+  gint        side;     /* longest side the pass computed at */
   sst_image   out;      /* rgb NULL on failure */
   gchar      *error;
-  sst_timings timings;
+  sst_timings timings;  /* of this pass */
+  gdouble     elapsed;  /* seconds since the job started */
 } Result;
 
 struct _SstPreview {
@@ -111,13 +129,20 @@ job_free (Job *job)
   g_free (job);
 }
 
+/* A result that never left the worker (holds no preview reference). */
 static void
-result_free (Result *r)
+result_free_unposted (Result *r)
 {
   sst_image_free (&r->out);
   g_free (r->error);
-  preview_unref (r->preview);
   g_free (r);
+}
+
+static void
+result_free (Result *r)
+{
+  preview_unref (r->preview);
+  result_free_unposted (r);
 }
 
 /* --------------------------------------------------------------- worker */
@@ -125,6 +150,7 @@ result_free (Result *r)
 typedef struct {
   SstPreview *preview;
   gint        generation;
+  gfloat      lo, hi;  /* this pass's share of the progress bar */
 } JobProgress;
 
 /* Engine callback in the worker: publish progress, stop when stale. */
@@ -134,9 +160,10 @@ job_progress (float        fraction,
               void        *user)
 {
   JobProgress *jp = user;
+  gfloat       f  = jp->lo + (jp->hi - jp->lo) * CLAMP (fraction, 0.f, 1.f);
 
   (void) stage;
-  g_atomic_int_set (&jp->preview->progress, (gint) (CLAMP (fraction, 0.f, 1.f) * 1000));
+  g_atomic_int_set (&jp->preview->progress, (gint) (f * 1000));
   return g_atomic_int_get (&jp->preview->generation) != jp->generation ||
          g_atomic_int_get (&jp->preview->disposed);
 }
@@ -151,21 +178,84 @@ post_result (SstPreview *p,
   g_idle_add (result_idle, r);
 }
 
+/* One preview size: a session and which inputs it holds. */
+typedef struct {
+  sst_session *session;
+  gint         max_side;  /* 0: the inputs as they are */
+  guint        content_serial;
+  guint        style_serial;
+} Pass;
+
+/* Runs one pass of job; the caller owns *out. */
+static sst_status
+pass_run (Pass             *pass,
+          const Job        *job,
+          JobProgress      *jp,
+          sst_image        *out,
+          sst_timings      *timings,
+          sst_error        *err)
+{
+  sst_params params = job->params;
+  sst_status st     = SST_OK;
+
+  sst_session_set_progress (pass->session, job_progress, jp);
+
+  /* Setting an input drops its cached encoding, so only do it when the
+   * input really is new. */
+  if (job->content->serial != pass->content_serial)
+    {
+      sst_map map = { job->content->img.width, job->content->img.height,
+                      job->content->map };
+
+      pass->content_serial = 0;
+      st = sst_session_set_content (pass->session, &job->content->img,
+                                    job->content->map ? &map : NULL, err);
+      if (st == SST_OK)
+        pass->content_serial = job->content->serial;
+    }
+  if (st == SST_OK && job->style->serial != pass->style_serial)
+    {
+      sst_map map = { job->style->img.width, job->style->img.height,
+                      job->style->map };
+
+      pass->style_serial = 0;
+      st = sst_session_set_style (pass->session, &job->style->img,
+                                  job->style->map ? &map : NULL, err);
+      if (st == SST_OK)
+        pass->style_serial = job->style->serial;
+    }
+  if (st != SST_OK)
+    return st;
+
+  /* The inputs are already reduced; the coarse pass reduces them further
+   * and the engine scales its result back up to the content's size.  The
+   * limits stay the same from job to job, so the encodings stay cached. */
+  params.max_size = pass->max_side;
+  if (pass->max_side > 0)
+    params.style_max_size = pass->max_side;
+  st = sst_session_run (pass->session, &params, out, err);
+  if (st == SST_OK)
+    sst_session_timings (pass->session, timings);
+  return st;
+}
+
 static gpointer
 worker_main (gpointer data)
 {
-  SstPreview  *p       = data;
-  sst_session *session = sst_session_new (p->model);
-  guint        content_serial = 0, style_serial = 0;
+  SstPreview *p = data;
+  Pass        passes[2] = {
+    { sst_session_new (p->model), SST_PREVIEW_COARSE_SIZE, 0, 0 },
+    { sst_session_new (p->model), 0, 0, 0 },
+  };
+  gdouble     last_full = 0; /* reconstruct + decode of the last full pass */
+  sst_layer   last_layer = SST_RELU3_1;
 
   while (TRUE)
     {
-      Job        *job = g_async_queue_pop (p->jobs);
-      Job        *newer;
-      JobProgress jp;
-      sst_error   err = { 0 };
-      sst_status  st  = SST_OK;
-      Result     *r;
+      Job    *job = g_async_queue_pop (p->jobs);
+      Job    *newer;
+      gint64  t0;
+      gint    first;
 
       /* Only the newest queued job matters. */
       while (! job->quit && (newer = g_async_queue_try_pop (p->jobs)))
@@ -183,69 +273,73 @@ worker_main (gpointer data)
           job_free (job);
           continue;
         }
-      if (session == NULL)
+      if (passes[0].session == NULL || passes[1].session == NULL)
         {
-          r = g_new0 (Result, 1);
+          Result *r = g_new0 (Result, 1);
+
           r->generation = job->generation;
+          r->final      = TRUE;
           r->error      = g_strdup ("out of memory");
           post_result (p, r);
           job_free (job);
           continue;
         }
 
-      jp.preview    = p;
-      jp.generation = job->generation;
-      sst_session_set_progress (session, job_progress, &jp);
-
-      /* Setting an input drops its cached encoding, so only do it when the
-       * input really is new. */
-      if (job->content->serial != content_serial)
+      t0    = g_get_monotonic_time ();
+      first = MAX (job->content->img.width, job->content->img.height) > COARSE_MIN_SIDE
+              ? 0 : 1;
+      if (job->content->serial == passes[1].content_serial &&
+          job->style->serial == passes[1].style_serial &&
+          job->params.layer == last_layer &&
+          last_full > 0 && last_full < QUICK_ENOUGH_S)
+        first = 1;
+      for (gint i = first; i < 2; i++)
         {
-          sst_map map = { job->content->img.width, job->content->img.height,
-                          job->content->map };
+          JobProgress jp  = { p, job->generation,
+                              i == 0 ? 0.f : (first == 0 ? COARSE_SHARE : 0.f),
+                              i == 0 ? COARSE_SHARE : 1.f };
+          sst_error   err = { 0 };
+          Result     *r   = g_new0 (Result, 1);
+          sst_status  st;
 
-          content_serial = 0;
-          st = sst_session_set_content (session, &job->content->img,
-                                        job->content->map ? &map : NULL, &err);
-          if (st == SST_OK)
-            content_serial = job->content->serial;
-        }
-      if (st == SST_OK && job->style->serial != style_serial)
-        {
-          sst_map map = { job->style->img.width, job->style->img.height,
-                          job->style->map };
+          r->generation = job->generation;
+          r->final      = i == 1;
+          r->side       = passes[i].max_side > 0 ? passes[i].max_side
+                          : MAX (job->content->img.width, job->content->img.height);
+          st = pass_run (&passes[i], job, &jp, &r->out, &r->timings, &err);
+          r->elapsed = (g_get_monotonic_time () - t0) / 1e6;
 
-          style_serial = 0;
-          st = sst_session_set_style (session, &job->style->img,
-                                      job->style->map ? &map : NULL, &err);
-          if (st == SST_OK)
-            style_serial = job->style->serial;
-        }
-
-      r = g_new0 (Result, 1);
-      r->generation = job->generation;
-      if (st == SST_OK)
-        st = sst_session_run (session, &job->params, &r->out, &err);
-
-      if (st == SST_ERR_CANCELLED)
-        {
-          /* A newer job is on its way; nothing to show. */
-          sst_image_free (&r->out);
-          g_free (r);
-        }
-      else
-        {
+          if (st == SST_ERR_CANCELLED)
+            {
+              /* A newer job is on its way; nothing to show. */
+              result_free_unposted (r);
+              break;
+            }
+          if (st != SST_OK && ! r->final)
+            {
+              /* The coarse pass is only a foretaste (it can fail where the
+               * full one works, e.g. on a very thin image): the full pass
+               * reports real problems. */
+              result_free_unposted (r);
+              continue;
+            }
           if (st != SST_OK)
             r->error = g_strdup (err.msg[0] ? err.msg : "error");
-          else
-            sst_session_timings (session, &r->timings);
+          if (st == SST_OK && r->final)
+            {
+              last_full  = r->timings.reconstruct + r->timings.decode;
+              last_layer = job->params.layer;
+            }
           post_result (p, r);
+          if (st != SST_OK)
+            break;
         }
       job_free (job);
     }
 
-  if (session)
-    sst_session_free (session);
+  for (gint i = 0; i < 2; i++)
+    if (passes[i].session)
+      sst_session_free (passes[i].session);
   preview_unref (p);
   return NULL;
 }
@@ -316,7 +410,8 @@ result_idle (gpointer data)
   if (! g_atomic_int_get (&p->disposed) &&
       r->generation == g_atomic_int_get (&p->generation))
     {
-      set_busy (p, FALSE);
+      /* After a coarse pass the full one is still running. */
+      set_busy (p, ! r->final);
       if (r->error)
         {
           gchar *msg = g_strdup_printf (_("No preview: %s"), r->error);
@@ -331,8 +426,12 @@ result_idle (gpointer data)
           gchar *msg;
 
           draw_image (p, &r->out);
-          msg = g_strdup_printf (_("Preview of a reduced copy (%d × %d), %.1f s"),
-                                 r->out.width, r->out.height, r->timings.total);
+          if (r->final)
+            msg = g_strdup_printf (_("Preview of a reduced copy (%d × %d), %.1f s"),
+                                   r->out.width, r->out.height, r->elapsed);
+          else
+            msg = g_strdup_printf (_("Quick preview at %d px (%.1f s); refining…"),
+                                   r->side, r->elapsed);
           set_status (p, msg);
           g_free (msg);
 
@@ -341,13 +440,14 @@ result_idle (gpointer data)
           gtk_widget_translate_coordinates (p->area,
                                             gtk_widget_get_toplevel (p->area),
                                             0, 0, &x, &y);
-          g_debug ("preview ready: generation=%d size=%dx%d area=%d,%d,%d,%d "
-                   "encode=%.3f reconstruct=%.3f decode=%.3f total=%.3f",
-                   r->generation, r->out.width, r->out.height,
+          g_debug ("preview %s: generation=%d size=%dx%d side=%d area=%d,%d,%d,%d "
+                   "encode=%.3f reconstruct=%.3f decode=%.3f total=%.3f elapsed=%.3f",
+                   r->final ? "ready" : "coarse",
+                   r->generation, r->out.width, r->out.height, r->side,
                    x, y, gtk_widget_get_allocated_width (p->area),
                    gtk_widget_get_allocated_height (p->area),
                    r->timings.encode, r->timings.reconstruct,
-                   r->timings.decode, r->timings.total);
+                   r->timings.decode, r->timings.total, r->elapsed);
         }
     }
   result_free (r);
@@ -371,7 +471,14 @@ start_job (gpointer data)
   job->params     = p->params;
   /* The inputs are already reduced: no further size limit. */
   job->params.max_size = 0;
+  /* Leave one core to GIMP and this dialog: with every core busy in
+   * OpenBLAS (whose threads spin while they wait) the dialog stutters, and
+   * on a loaded 2-core machine a 2-thread preview measured 13 s where a
+   * 1-thread one took 1.7 s (sst-bench, section preview).  The final run
+   * still uses every core. */
+  job->params.threads = MAX (1, (gint) g_get_num_processors () - 1);
 
+  g_atomic_int_set (&p->progress, 0);
   set_busy (p, TRUE);
   set_status (p, _("Computing preview…"));
   g_async_queue_push (p->jobs, job);

@@ -1,18 +1,26 @@
 /* sst-preview.h - live preview of the dialog.
  *
  * Works on downscaled copies (about SST_PREVIEW_SIZE px) in one worker
- * thread that owns an sst_session: content and style are re-set (and so
- * re-encoded) only when they change, so moving the gamma slider only re-runs
- * reconstruction + decoding.  Every change bumps a generation counter; the
- * running job sees it in its progress callback and stops, and results of old
- * generations are dropped.  Results reach the widgets through g_idle_add, on
- * the main loop.  All functions here are for the main thread. */
+ * thread.  Each change is computed in two passes: a quick one on a copy of
+ * at most SST_PREVIEW_COARSE_SIZE px (shown, scaled up, as soon as it is
+ * there), then the full preview.  Each pass has its own sst_session, so
+ * content and style are re-set (and so re-encoded) only when they change,
+ * and moving the gamma slider only re-runs reconstruction + decoding.
+ * Every change bumps a generation counter; the running job sees it in its
+ * progress callback and stops, and results of old generations are dropped.
+ * Results reach the widgets through g_idle_add, on the main loop.  All
+ * functions here are for the main thread. */
 #ifndef SST_PREVIEW_H
 #define SST_PREVIEW_H
 
 #include <gtk/gtk.h>
 
 #include "sst.h"
+
+/* Longest side of the quick first pass.  The decoder's cost grows with the
+ * pixel count, so this pass costs about a quarter of the full one (see
+ * `sst-bench`, section "live preview"). */
+#define SST_PREVIEW_COARSE_SIZE 200
 
 typedef struct _SstPreview SstPreview;
 

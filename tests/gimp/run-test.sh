@@ -5,6 +5,7 @@
 #   weights  missing and corrupt weights (SST_WEIGHTS_DIR) fail cleanly
 #   cancel   a cancelled run (SST_CANCEL_AT) leaves the image as it was
 #   i18n     German strings through GIMP; de/fr catalogs complete
+#   readme   the README's Python-fu batch example, extracted and run as is
 #   dialog   GTK dialog in GUI GIMP under Xvfb: screenshot, live preview
 #            (stylized, cached encodings), OK, result, one-step undo
 set -euo pipefail
@@ -87,6 +88,58 @@ PY
     run_py i18n-de test_i18n.py LANG=de_DE.UTF-8 LANGUAGE=de LC_ALL=de_DE.UTF-8
     ;;
 
+  readme)
+    # The example in README.md, byte for byte: it cannot rot unnoticed.
+    python3 - "$SST_SOURCE_ROOT/README.md" "$WORK/stylize.py" <<'PY' || die "README example"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"<!-- gimp-batch-example:[^\n]*-->\n```python\n(.*?)```", text, re.S)
+if not m:
+    sys.exit("README.md has no gimp-batch-example python block")
+open(sys.argv[2], "w", encoding="utf-8").write(m.group(1))
+print("# README example: %d lines" % m.group(1).count("\n"))
+PY
+    # Its inputs, under the names it expects, in the current directory.
+    cp "$SHARED_DIR/images/content.png" "$WORK/photo.png"
+    cp "$SHARED_DIR/images/content_map.png" "$WORK/photo_map.png"
+    cp "$SHARED_DIR/images/style.png" "$WORK/painting.png"
+    cp "$SHARED_DIR/images/style_map.png" "$WORK/painting_map.png"
+    new_profile
+    t0=$SECONDS rc=0
+    (cd "$WORK" && gimp_console "$PROFILE" "$WORK/stylize.py") >"$WORK/readme.log" 2>&1 || rc=$?
+    log "README example: GIMP exit status $rc after $((SECONDS - t0)) s"
+    [ $rc = 0 ] || { tail -40 "$WORK/readme.log"; die "the README example failed"; }
+    python3 - "$WORK" <<'PY' || die "README example result"
+import sys
+import numpy as np
+from PIL import Image
+work = sys.argv[1]
+load = lambda n: np.asarray(Image.open("%s/%s" % (work, n)).convert("RGB")).astype(float)
+photo, out = load("photo.png"), load("result.png")
+pmap, smap, style = load("photo_map.png"), load("painting_map.png"), load("painting.png")
+fails = []
+def check(cond, what):
+    print(("ok - " if cond else "FAIL - ") + what)
+    cond or fails.append(what)
+check(out.shape == photo.shape, "result.png has the photo's size %s" % (photo.shape[:2],))
+if out.shape == photo.shape:
+    mad = np.abs(out - photo).mean()
+    check(mad > 15, "result differs from the photo (mean abs diff %.1f > 15)" % mad)
+    check(out.std() > 10, "result is not flat (std %.1f)" % out.std())
+    # Semantic: each region takes the colours of its partner region.
+    sky, ground = pmap[..., 2] > 128, pmap[..., 1] > 128
+    s_sky, s_ground = smap[..., 2] > 128, smap[..., 1] > 128
+    d = lambda a, b: np.linalg.norm(a - b)
+    o_sky, o_gr = out[sky].mean(0), out[ground].mean(0)
+    t_sky, t_gr = style[s_sky].mean(0), style[s_ground].mean(0)
+    check(d(o_sky, t_sky) < d(o_sky, t_gr), "sky took the painting's sky colours")
+    check(d(o_gr, t_gr) < d(o_gr, t_sky), "ground took the painting's ground colours")
+print("%d check(s) failed" % len(fails) if fails else "all checks passed")
+sys.exit(1 if fails else 0)
+PY
+    cp "$WORK/result.png" "$ART/readme-result.png"
+    ;;
+
   dialog)
     new_profile
     command -v Xvfb >/dev/null || die "Xvfb missing"
@@ -125,11 +178,26 @@ PY
     line=$(grep 'preview ready' "$WORK/gimp.log" | head -1)
     log "first preview after $((SECONDS - t0)) s: ${line#*DEBUG: }"
     area=$(echo "$line" | sed -E 's/.* area=([0-9]+),([0-9]+),([0-9]+),([0-9]+).*/\1 \2 \3 \4/')
+    # Progressive preview: the quick pass of the same job came first.
+    gen=$(echo "$line" | sed -E 's/.* generation=([0-9]+) .*/\1/')
+    coarse=$(grep "preview coarse: generation=$gen " "$WORK/gimp.log" | head -1)
+    [ -n "$coarse" ] || die "no quick coarse preview before the full one (generation $gen)"
+    echo "ok - quick pass shown first: ${coarse#*DEBUG: }"
 
     xdotool mousemove 1279 899          # no tooltip over the dialog
     sleep 1.5                           # let GTK paint
     import -window "$WID" "$ART/dialog.png"
     cp "$ART/dialog.png" "$WORK/dialog.png"
+
+    # The three choosers (style layer, both maps are set) show thumbnails.
+    thumbs=()
+    for prop in style-layer content-map style-map; do
+      tl=$(grep "thumbnail $prop: area=" "$WORK/gimp.log" | tail -1)
+      [ -n "$tl" ] || die "no thumbnail drawn for $prop"
+      thumbs+=("$prop" $(echo "$tl" | sed -E 's/.* area=([0-9]+),([0-9]+),([0-9]+),([0-9]+).*/\1 \2 \3 \4/'))
+    done
+    python3 "$HERE/check_thumbnails.py" "$WORK/dialog.png" "${thumbs[@]}" ||
+        die "chooser thumbnails"
 
     # Preview off and on again (mnemonic Alt+P): the same inputs must reuse
     # the cached encodings: the second preview reports encode=0.
