@@ -3,7 +3,9 @@
  * GFLOP/s of the convolutions, and OpenBLAS's sgemm rate measured in the
  * same run for comparison.  Prints a table; CI does not time it.
  *
- *   bench [RUNS [THREADS]]      (weights from $SST_WEIGHTS_DIR or weights/) */
+ *   sst-bench [RUNS [THREADS [SECTIONS]]]
+ *     SECTIONS: comma-separated subset of pipeline,conv,preview,gmic,scale
+ *     (default: all); weights from $SST_WEIGHTS_DIR or weights/ */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,8 +140,30 @@ void bench_pipeline(const bench_ctx *ctx) {
   sst_image_free(&content); sst_image_free(&style);
 }
 
+/* Is section `name` selected by the comma-separated list (NULL = all)? */
+static int selected(const char *list, const char *name) {
+  if (!list)
+    return 1;
+  size_t n = strlen(name);
+  for (const char *p = list; (p = strstr(p, name)); p += n)
+    if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+      return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 5 && !strcmp(argv[1], "--child")) { /* see bench_scale.c */
+    const char *dir = getenv("SST_WEIGHTS_DIR");
+    sst_model *m;
+    sst_error err = {0};
+    if (sst_model_load(dir ? dir : "weights", &m, &err) != SST_OK)
+      return 1;
+    int rc = bench_scale_child(m, atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+    sst_model_free(m);
+    return rc;
+  }
   bench_ctx ctx = {NULL, argc > 1 ? atoi(argv[1]) : 5, argc > 2 ? atoi(argv[2]) : 0};
+  const char *sections = argc > 3 ? argv[3] : NULL;
   if (ctx.runs < 1) ctx.runs = 1;
   if (ctx.runs > 64) ctx.runs = 64;
   const char *dir = getenv("SST_WEIGHTS_DIR");
@@ -150,7 +174,16 @@ int main(int argc, char **argv) {
     return 1;
   }
   ctx.model = m;
-  bench_pipeline(&ctx);
+  if (selected(sections, "pipeline"))
+    bench_pipeline(&ctx);
+  if (selected(sections, "conv"))
+    bench_conv(&ctx);
+  if (selected(sections, "preview"))
+    bench_preview(&ctx);
+  if (selected(sections, "gmic"))
+    bench_gmic(&ctx);
+  if (selected(sections, "scale"))
+    bench_scale(&ctx);
   sst_model_free(m);
   return 0;
 }

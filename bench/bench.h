@@ -25,4 +25,10 @@ double bench_sgemm_rate(int threads);
 
 /* sections */
 void bench_pipeline(const bench_ctx *ctx);
+void bench_conv(const bench_ctx *ctx);
+void bench_preview(const bench_ctx *ctx);
+void bench_scale(const bench_ctx *ctx);
+void bench_gmic(const bench_ctx *ctx);
+/* The child process of bench_scale: one run at w x h, prints seconds. */
+int bench_scale_child(const sst_model *m, int w, int h, int threads);
 #endif

@@ -1,13 +1,17 @@
 /* layers.c - convolutions (im2col + sgemm), pooling, upsampling.
  *
- * Threads come from OpenBLAS inside cblas_sgemm (see sst_set_threads); the
- * im2col copy around it is a few memcpy per input row and costs about 1/(2
- * cout) of the multiply, so it stays single-threaded. */
+ * Row bands run on conv_par.c's worker threads, each band with its own
+ * im2col copy, single-threaded sgemm and copy-out; the Winograd path is in
+ * conv_winograd.c. */
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
 
+#include "conv_cache.h"
+#include "conv_par.h"
 #include "error.h"
 #include "layers.h"
 
@@ -96,6 +100,35 @@ static sst_status check_input(const sst_tensor *in, const float *weight,
   return SST_OK;
 }
 
+typedef struct {
+  const sst_tensor *in;
+  const float *weight, *bias;
+  int cout, relu, band_rows;
+  sst_tensor *out;
+  float *scratch; /* per worker: im2col matrix, then the band's result */
+  size_t per_worker;
+} im2col_job;
+
+static void im2col_band_run(void *ctx, int band, int worker) {
+  const im2col_job *j = ctx;
+  const int h = j->in->h, w = j->in->w, k = j->in->c * 9, cout = j->cout;
+  const int y0 = band * j->band_rows;
+  const int y1 = y0 + j->band_rows < h ? y0 + j->band_rows : h;
+  const int nb = (y1 - y0) * w;
+  float *col = j->scratch + (size_t)worker * j->per_worker;
+  float *res = col + (size_t)k * (size_t)j->band_rows * (size_t)w;
+  im2col_band(j->in, y0, y1, col);
+  /* beta = 0: BLAS must not read C, so res needs no initialisation.  The
+   * result goes to a contiguous block: writing straight into the planar
+   * output would stride every row by H*W floats, which measured 2-3x
+   * slower (TLB and cache-set pressure). */
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, nb, k, 1.0f,
+              j->weight, k, col, nb, 0.0f, res, nb);
+  bias_relu_store(j->out->data + (size_t)y0 * (size_t)w,
+                  (size_t)h * (size_t)w, res, (size_t)nb, cout, j->bias,
+                  j->relu);
+}
+
 sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
                               const float *bias, int cout, int relu,
                               int band_rows, sst_tensor *out, sst_progress *p,
@@ -105,55 +138,90 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
   if (s)
     return s;
   const int h = in->h, w = in->w, k = in->c * 9;
+  int workers = sst_conv_threads();
   /* per output row: K im2col floats plus cout result floats per pixel */
   size_t row_bytes = ((size_t)k + (size_t)cout) * (size_t)w * sizeof(float);
   if (band_rows <= 0) {
     size_t r = SST_CONV_BAND_BYTES / row_bytes;
+    /* at least ~2 bands per worker so that they finish together */
+    size_t share = ((size_t)h + 2 * (size_t)workers - 1) / (2 * (size_t)workers);
+    if (workers > 1 && r > share)
+      r = share;
     band_rows = r < 1 ? 1 : (r > (size_t)h ? h : (int)r);
   }
   if (band_rows > h)
     band_rows = h;
-  s = sst_tensor_alloc(out, cout, h, w, err);
+  const int nbands = (h + band_rows - 1) / band_rows;
+  if (workers > nbands)
+    workers = nbands;
+  size_t per_worker = ((size_t)k + (size_t)cout) * (size_t)band_rows *
+                      (size_t)w;
+  per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
+  if ((size_t)band_rows * (size_t)w * (size_t)(k > cout ? k : cout) >
+          (size_t)INT_MAX ||
+      per_worker * (size_t)workers / 1024 + 1 > (size_t)INT_MAX)
+    return sst_fail(err, SST_ERR_INVALID, "convolution: %dx%dx%d too large",
+                    in->c, h, w);
+  s = sst_fmap_alloc(out, cout, h, w, err);
   if (s)
     return s;
-  /* im2col band (K x band pixels) and the band's result (cout x band
-   * pixels).  sgemm writes a contiguous block: writing straight into the
-   * planar output would stride every row by H*W floats, which measured
-   * 2-3x slower (TLB and cache-set pressure). */
-  sst_tensor col, res;
-  s = sst_tensor_alloc(&col, k, band_rows, w, err);
-  if (!s && (s = sst_tensor_alloc(&res, cout, band_rows, w, err)))
-    sst_tensor_free(&col);
+  /* scratch as a tensor of 1024-float rows so that it is recycled too */
+  sst_tensor scratch;
+  s = sst_fmap_alloc(&scratch, 1,
+                     (int)(per_worker * (size_t)workers / 1024 + 1), 1024,
+                     err);
   if (s) {
-    sst_tensor_free(out);
+    sst_fmap_recycle(out);
     return s;
   }
-  const size_t plane = (size_t)h * (size_t)w;
-  for (int y0 = 0; y0 < h; y0 += band_rows) {
-    int y1 = y0 + band_rows < h ? y0 + band_rows : h;
-    int nb = (y1 - y0) * w;
-    im2col_band(in, y0, y1, col.data);
-    /* beta = 0: BLAS must not read C, so res needs no initialisation. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, nb, k, 1.0f,
-                weight, k, col.data, nb, 0.0f, res.data, nb);
-    bias_relu_store(out->data + (size_t)y0 * (size_t)w, plane, res.data,
-                    (size_t)nb, cout, bias, relu);
-    if (sst_progress_tick(p, (float)y1 / (float)h)) {
-      sst_tensor_free(&col);
-      sst_tensor_free(&res);
-      sst_tensor_free(out);
-      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
-    }
-  }
-  sst_tensor_free(&res);
-  sst_tensor_free(&col);
-  return SST_OK;
+  im2col_job j = {in, weight, bias, cout, relu, band_rows, out, scratch.data,
+                  per_worker};
+  s = sst_run_bands(nbands, workers, im2col_band_run, &j, p, err);
+  sst_fmap_recycle(&scratch);
+  if (s)
+    sst_fmap_recycle(out);
+  return s;
 }
 
 sst_status sst_conv3x3(const sst_tensor *in, const float *weight,
                        const float *bias, int cout, int relu, sst_tensor *out,
                        sst_progress *p, sst_error *err) {
   return sst_conv3x3_banded(in, weight, bias, cout, relu, 0, out, p, err);
+}
+
+/* -1: not read yet; concurrent first reads compute the same value. */
+static atomic_int conv_path = -1;
+
+void sst_conv_set_path(sst_conv_path path) {
+  atomic_store(&conv_path, (int)path);
+}
+
+sst_conv_path sst_conv_get_path(void) {
+  int v = atomic_load(&conv_path);
+  if (v < 0) {
+    const char *e = getenv("SST_CONV");
+    v = !e                       ? SST_CONV_AUTO
+        : !strcmp(e, "im2col")   ? SST_CONV_IM2COL
+        : !strcmp(e, "winograd") ? SST_CONV_WINOGRAD
+                                 : SST_CONV_AUTO;
+    atomic_store(&conv_path, v);
+  }
+  return (sst_conv_path)v;
+}
+
+int sst_conv_pick_winograd(int cin, int cout, int h, int w) {
+  (void)cout;
+  switch (sst_conv_get_path()) {
+  case SST_CONV_IM2COL:
+    return 0;
+  case SST_CONV_WINOGRAD:
+    return 1;
+  default:
+    /* With cin = 3 (conv1_1) the 36 products have K = 3 and are bound by
+     * memory traffic, where im2col's single K = 27 product is cheaper; maps
+     * under one tile waste most of the 6x6 transform. */
+    return cin >= 16 && h >= 4 && w >= 4;
+  }
 }
 
 sst_status sst_conv1x1(const sst_tensor *in, const float *weight,
@@ -163,7 +231,7 @@ sst_status sst_conv1x1(const sst_tensor *in, const float *weight,
   sst_status s = check_input(in, weight, bias, cout, err);
   if (s)
     return s;
-  s = sst_tensor_alloc(out, cout, in->h, in->w, err);
+  s = sst_fmap_alloc(out, cout, in->h, in->w, err);
   if (s)
     return s;
   const int n = in->h * in->w;
@@ -191,7 +259,7 @@ sst_status sst_maxpool2(const sst_tensor *in, sst_tensor *out,
     return sst_fail(err, SST_ERR_INVALID,
                     "max-pool: a %dx%d feature map is too small to pool",
                     in->w, in->h);
-  sst_status s = sst_tensor_alloc(out, in->c, oh, ow, err);
+  sst_status s = sst_fmap_alloc(out, in->c, oh, ow, err);
   if (s)
     return s;
   const size_t w = (size_t)in->w;
@@ -217,7 +285,7 @@ sst_status sst_upsample2(const sst_tensor *in, sst_tensor *out,
     return sst_fail(err, SST_ERR_INVALID, "upsample: invalid arguments");
   if (in->h > INT_MAX / 2 || in->w > INT_MAX / 2)
     return sst_fail(err, SST_ERR_INVALID, "upsample: input too large");
-  sst_status s = sst_tensor_alloc(out, in->c, 2 * in->h, 2 * in->w, err);
+  sst_status s = sst_fmap_alloc(out, in->c, 2 * in->h, 2 * in->w, err);
   if (s)
     return s;
   const size_t w = (size_t)in->w, ow = 2 * w;

@@ -11,14 +11,18 @@
 #include "tensor.h"
 
 /* Byte budget for the scratch buffers of one row band (im2col matrix plus
- * the band's sgemm result): scratch memory stays linear in the image width
- * (at least one row), never proportional to the pixel count. */
+ * the band's sgemm result), per worker thread (conv_par.h): scratch memory
+ * stays linear in the image width (at least one row), never proportional
+ * to the pixel count. */
 #define SST_CONV_BAND_BYTES ((size_t)8 << 20)
 
-/* 3x3 convolution, reflection padding 1, stride 1, bias, optional ReLU.
- * weight: [cout, in->c, 3, 3]; bias: [cout].  Rows are processed in bands
- * (im2col + cblas_sgemm per band); p is ticked after every band and a
- * cancel request returns SST_ERR_CANCELLED.  A dimension of size 1 reflects
+/* 3x3 convolution, reflection padding 1, stride 1, bias, optional ReLU,
+ * by im2col + sgemm (the reference path; nn.c picks between it and
+ * Winograd with sst_conv_pick_winograd).  weight: [cout, in->c, 3, 3];
+ * bias: [cout].  Rows are processed in bands (im2col + cblas_sgemm per
+ * band) spread over sst_conv_threads() workers; p is ticked as bands
+ * complete and a cancel request returns SST_ERR_CANCELLED.  Outputs come
+ * from conv_cache.h (ordinary tensors).  A dimension of size 1 reflects
  * onto itself (PyTorch rejects it; the pipeline never produces one). */
 sst_status sst_conv3x3(const sst_tensor *in, const float *weight,
                        const float *bias, int cout, int relu, sst_tensor *out,
@@ -30,6 +34,26 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
                               const float *bias, int cout, int relu,
                               int band_rows, sst_tensor *out, sst_progress *p,
                               sst_error *err);
+
+/* Which algorithm runs a 3x3 convolution.  Winograd F(4x4,3x3)
+ * (conv_winograd.h) does 4x fewer multiply-adds; im2col + sgemm is the
+ * reference and handles what Winograd does not pay for (few input
+ * channels, maps smaller than a tile).  SST_CONV_AUTO applies
+ * sst_conv_pick_winograd's rule. */
+typedef enum {
+  SST_CONV_AUTO = 0,
+  SST_CONV_IM2COL,
+  SST_CONV_WINOGRAD
+} sst_conv_path;
+
+/* Forces a path for every later convolution of the process (tests, the
+ * bench); SST_CONV_AUTO restores the rule.  Until it is called, the
+ * environment variable SST_CONV=im2col|winograd|auto decides. */
+void sst_conv_set_path(sst_conv_path path);
+sst_conv_path sst_conv_get_path(void);
+/* Non-zero when a cin -> cout convolution over an h x w map should run as
+ * Winograd under the current path setting. */
+int sst_conv_pick_winograd(int cin, int cout, int h, int w);
 
 /* 1x1 convolution with bias, optional ReLU.  weight: [cout, in->c]. */
 sst_status sst_conv1x1(const sst_tensor *in, const float *weight,

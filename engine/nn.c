@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conv_cache.h"
+#include "conv_par.h"
+#include "conv_winograd.h"
 #include "error.h"
 #include "layers.h"
 #include "nn.h"
@@ -98,6 +101,9 @@ struct sst_net {
   float *params;     /* all weights and biases, one allocation */
   size_t *w_off;     /* per layer: offset of weight / bias in params */
   size_t *b_off;
+  /* per layer: 3x3 kernels pre-transformed for Winograd (u == NULL for
+   * other layers), computed once at load instead of per call */
+  sst_wino_weights *wino;
 };
 
 static int is_conv(const layer_def *l) {
@@ -108,6 +114,11 @@ static int ksize(const layer_def *l) { return l->op == OP_CONV3 ? 3 : 1; }
 void sst_net_free(sst_net *n) {
   if (!n)
     return;
+  if (n->wino)
+    for (int i = 0; i < n->def->n; i++)
+      sst_wino_weights_free(&n->wino[i]);
+  free(n->wino);
+  sst_fmap_trim(); /* buffers kept for the forward passes */
   free(n->params);
   free(n->w_off);
   free(n->b_off);
@@ -144,6 +155,7 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
     n->def = def;
     n->w_off = calloc((size_t)def->n, sizeof *n->w_off);
     n->b_off = calloc((size_t)def->n, sizeof *n->b_off);
+    n->wino = calloc((size_t)def->n, sizeof *n->wino);
   }
   size_t total = 0;
   for (int i = 0; i < def->n; i++) {
@@ -155,7 +167,7 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
     n->b_off[i] = total;
     total += (size_t)l->cout;
   }
-  if (!n || !n->w_off || !n->b_off ||
+  if (!n || !n->w_off || !n->b_off || !n->wino ||
       !(n->params = malloc(total * sizeof *n->params))) {
     s = sst_fail(err, SST_ERR_NOMEM, "%s: out of memory", sst_st_name(f));
     goto done;
@@ -177,6 +189,10 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
   }
   if (!s)
     s = sst_st_check_all_used(f, def->net, err);
+  for (int i = 0; i < def->n && !s; i++)
+    if (def->layers[i].op == OP_CONV3)
+      s = sst_wino_weights_init(&n->wino[i], n->params + n->w_off[i],
+                                def->layers[i].cin, def->layers[i].cout, err);
 done:
   sst_st_close(f);
   if (s) {
@@ -252,6 +268,10 @@ static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
   case OP_CONV1:
     return sst_conv1x1(in, wt, b, l->cout, l->relu, out, err);
   case OP_CONV3:
+    if (net->wino[i].u &&
+        sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w))
+      return sst_conv3x3_winograd(in, &net->wino[i], b, l->relu, 0, out, p,
+                                  err);
     return sst_conv3x3(in, wt, b, l->cout, l->relu, out, p, err);
   case OP_POOL:
     return sst_maxpool2(in, out, err);
@@ -291,8 +311,8 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
       p->last_report = sub.last_report;
       p->cancelled |= sub.cancelled;
     }
-    if (cur_owned)
-      sst_tensor_free(&owned);
+    if (cur_owned) /* its storage serves a later layer */
+      sst_fmap_recycle(&owned);
     cur_owned = 0;
     if (s)
       goto fail;
@@ -315,7 +335,7 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
     }
   }
   if (cur_owned) /* only when final == NULL and the last layer is unmarked */
-    sst_tensor_free(&owned);
+    sst_fmap_recycle(&owned);
   return SST_OK;
 fail:
   for (int k = 0; k < 3; k++)
@@ -373,4 +393,5 @@ void sst_set_threads(int n) {
     n = cpus > 0 ? (int)cpus : 1;
   }
   openblas_set_num_threads(n);
+  sst_conv_set_threads(n);
 }

@@ -6,7 +6,12 @@
  * conv3_2, conv3_3, conv3_4, pool, conv4_1 256->512 [relu4_1].
  * Decoders mirror it with nearest x2 upsampling (see weights/README.md for
  * the tensor names).  Feature grids: relu3_1 is H/4 x W/4, relu4_1 H/8 x W/8
- * (floor), so the pipeline pads inputs to multiples of 8. */
+ * (floor), so the pipeline pads inputs to multiples of 8.
+ *
+ * Loading also pre-transforms every 3x3 kernel for Winograd F(4x4,3x3)
+ * (conv_winograd.h): 4x the 3x3 weights' memory, about 56 MB for the
+ * encoder.  Forward passes reuse large feature-map buffers through
+ * conv_cache.h; sst_net_free returns them. */
 #ifndef SST_NN_H
 #define SST_NN_H
 #include "progress.h"

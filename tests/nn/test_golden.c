@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers.h"
 #include "nn.h"
 #include "nn_testutil.h"
 #include "safetensors.h"
@@ -103,6 +104,44 @@ static sst_net *load_net(const char *dir, const char *net, const char *dtype,
   return n;
 }
 
+/* The value checks again with each convolution path forced: the default
+ * run above mixes them (layers.h's rule), these isolate the im2col
+ * reference and Winograd F(4x4,3x3) over every layer, relu4_1's 3x4 map
+ * included. */
+static void check_path(sst_conv_path path, const char *name, sst_net *enc,
+                       sst_net *dec3, sst_net *dec4, const sst_tensor *x,
+                       const sst_tensor *r3w, const sst_tensor *r4w,
+                       const sst_tensor *d3w, const sst_tensor *d4w) {
+  sst_conv_set_path(path);
+  sst_error err = {0};
+  sst_tensor r3, r4, d3, d4;
+  char what[96];
+  sst_status s = sst_encoder_run(enc, x, &r3, &r4, NULL, &err);
+  CHECK(s == SST_OK, "%s encoder: %s", name, err.msg);
+  if (!s) {
+    snprintf(what, sizeof what, "[%s] encoder relu3_1", name);
+    expect(what, &r3, r3w);
+    snprintf(what, sizeof what, "[%s] encoder relu4_1", name);
+    expect(what, &r4, r4w);
+  }
+  s = sst_decoder_run(dec3, r3w, &d3, NULL, &err);
+  CHECK(s == SST_OK, "%s decoder_relu3_1: %s", name, err.msg);
+  if (!s) {
+    snprintf(what, sizeof what, "[%s] decoder_relu3_1", name);
+    expect(what, &d3, d3w);
+  }
+  s = sst_decoder_run(dec4, r4w, &d4, NULL, &err);
+  CHECK(s == SST_OK, "%s decoder_relu4_1: %s", name, err.msg);
+  if (!s) {
+    snprintf(what, sizeof what, "[%s] decoder_relu4_1", name);
+    expect(what, &d4, d4w);
+  }
+  sst_tensor *all[] = {&r3, &r4, &d3, &d4};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+    sst_tensor_free(all[i]);
+  sst_conv_set_path(SST_CONV_AUTO);
+}
+
 int main(void) {
   const char *root = getenv("SST_SOURCE_ROOT");
   char path[1024];
@@ -163,6 +202,11 @@ int main(void) {
   CHECK(s == SST_OK, "encode+decode: %s", err.msg);
   if (!s)
     expect("encode+decode relu3_1 end to end", &d3e, &d3w);
+
+  check_path(SST_CONV_IM2COL, "im2col", enc, dec3, dec4, &x, &r3w, &r4w, &d3w,
+             &d4w);
+  check_path(SST_CONV_WINOGRAD, "winograd", enc, dec3, dec4, &x, &r3w, &r4w,
+             &d3w, &d4w);
 
   /* mismatched inputs are argument errors, not crashes */
   sst_tensor bad;

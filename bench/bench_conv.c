@@ -1,0 +1,123 @@
+/* bench_conv.c - section bench_conv: each 3x3 convolution of the bench's
+ * 800x600 encode (to relu3_1) and decode, timed through the im2col + sgemm
+ * path and the Winograd F(4x4,3x3) path, with the effective rate
+ * (direct-convolution FLOPs / seconds, so Winograd can beat sgemm) next to
+ * OpenBLAS's sgemm rate measured in the same run.  Also prints the scaled
+ * difference between the two paths (max |wino - im2col| / max |im2col|).
+ * Random post-ReLU-like inputs and He-scaled weights: the cost does not
+ * depend on the values. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench.h"
+#include "conv_cache.h"
+#include "conv_winograd.h"
+#include "layers.h"
+#include "progress.h" /* sst_now */
+
+typedef struct {
+  const char *name;
+  int cin, cout, h, w, relu;
+} conv_layer;
+
+static const conv_layer LAYERS[] = {
+    {"enc.conv1_1", 3, 64, 600, 800, 1},
+    {"enc.conv1_2", 64, 64, 600, 800, 1},
+    {"enc.conv2_1", 64, 128, 300, 400, 1},
+    {"enc.conv2_2", 128, 128, 300, 400, 1},
+    {"enc.conv3_1", 128, 256, 150, 200, 1},
+    {"dec.conv3_1", 256, 128, 150, 200, 1},
+    {"dec.conv2_2", 128, 128, 300, 400, 1},
+    {"dec.conv2_1", 128, 64, 300, 400, 1},
+    {"dec.conv1_2", 64, 64, 600, 800, 1},
+    {"dec.conv1_1", 64, 3, 600, 800, 0},
+};
+
+static unsigned long long lcg = 12345;
+static float frand(void) {
+  lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
+  return (float)((lcg >> 40) & 0xFFFFFF) / 16777216.0f;
+}
+
+void bench_conv(const bench_ctx *ctx) {
+  int runs = ctx->runs < 1 ? 1 : ctx->runs;
+  sst_set_threads(ctx->threads);
+  double blas = bench_sgemm_rate(ctx->threads);
+  printf("\nbench_conv: 3x3 convolutions of an 800x600 encode+decode, %d runs "
+         "(median), sgemm %.1f GFLOP/s\n", runs, blas);
+  printf("%-12s %4s %4s %8s %9s %7s %9s %7s %6s %9s\n", "layer", "cin",
+         "cout", "map", "im2col s", "GF/s", "wino s", "GF/s", "gain",
+         "diff");
+  double tot_i = 0, tot_w = 0, tot_auto = 0, flops_all = 0;
+  for (size_t l = 0; l < sizeof LAYERS / sizeof *LAYERS; l++) {
+    const conv_layer *L = &LAYERS[l];
+    sst_error err = {0};
+    sst_tensor x, yi, yw;
+    if (sst_tensor_alloc(&x, L->cin, L->h, L->w, &err)) {
+      fprintf(stderr, "bench_conv: %s\n", err.msg);
+      return;
+    }
+    for (size_t i = 0; i < sst_tensor_size(&x); i++)
+      x.data[i] = frand();
+    size_t nw = (size_t)L->cout * L->cin * 9;
+    float *wt = malloc(nw * sizeof *wt), *b = malloc(L->cout * sizeof *b);
+    float sc = sqrtf(6.0f / (9.0f * L->cin));
+    for (size_t i = 0; i < nw; i++)
+      wt[i] = (2 * frand() - 1) * sc;
+    for (int i = 0; i < L->cout; i++)
+      b[i] = 0.1f * (2 * frand() - 1);
+    sst_wino_weights ww;
+    if (sst_wino_weights_init(&ww, wt, L->cin, L->cout, &err)) {
+      fprintf(stderr, "bench_conv: %s\n", err.msg);
+      exit(1);
+    }
+    double ti[64], tw[64];
+    yi.data = yw.data = NULL;
+    for (int r = 0; r < runs; r++) {
+      /* as in a forward pass: the previous outputs' storage is reused */
+      sst_fmap_recycle(&yi);
+      sst_fmap_recycle(&yw);
+      double t0 = sst_now();
+      sst_status s = sst_conv3x3(&x, wt, b, L->cout, L->relu, &yi, NULL, &err);
+      double t1 = sst_now();
+      if (!s)
+        s = sst_conv3x3_winograd(&x, &ww, b, L->relu, 0, &yw, NULL, &err);
+      double t2 = sst_now();
+      if (s) {
+        fprintf(stderr, "bench_conv: %s\n", err.msg);
+        exit(1);
+      }
+      ti[r] = t1 - t0;
+      tw[r] = t2 - t1;
+    }
+    double mi = bench_median(ti, runs), mw = bench_median(tw, runs);
+    double flops = 2.0 * 9.0 * L->cin * L->cout * (double)L->h * L->w;
+    double dmax = 0, ymax = 0;
+    for (size_t i = 0; i < sst_tensor_size(&yi); i++) {
+      dmax = fmax(dmax, fabs((double)yi.data[i] - yw.data[i]));
+      ymax = fmax(ymax, fabs((double)yi.data[i]));
+    }
+    int auto_w = sst_conv_pick_winograd(L->cin, L->cout, L->h, L->w);
+    printf("%-12s %4d %4d %4dx%-3d %9.4f %7.1f %9.4f %7.1f %5.2fx %9.2e%s\n",
+           L->name, L->cin, L->cout, L->w, L->h, mi, flops / mi / 1e9, mw,
+           flops / mw / 1e9, mi / mw, dmax / (ymax > 0 ? ymax : 1),
+           auto_w ? "  *" : "");
+    tot_i += mi;
+    tot_w += mw;
+    tot_auto += auto_w ? mw : mi;
+    flops_all += flops;
+    sst_tensor_free(&yi);
+    sst_tensor_free(&yw);
+    sst_wino_weights_free(&ww);
+    sst_tensor_free(&x);
+    free(wt);
+    free(b);
+  }
+  printf("%-12s %19s %9.4f %7.1f %9.4f %7.1f %5.2fx\n", "all", "", tot_i,
+         flops_all / tot_i / 1e9, tot_w, flops_all / tot_w / 1e9,
+         tot_i / tot_w);
+  printf("auto rule (* = winograd): %.4f s, %.1f GFLOP/s = %.0f%% of sgemm "
+         "(same run)\n", tot_auto, flops_all / tot_auto / 1e9,
+         100.0 * flops_all / tot_auto / 1e9 / blas);
+}

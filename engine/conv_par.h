@@ -1,0 +1,32 @@
+/* conv_par.h - row bands of a convolution spread over threads.
+ *
+ * The bands of a convolution are independent (each reads its input rows
+ * and writes its own output rows), so each worker thread takes whole bands:
+ * transform / im2col, its own single-threaded sgemm calls, copy-out.  That
+ * threads the copies and transforms too, and keeps every sgemm on one core
+ * instead of splitting small products across OpenBLAS threads, which
+ * measured poorly for the 36 Winograd products per band.  While workers
+ * run, OpenBLAS is held at one thread (restored afterwards); the engine
+ * never runs two networks at once, so nothing else sees that.
+ *
+ * Progress is ticked by the calling thread only; a cancel request stops
+ * handing out bands, waits for the running ones and returns
+ * SST_ERR_CANCELLED. */
+#ifndef SST_CONV_PAR_H
+#define SST_CONV_PAR_H
+#include "progress.h"
+
+/* Threads for convolutions (set with the OpenBLAS count by sst_set_threads;
+ * default: online CPUs). */
+int sst_conv_threads(void);
+void sst_conv_set_threads(int n);
+
+/* fn(ctx, band, worker): worker in [0, workers) selects the scratch. */
+typedef void (*sst_band_fn)(void *ctx, int band, int worker);
+
+/* Runs bands 0..nbands-1 on `workers` threads (the caller included;
+ * workers <= 1 runs them in order on the caller with OpenBLAS's own
+ * threading).  Ticks p with the fraction of bands done. */
+sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
+                         sst_progress *p, sst_error *err);
+#endif

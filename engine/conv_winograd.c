@@ -1,0 +1,353 @@
+/* conv_winograd.c - Winograd F(4x4, 3x3) convolution (see conv_winograd.h).
+ *
+ * Interpolation points 0, 1, -1, 2, -1/2 (and infinity) rather than the
+ * usual 0, +-1, +-2 (Lavin & Gray 2016): mixing a point with its
+ * reciprocal keeps the transform entries small, and measured 2.5-3x less
+ * float32 error for cin = 64..512 (bench/NOTES.md; cf. Barabasz et al.
+ * 2020, "Error analysis and improving the accuracy of Winograd
+ * convolution").  Derived with exact rationals from the points:
+ *   B' = [1 3/2 -2 -3/2 1 0;  0 -1 -5/2 -1/2 1 0;  0 1 1/2 -5/2 1 0;
+ *         0 -1/2 -1 1/2 1 0;  0 2 -1 -2 1 0;  0 1 3/2 -2 -3/2 1]
+ *   G  = [1 0 0; -1/3 -1/3 -1/3; 1/3 -1/3 1/3; 1/15 2/15 4/15;
+ *         -16/15 8/15 -4/15; 0 0 1]
+ *   A' = [1 1 1 1 1 0; 0 1 -1 2 -1/2 0; 0 1 1 4 1/4 0; 0 1 -1 8 -1/8 1]
+ * All B' and A' entries are exact in float32.
+ *
+ * Layout per band of T tiles (tile rows ty0..ty1, tiles_x per row):
+ *   V[(xi*cin + c)*T + t]    transformed input, xi = 6*i + j
+ *   M[(xi*cout + co)*T + t]  = U[xi] (cout x cin) * V[xi] (cin x T)
+ * Both transforms run on whole tile rows with the tiles as the innermost,
+ * contiguous index, so the compiler vectorises them across tiles. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "conv_cache.h"
+#include "conv_par.h"
+#include "conv_winograd.h"
+#include "error.h"
+
+#define NXI 36 /* 6 x 6 Winograd positions */
+
+static void empty(sst_tensor *t) {
+  t->c = t->h = t->w = 0;
+  t->data = NULL;
+}
+
+sst_status sst_wino_weights_init(sst_wino_weights *wt, const float *weight,
+                                 int cin, int cout, sst_error *err) {
+  static const double G[6][3] = {{1, 0, 0},
+                                 {-1.0 / 3, -1.0 / 3, -1.0 / 3},
+                                 {1.0 / 3, -1.0 / 3, 1.0 / 3},
+                                 {1.0 / 15, 2.0 / 15, 4.0 / 15},
+                                 {-16.0 / 15, 8.0 / 15, -4.0 / 15},
+                                 {0, 0, 1}};
+  wt->cin = wt->cout = 0;
+  wt->u = NULL;
+  if (!weight || cin <= 0 || cout <= 0 || (size_t)cin * (size_t)cout >
+                                              (size_t)INT_MAX / NXI)
+    return sst_fail(err, SST_ERR_INVALID, "winograd weights: invalid shape");
+  /* a tensor for its large-page allocation; wt->u is released with free */
+  sst_tensor ut;
+  sst_status s = sst_tensor_alloc(&ut, NXI * cout, cin, 1, err);
+  if (s)
+    return s;
+  float *u = ut.data;
+  for (int co = 0; co < cout; co++)
+    for (int ci = 0; ci < cin; ci++) {
+      const float *g = weight + ((size_t)co * (size_t)cin + (size_t)ci) * 9;
+      double gg[6][3]; /* G g */
+      for (int i = 0; i < 6; i++)
+        for (int k = 0; k < 3; k++)
+          gg[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+          double v = gg[i][0] * G[j][0] + gg[i][1] * G[j][1] +
+                     gg[i][2] * G[j][2]; /* (G g G')[i][j] */
+          u[((size_t)(6 * i + j) * (size_t)cout + (size_t)co) * (size_t)cin +
+            (size_t)ci] = (float)v;
+        }
+    }
+  wt->cin = cin;
+  wt->cout = cout;
+  wt->u = u;
+  return SST_OK;
+}
+
+void sst_wino_weights_free(sst_wino_weights *wt) {
+  if (!wt)
+    return;
+  free(wt->u);
+  wt->u = NULL;
+  wt->cin = wt->cout = 0;
+}
+
+/* Reflection into [0, n) for i in [-1, n]; n == 1 -> 0. */
+static int reflect(int i, int n) {
+  if (n == 1)
+    return 0;
+  if (i < 0)
+    return -i;
+  if (i >= n)
+    return 2 * n - 2 - i;
+  return i;
+}
+
+/* The 1-D transforms, each over n independent columns (restrict pointer
+ * parameters let the compiler vectorise across the columns). */
+
+/* B' applied to 6 rows: o_i[x] = sum_a B'[i][a] d_a[x]. */
+static void bt_rows(const float *restrict d0, const float *restrict d1,
+                    const float *restrict d2, const float *restrict d3,
+                    const float *restrict d4, const float *restrict d5,
+                    float *restrict o0, float *restrict o1, float *restrict o2,
+                    float *restrict o3, float *restrict o4, float *restrict o5,
+                    int n) {
+  for (int x = 0; x < n; x++) {
+    o0[x] = d0[x] + 1.5f * (d1[x] - d3[x]) - 2.0f * d2[x] + d4[x];
+    o1[x] = d4[x] - d1[x] - 2.5f * d2[x] - 0.5f * d3[x];
+    o2[x] = d4[x] + d1[x] + 0.5f * d2[x] - 2.5f * d3[x];
+    o3[x] = d4[x] - d2[x] + 0.5f * (d3[x] - d1[x]);
+    o4[x] = d4[x] - d2[x] + 2.0f * (d1[x] - d3[x]);
+    o5[x] = d1[x] + 1.5f * (d2[x] - d4[x]) - 2.0f * d3[x] + d5[x];
+  }
+}
+
+/* B' along a row for n tiles: tile tx reads s[4tx .. 4tx+5]. */
+static void bt_cols(const float *restrict s, float *restrict v0,
+                    float *restrict v1, float *restrict v2, float *restrict v3,
+                    float *restrict v4, float *restrict v5, int n) {
+  for (int tx = 0; tx < n; tx++) {
+    const float *d = s + 4 * tx;
+    v0[tx] = d[0] + 1.5f * (d[1] - d[3]) - 2.0f * d[2] + d[4];
+    v1[tx] = d[4] - d[1] - 2.5f * d[2] - 0.5f * d[3];
+    v2[tx] = d[4] + d[1] + 0.5f * d[2] - 2.5f * d[3];
+    v3[tx] = d[4] - d[2] + 0.5f * (d[3] - d[1]);
+    v4[tx] = d[4] - d[2] + 2.0f * (d[1] - d[3]);
+    v5[tx] = d[1] + 1.5f * (d[2] - d[4]) - 2.0f * d[3] + d[5];
+  }
+}
+
+/* A' applied to 6 rows: o_r[x] = sum_i A'[r][i] m_i[x]. */
+static void at_rows(const float *restrict m0, const float *restrict m1,
+                    const float *restrict m2, const float *restrict m3,
+                    const float *restrict m4, const float *restrict m5,
+                    float *restrict o0, float *restrict o1, float *restrict o2,
+                    float *restrict o3, int n) {
+  for (int x = 0; x < n; x++) {
+    float a = m1[x] + m2[x], c = m1[x] - m2[x];
+    o0[x] = m0[x] + a + m3[x] + m4[x];
+    o1[x] = c + 2.0f * m3[x] - 0.5f * m4[x];
+    o2[x] = a + 4.0f * m3[x] + 0.25f * m4[x];
+    o3[x] = c + 8.0f * m3[x] - 0.125f * m4[x] + m5[x];
+  }
+}
+
+/* A' along a row for n whole tiles, plus bias (and ReLU): output pixels
+ * 4tx .. 4tx+3 of o. */
+static void at_cols(const float *restrict q0, const float *restrict q1,
+                    const float *restrict q2, const float *restrict q3,
+                    const float *restrict q4, const float *restrict q5,
+                    float bias, int relu, float *restrict o, int n) {
+  if (relu) {
+    for (int tx = 0; tx < n; tx++) {
+      float a = q1[tx] + q2[tx], c = q1[tx] - q2[tx];
+      float y0 = q0[tx] + a + q3[tx] + q4[tx] + bias;
+      float y1 = c + 2.0f * q3[tx] - 0.5f * q4[tx] + bias;
+      float y2 = a + 4.0f * q3[tx] + 0.25f * q4[tx] + bias;
+      float y3 = c + 8.0f * q3[tx] - 0.125f * q4[tx] + q5[tx] + bias;
+      o[4 * tx] = y0 > 0.0f ? y0 : 0.0f;
+      o[4 * tx + 1] = y1 > 0.0f ? y1 : 0.0f;
+      o[4 * tx + 2] = y2 > 0.0f ? y2 : 0.0f;
+      o[4 * tx + 3] = y3 > 0.0f ? y3 : 0.0f;
+    }
+  } else {
+    for (int tx = 0; tx < n; tx++) {
+      float a = q1[tx] + q2[tx], c = q1[tx] - q2[tx];
+      o[4 * tx] = q0[tx] + a + q3[tx] + q4[tx] + bias;
+      o[4 * tx + 1] = c + 2.0f * q3[tx] - 0.5f * q4[tx] + bias;
+      o[4 * tx + 2] = a + 4.0f * q3[tx] + 0.25f * q4[tx] + bias;
+      o[4 * tx + 3] = c + 8.0f * q3[tx] - 0.125f * q4[tx] + q5[tx] + bias;
+    }
+  }
+}
+
+/* Input transform of one channel's tile row ty: writes V[(xi*cin+c)*T + t0
+ * + tx] (V already offset by c*T; xs = cin*T).  t: scratch of 6 rows of
+ * pw = 4*tx_n + 2 floats.  Rows below the reflected border (read only by
+ * outputs past the bottom edge) are taken as zeros. */
+static void input_tile_row(const float *chan, int h, int w, int ty, int tx_n,
+                           const float *zero, float *t, float *V, size_t xs,
+                           size_t t0) {
+  const size_t pw = (size_t)4 * (size_t)tx_n + 2;
+  const float *r[6];
+  for (int a = 0; a < 6; a++) {
+    int y = 4 * ty - 1 + a;
+    r[a] = y > h ? zero : chan + (size_t)reflect(y, h) * (size_t)w;
+  }
+  float *q[6];
+  for (int i = 0; i < 6; i++)
+    q[i] = t + (size_t)i * pw;
+  /* Vertical pass into columns q = x + 1; B' is linear per column, so the
+   * reflected border columns are copies of transformed columns. */
+  bt_rows(r[0], r[1], r[2], r[3], r[4], r[5], q[0] + 1, q[1] + 1, q[2] + 1,
+          q[3] + 1, q[4] + 1, q[5] + 1, w);
+  for (int i = 0; i < 6; i++) {
+    float *ti = q[i];
+    ti[0] = w > 1 ? ti[2] : ti[1];         /* x = -1 -> 1 */
+    ti[w + 1] = w > 1 ? ti[w - 1] : ti[1]; /* x = w -> w - 2 */
+    for (size_t k = (size_t)w + 2; k < pw; k++)
+      ti[k] = 0.0f;                        /* past the edge: unused */
+  }
+  for (int i = 0; i < 6; i++) {
+    float *v = V + (size_t)(6 * i) * xs + t0;
+    bt_cols(q[i], v, v + xs, v + 2 * xs, v + 3 * xs, v + 4 * xs, v + 5 * xs,
+            tx_n);
+  }
+}
+
+/* Output transform of one output channel's tile row: M rows (tx_n
+ * contiguous floats each; position xi at M + xi*xs), bias, ReLU, into the
+ * planar output rows 4ty .. 4ty+3 clipped to the image.  s: scratch of
+ * 24*tx_n + 4 floats. */
+static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
+                            int relu, float *s, float *outc, int h, int w,
+                            int ty) {
+  const size_t n = (size_t)tx_n;
+  /* Vertical pass (A' over i) for each column j: rows s[(4j + r)*n]. */
+  for (int j = 0; j < 6; j++) {
+    const float *m = M + (size_t)j * xs;
+    float *o = s + (size_t)(4 * j) * n;
+    at_rows(m, m + 6 * xs, m + 12 * xs, m + 18 * xs, m + 24 * xs, m + 30 * xs,
+            o, o + n, o + 2 * n, o + 3 * n, tx_n);
+  }
+  /* Horizontal pass (A' over j) per output row r; a partial last tile
+   * goes through a 4-pixel buffer. */
+  const int full = w / 4;
+  float *last = s + 24 * n;
+  for (int r = 0; r < 4 && 4 * ty + r < h; r++) {
+    const float *q = s + (size_t)r * n;
+    float *o = outc + (size_t)(4 * ty + r) * (size_t)w;
+    at_cols(q, q + 4 * n, q + 8 * n, q + 12 * n, q + 16 * n, q + 20 * n, bias,
+            relu, o, full);
+    if (full < tx_n) {
+      at_cols(q + full, q + 4 * n + full, q + 8 * n + full,
+              q + 12 * n + full, q + 16 * n + full, q + 20 * n + full, bias,
+              relu, last, 1);
+      for (int k = 0; 4 * full + k < w; k++)
+        o[4 * full + k] = last[k];
+    }
+  }
+}
+
+typedef struct {
+  const sst_tensor *in;
+  const sst_wino_weights *wt;
+  const float *bias;
+  int relu, band_rows, tx_n, ty_n;
+  sst_tensor *out;
+  float *scratch;   /* per worker: V, M, row scratch */
+  size_t per_worker;
+  const float *zero; /* a row of w zeros */
+} wino_job;
+
+/* The transforms are plain C that the compiler vectorises across tiles
+ * (SSE2 in the baseline x86-64 build).  AVX2 / AVX-512 clones of this
+ * function (GCC target_clones) cut its share of the samples from 6.8% to
+ * 5.9% against sgemm's ~50%: ~2% overall, not worth an ifunc. */
+
+/* One band of tile rows: input transform, 36 products, output transform. */
+static void wino_band(void *ctx, int band, int worker) {
+  const wino_job *j = ctx;
+  const int h = j->in->h, w = j->in->w, cin = j->in->c, cout = j->wt->cout;
+  const int tx_n = j->tx_n;
+  const int ty0 = band * j->band_rows;
+  const int ty1 = ty0 + j->band_rows < j->ty_n ? ty0 + j->band_rows : j->ty_n;
+  const size_t T = (size_t)(ty1 - ty0) * (size_t)tx_n;
+  const size_t tmax = (size_t)j->band_rows * (size_t)tx_n;
+  const size_t plane = (size_t)h * (size_t)w;
+  float *V = j->scratch + (size_t)worker * j->per_worker;
+  float *M = V + (size_t)NXI * (size_t)cin * tmax;
+  float *tmp = M + (size_t)NXI * (size_t)cout * tmax;
+  float *sc = tmp + 6 * ((size_t)4 * (size_t)tx_n + 2);
+  for (int c = 0; c < cin; c++)
+    for (int ty = ty0; ty < ty1; ty++)
+      input_tile_row(j->in->data + (size_t)c * plane, h, w, ty, tx_n, j->zero,
+                     tmp, V + (size_t)c * T, (size_t)cin * T,
+                     (size_t)(ty - ty0) * (size_t)tx_n);
+  for (int xi = 0; xi < NXI; xi++)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)T, cin,
+                1.0f, j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin, cin,
+                V + (size_t)xi * (size_t)cin * T, (int)T, 0.0f,
+                M + (size_t)xi * (size_t)cout * T, (int)T);
+  for (int co = 0; co < cout; co++)
+    for (int ty = ty0; ty < ty1; ty++)
+      output_tile_row(M + (size_t)co * T + (size_t)(ty - ty0) * (size_t)tx_n,
+                      (size_t)cout * T, tx_n, j->bias[co], j->relu, sc,
+                      j->out->data + (size_t)co * plane, h, w, ty);
+}
+
+sst_status sst_conv3x3_winograd(const sst_tensor *in,
+                                const sst_wino_weights *wt, const float *bias,
+                                int relu, int band_tile_rows, sst_tensor *out,
+                                sst_progress *p, sst_error *err) {
+  empty(out);
+  if (!in || !in->data || in->c <= 0 || in->h <= 0 || in->w <= 0 || !wt ||
+      !wt->u || wt->cin != in->c || !bias)
+    return sst_fail(err, SST_ERR_INVALID, "winograd convolution: invalid "
+                                          "arguments");
+  const int h = in->h, w = in->w, cin = in->c, cout = wt->cout;
+  if (w > INT_MAX - 8 || h > INT_MAX - 8)
+    return sst_fail(err, SST_ERR_INVALID, "winograd convolution: too large");
+  const int tx_n = (w + 3) / 4, ty_n = (h + 3) / 4;
+  int workers = sst_conv_threads();
+  if (band_tile_rows <= 0) {
+    /* bytes per tile row: V and M */
+    size_t row_bytes = (size_t)NXI * ((size_t)cin + (size_t)cout) *
+                       (size_t)tx_n * sizeof(float);
+    size_t r = SST_WINO_BAND_BYTES / row_bytes;
+    /* at least ~2 bands per worker so that they finish together */
+    size_t share = ((size_t)ty_n + 2 * (size_t)workers - 1) /
+                   (2 * (size_t)workers);
+    if (workers > 1 && r > share)
+      r = share;
+    band_tile_rows = r < 1 ? 1 : (r > (size_t)ty_n ? ty_n : (int)r);
+  }
+  if (band_tile_rows > ty_n)
+    band_tile_rows = ty_n;
+  const int nbands = (ty_n + band_tile_rows - 1) / band_tile_rows;
+  if (workers > nbands)
+    workers = nbands;
+  /* sgemm takes int sizes: T * max(cin, cout) must fit */
+  size_t tmax = (size_t)band_tile_rows * (size_t)tx_n;
+  if (tmax * (size_t)(cin > cout ? cin : cout) > (size_t)INT_MAX)
+    return sst_fail(err, SST_ERR_INVALID, "winograd convolution: %dx%dx%d "
+                                          "too large", cin, h, w);
+  sst_status s = sst_fmap_alloc(out, cout, h, w, err);
+  if (s)
+    return s;
+  const size_t pw = (size_t)4 * (size_t)tx_n + 2;
+  size_t per_worker = (size_t)NXI * ((size_t)cin + (size_t)cout) * tmax +
+                      6 * pw + 24 * (size_t)tx_n + 4;
+  per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
+  size_t nbuf = per_worker * (size_t)workers + (size_t)w;
+  /* scratch as a tensor of 1024-float rows so that it is recycled too */
+  sst_tensor scratch;
+  if (nbuf / 1024 + 1 > (size_t)INT_MAX ||
+      (s = sst_fmap_alloc(&scratch, 1, (int)(nbuf / 1024 + 1), 1024, err))) {
+    sst_fmap_recycle(out);
+    return s ? s : sst_fail(err, SST_ERR_INVALID, "winograd convolution: "
+                                                  "too large");
+  }
+  float *zero = scratch.data + per_worker * (size_t)workers;
+  memset(zero, 0, (size_t)w * sizeof *zero);
+  wino_job j = {in, wt, bias, relu, band_tile_rows, tx_n, ty_n, out,
+                scratch.data, per_worker, zero};
+  s = sst_run_bands(nbands, workers, wino_band, &j, p, err);
+  sst_fmap_recycle(&scratch);
+  if (s)
+    sst_fmap_recycle(out);
+  return s;
+}

@@ -1,0 +1,261 @@
+/* test_winograd.c - the Winograd F(4x4,3x3) convolution against a float64
+ * direct convolution computed here (and against the im2col path).
+ *
+ * Random inputs and weights over awkward shapes: sizes that are not
+ * multiples of the 4x4 tile, 1-row / 1-column maps (reflection degenerates
+ * to the pixel), cin = 3, cout = 3, one-tile-row bands.  Errors are
+ * measured relative to the output's scale (max |reference|) because that is
+ * what float32 round-off is proportional to: the im2col path's own error
+ * is printed next to it.  Both paths run on 1, 2 and 3 band workers
+ * (conv_par.c).  Also checks progress / cancellation, argument errors and
+ * the buffer reuse of conv_cache.c. */
+#include "../check.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv_cache.h"
+#include "conv_par.h"
+#include "conv_winograd.h"
+#include "layers.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+static double urand(void) { /* splitmix64 -> [0, 1) */
+  uint64_t z = (rng += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
+/* Reflection as the engine defines it (PyTorch's, plus n == 1 -> 0). */
+static int refl(int i, int n) {
+  if (n == 1)
+    return 0;
+  return i < 0 ? -i : (i >= n ? 2 * n - 2 - i : i);
+}
+
+/* float64 reference: direct 3x3 convolution, reflection padding 1. */
+static void conv_ref(const sst_tensor *x, const float *wt, const float *b,
+                     int cout, int relu, double *y) {
+  int h = x->h, w = x->w, cin = x->c;
+  for (int co = 0; co < cout; co++)
+    for (int yy = 0; yy < h; yy++)
+      for (int xx = 0; xx < w; xx++) {
+        double acc = b[co];
+        for (int c = 0; c < cin; c++)
+          for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++)
+              acc += (double)wt[((co * cin + c) * 3 + ky) * 3 + kx] *
+                     x->data[((size_t)c * h + refl(yy + ky - 1, h)) * w +
+                             refl(xx + kx - 1, w)];
+        if (relu && acc < 0)
+          acc = 0;
+        y[((size_t)co * h + yy) * w + xx] = acc;
+      }
+}
+
+/* max |got - ref| / max |ref| */
+static double scaled_err(const float *got, const double *ref, size_t n) {
+  double e = 0, m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)got[i] - ref[i]);
+    if (!(d <= e)) /* NaN propagates */
+      e = d;
+    m = fmax(m, fabs(ref[i]));
+  }
+  return e / (m > 0 ? m : 1);
+}
+
+typedef struct {
+  int cin, cout, h, w, relu;
+} shape;
+
+static double worst_wino = 0, worst_im2col = 0;
+
+/* Bound on the scaled error: float32 round-off of a sum of 9*cin terms
+ * whose magnitude is comparable with the output scale, amplified by the
+ * transforms (entries up to 8 in A', 5/2 in B').  Measured worst case on
+ * these shapes: 1.9e-6 (im2col: 6.5e-7); the bound leaves 3x margin and is
+ * far below what a wrong tap or a misplaced border gives (0.1-1). */
+#define WINO_TOL 6e-6
+
+static void run_shape(shape s) {
+  sst_error err = {0};
+  sst_tensor x;
+  if (sst_tensor_alloc(&x, s.cin, s.h, s.w, &err)) {
+    CHECK(0, "alloc: %s", err.msg);
+    return;
+  }
+  size_t nin = sst_tensor_size(&x), nw = (size_t)s.cout * s.cin * 9;
+  size_t nout = (size_t)s.cout * s.h * s.w;
+  float *wt = malloc(nw * sizeof *wt), *b = malloc(s.cout * sizeof *b);
+  double *ref = malloc(nout * sizeof *ref);
+  /* post-ReLU-like inputs, He-scaled symmetric weights */
+  for (size_t i = 0; i < nin; i++)
+    x.data[i] = (float)urand();
+  double sc = sqrt(6.0 / (9.0 * s.cin));
+  for (size_t i = 0; i < nw; i++)
+    wt[i] = (float)((2 * urand() - 1) * sc);
+  for (int i = 0; i < s.cout; i++)
+    b[i] = (float)(0.2 * (2 * urand() - 1));
+  conv_ref(&x, wt, b, s.cout, s.relu, ref);
+
+  sst_tensor y;
+  sst_status st = sst_conv3x3_banded(&x, wt, b, s.cout, s.relu, 0, &y, NULL,
+                                     &err);
+  CHECK(st == SST_OK, "im2col: %s", err.msg);
+  double e_im = st ? 1 : scaled_err(y.data, ref, nout);
+  sst_tensor_free(&y);
+
+  sst_wino_weights ww;
+  st = sst_wino_weights_init(&ww, wt, s.cin, s.cout, &err);
+  CHECK(st == SST_OK, "winograd weights: %s", err.msg);
+  const int bands[3] = {0, 1, 2};
+  double e_wi = 0;
+  for (int k = 0; k < 3 && !st; k++) {
+    st = sst_conv3x3_winograd(&x, &ww, b, s.relu, bands[k], &y, NULL, &err);
+    CHECK(st == SST_OK, "winograd: %s", err.msg);
+    if (st)
+      break;
+    CHECK(y.c == s.cout && y.h == s.h && y.w == s.w, "winograd shape");
+    double e = scaled_err(y.data, ref, nout);
+    e_wi = isnan(e) ? e : fmax(e_wi, e);
+    sst_tensor_free(&y);
+  }
+  int ok = e_wi <= WINO_TOL;
+  CHECK(ok, "winograd %dx%dx%d -> %d: scaled error %.3g > %.1g", s.cin, s.h,
+        s.w, s.cout, e_wi, WINO_TOL);
+  printf("%s cin %3d cout %3d %3dx%-3d relu %d: scaled max err im2col %.2e  "
+         "winograd %.2e (bands 0,1,2)\n", ok ? "ok  " : "FAIL", s.cin, s.cout,
+         s.h, s.w, s.relu, e_im, e_wi);
+  worst_wino = fmax(worst_wino, e_wi);
+  worst_im2col = fmax(worst_im2col, e_im);
+  sst_wino_weights_free(&ww);
+  sst_tensor_free(&x);
+  free(wt);
+  free(b);
+  free(ref);
+}
+
+typedef struct {
+  int calls, monotonic, cancel_at;
+  float last;
+} prog_log;
+
+static int on_progress(float f, const char *stage, void *user) {
+  prog_log *l = user;
+  (void)stage;
+  if (f < l->last)
+    l->monotonic = 0;
+  l->last = f;
+  l->calls++;
+  return l->cancel_at && l->calls >= l->cancel_at;
+}
+
+static void test_progress_and_errors(void) {
+  sst_error err = {0};
+  sst_tensor x, y;
+  sst_tensor_alloc(&x, 4, 13, 9, &err);
+  for (size_t i = 0; i < sst_tensor_size(&x); i++)
+    x.data[i] = (float)urand();
+  float wt[4 * 4 * 9], b[4] = {0};
+  for (int i = 0; i < 4 * 4 * 9; i++)
+    wt[i] = (float)(urand() - 0.5);
+  sst_wino_weights ww;
+  sst_wino_weights_init(&ww, wt, 4, 4, &err);
+  prog_log log = {0, 1, 0, 0};
+  sst_progress p = {on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
+  sst_status s = sst_conv3x3_winograd(&x, &ww, b, 1, 1, &y, &p, &err);
+  CHECK(s == SST_OK && log.calls >= 1 && log.monotonic &&
+            fabsf(log.last - 0.75f) < 1e-6f,
+        "winograd progress: status %d, %d calls, last %g", (int)s, log.calls,
+        log.last);
+  sst_tensor_free(&y);
+  prog_log c = {0, 1, 1, 0};
+  sst_progress pc = {on_progress, &c, "test", 0, 1, 0, 0};
+  s = sst_conv3x3_winograd(&x, &ww, b, 1, 1, &y, &pc, &err);
+  CHECK(s == SST_ERR_CANCELLED && !y.data, "winograd cancel: status %d",
+        (int)s);
+  printf("ok   winograd progress (%d callbacks) and cancellation\n",
+         log.calls);
+  /* wrong channel count, missing bias, bad weight shapes */
+  sst_wino_weights w3;
+  sst_wino_weights_init(&w3, wt, 3, 4, &err);
+  s = sst_conv3x3_winograd(&x, &w3, b, 1, 0, &y, NULL, &err);
+  CHECK(s == SST_ERR_INVALID && !y.data, "cin mismatch: status %d", (int)s);
+  s = sst_conv3x3_winograd(&x, &ww, NULL, 1, 0, &y, NULL, &err);
+  CHECK(s == SST_ERR_INVALID && !y.data, "no bias: status %d", (int)s);
+  sst_wino_weights bad;
+  s = sst_wino_weights_init(&bad, wt, 0, 4, &err);
+  CHECK(s == SST_ERR_INVALID && !bad.u, "cin 0: status %d", (int)s);
+  s = sst_wino_weights_init(&bad, NULL, 4, 4, &err);
+  CHECK(s == SST_ERR_INVALID && !bad.u, "no weights: status %d", (int)s);
+  printf("ok   winograd argument errors\n");
+  sst_wino_weights_free(&w3);
+  sst_wino_weights_free(&ww);
+  sst_tensor_free(&x);
+}
+
+/* Recycled storage serves the next map of a similar size, keeps its real
+ * capacity, and small or far smaller requests get fresh memory. */
+static void test_cache(void) {
+  sst_error err = {0};
+  sst_tensor a, b, c;
+  sst_fmap_trim();
+  CHECK(!sst_fmap_alloc(&a, 8, 256, 512, &err), "alloc: %s", err.msg);
+  float *pa = a.data;
+  for (size_t i = 0; i < sst_tensor_size(&a); i++) /* all of it writable */
+    a.data[i] = 1.0f;
+  sst_fmap_recycle(&a);
+  CHECK(!a.data && !a.c, "recycle leaves the tensor empty");
+  CHECK(!sst_fmap_alloc(&b, 7, 256, 512, &err) && b.data == pa,
+        "a 7/8-size map reuses the block");
+  for (size_t i = 0; i < sst_tensor_size(&b); i++)
+    b.data[i] = 2.0f;
+  sst_fmap_recycle(&b); /* comes back with the full 8x256x512 capacity */
+  CHECK(!sst_fmap_alloc(&c, 8, 256, 512, &err) && c.data == pa,
+        "the full size fits again after a smaller use");
+  for (size_t i = 0; i < sst_tensor_size(&c); i++)
+    c.data[i] = 3.0f;
+  sst_fmap_recycle(&c);
+  CHECK(!sst_fmap_alloc(&a, 2, 256, 512, &err) && a.data != pa,
+        "a map under half the block gets fresh memory");
+  sst_tensor_free(&a); /* plain free is always allowed */
+  CHECK(!sst_fmap_alloc(&b, 16, 256, 512, &err) && b.data != pa,
+        "a larger map gets fresh memory");
+  sst_fmap_recycle(&b);
+  sst_fmap_trim();
+  printf("ok   feature-map buffer reuse\n");
+}
+
+int main(void) {
+  const shape shapes[] = {
+      {3, 64, 23, 37, 1},   /* cin = 3 (conv1_1), odd sizes */
+      {64, 3, 18, 29, 0},   /* cout = 3, no ReLU (last decoder conv) */
+      {16, 16, 1, 13, 1},   /* one row */
+      {16, 8, 11, 1, 0},    /* one column */
+      {8, 8, 2, 2, 0},      /* a single partial tile */
+      {8, 8, 4, 8, 0},      /* exact tiles */
+      {5, 7, 6, 10, 1},     /* 1.5 tiles each way */
+      {64, 64, 33, 47, 1},
+      {128, 32, 17, 18, 1},
+      {256, 64, 9, 12, 1},  /* K like conv3_x */
+      {512, 16, 8, 9, 0},   /* K like dec.conv4_1 */
+  };
+  const int threads[3] = {1, 2, 3};
+  for (int t = 0; t < 3; t++) {
+    printf("-- %d band worker%s\n", threads[t], threads[t] > 1 ? "s" : "");
+    sst_conv_set_threads(threads[t]);
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+      run_shape(shapes[i]);
+  }
+  sst_conv_set_threads(2);
+  printf("worst scaled error: im2col %.2e, winograd %.2e (bound %.0e)\n",
+         worst_im2col, worst_wino, WINO_TOL);
+  test_progress_and_errors();
+  test_cache();
+  printf("%s\n", failures ? "FAILED" : "all winograd checks passed");
+  return failures ? 1 : 0;
+}
