@@ -81,8 +81,8 @@ typedef struct {
 
 /* Images up to this many (processed) pixels run in one piece by default;
  * larger ones are tiled so memory stays bounded (see tiles.h). */
-#define SST_UNTILED_MAX_PIXELS (2400 * 1600)
-#define SST_DEFAULT_TILE 512
+#define SST_UNTILED_MAX_PIXELS (1024 * 1024)
+#define SST_DEFAULT_TILE 384
 
 /* Fills defaults (poly kernel, its default gamma, relu3_1, ...). */
 void sst_params_default(sst_params *p);

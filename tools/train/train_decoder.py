@@ -10,6 +10,20 @@ A checkpoint (model, Adam state, step, RNG states) is written to --ckpt-dir
 every --ckpt-minutes, and the F16 weights file --out is rewritten at the same
 time, so an interrupted run leaves a usable file and --resume continues it.
 
+Mixed features (--mix P): the decoder at inference time does not see clean
+encodings E(x) but the engine's reconstructions, which for the linear,
+polynomial and BN kernels are per-region affine maps of the content feature
+(A_k F_c + b_k, interpolated towards the style by gamma), blended across
+regions with soft masks.  With probability P a sample's input is replaced by
+such a mixture, using another crop of the same batch as the style:
+mean shift (linear kernel), AdaIN (BN kernel) or whitening-colouring (WCT,
+float64 eigendecomposition; Gram/poly kernel), each interpolated with a
+random strength alpha in [0,1], and with probability --mix-regions a soft
+two-region blend of two such results.  A mixed sample has no pixel target,
+so its loss is the feature-inversion term (+ TV) only; clean samples keep the
+pixel term.  All mix draws come from the same PCG64 stream as the crops, so
+resume stays deterministic.
+
 Example:
   nice -n 10 /usr/bin/python3 tools/train/train_decoder.py --layer relu3_1 \
       --steps 4000 --seed 1 --out weights/decoder_relu3_1.safetensors
@@ -77,6 +91,88 @@ class Sampler:
         return t.contiguous()
 
 
+MIX_KINDS = ("mean", "adain", "wct")
+
+
+def _stats(f):
+    """Per-channel mean (C,1) and centred feature (C,N) of one C x H x W map."""
+    c = f.reshape(f.shape[0], -1)
+    mu = c.mean(1, keepdim=True)
+    return mu, c - mu
+
+
+def _wct(fc, fs, eps=1e-3):
+    """Whitening-colouring transform in float64: the output has the style's
+    mean and covariance (the affine map a Gram/poly kernel drives towards).
+    eps * mean eigenvalue regularises near-singular covariances."""
+    C, H, W = fc.shape
+    mc, cc = _stats(fc.double())
+    ms, cs = _stats(fs.double())
+    covc = cc @ cc.t() / cc.shape[1]
+    covs = cs @ cs.t() / cs.shape[1]
+    eye = torch.eye(C, dtype=torch.float64)
+    dc, ec = torch.linalg.eigh(covc + eps * covc.trace() / C * eye)
+    ds, es = torch.linalg.eigh(covs + eps * covs.trace() / C * eye)
+    white = ec @ torch.diag(dc.clamp_min(1e-12).rsqrt()) @ ec.t()
+    colour = es @ torch.diag(ds.clamp_min(0).sqrt()) @ es.t()
+    out = colour @ (white @ cc) + ms
+    return out.reshape(C, H, W).to(fc.dtype)
+
+
+def transfer(kind, fc, fs):
+    """Full-strength statistics transfer of feature fc towards style fs."""
+    if kind == "mean":
+        return fc - _stats(fc)[0].reshape(-1, 1, 1) + _stats(fs)[0].reshape(-1, 1, 1)
+    if kind == "adain":
+        mc, cc = _stats(fc)
+        ms, cs = _stats(fs)
+        sc = cc.pow(2).mean(1, keepdim=True).add(1e-8).sqrt()
+        ss = cs.pow(2).mean(1, keepdim=True).add(1e-8).sqrt()
+        return (cc / sc * ss + ms).reshape(fc.shape)
+    return _wct(fc, fs)
+
+
+def soft_mask(h, w, rng):
+    """A soft two-region mask: a random straight boundary through the crop,
+    smoothed by a logistic of random width (like the engine's feathered
+    label maps)."""
+    th = rng.uniform(0, 2 * np.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    d = (xx - rng.uniform(0.25, 0.75) * w) * np.cos(th) + \
+        (yy - rng.uniform(0.25, 0.75) * h) * np.sin(th)
+    m = 1.0 / (1.0 + np.exp(-d / rng.uniform(0.5, 4.0)))
+    return torch.from_numpy(m).float()
+
+
+def mix_batch(f, p, p_regions, rng):
+    """Replace each sample of the encoded batch f (n,C,H,W) with probability p
+    by an engine-like mixture with the other samples' features as styles.
+    Returns the new batch and a float mask (n,) that is 1 for clean samples.
+    Every random draw comes from rng (the checkpointed PCG64 stream)."""
+    n = f.shape[0]
+    out = f.clone()
+    clean = torch.ones(n)
+    if n < 2 or p <= 0:
+        return out, clean
+
+    def one(i):
+        j = (i + int(rng.integers(1, n))) % n     # another crop as the style
+        kind = MIX_KINDS[int(rng.integers(0, len(MIX_KINDS)))]
+        alpha = float(rng.uniform(0.0, 1.0))
+        return f[i] + alpha * (transfer(kind, f[i], f[j]) - f[i])
+
+    for i in range(n):
+        if rng.uniform() >= p:
+            continue
+        clean[i] = 0.0
+        a = one(i)
+        if rng.uniform() < p_regions:
+            m = soft_mask(f.shape[2], f.shape[3], rng)
+            a = m * a + (1 - m) * one(i)
+        out[i] = a
+    return out, clean
+
+
 def tv_loss(y):
     return ((y[:, :, 1:, :] - y[:, :, :-1, :]).abs().mean()
             + (y[:, :, :, 1:] - y[:, :, :, :-1]).abs().mean())
@@ -105,6 +201,12 @@ def main():
     ap.add_argument("--w-feat", type=float, default=1.0)
     ap.add_argument("--w-pix", type=float, default=1.0)
     ap.add_argument("--w-tv", type=float, default=0.01)
+    ap.add_argument("--mix", type=float, default=0.0,
+                    help="probability that a sample's input is an engine-like "
+                         "mixture with another crop's features (see above)")
+    ap.add_argument("--mix-regions", type=float, default=0.3,
+                    help="probability that a mixed sample is a soft "
+                         "two-region blend of two mixtures")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--ckpt-dir", default="/var/tmp/sst-train")
@@ -130,6 +232,7 @@ def main():
     ckpt = os.path.join(args.ckpt_dir, "decoder_%s.pt" % args.layer)
     step = 0
     train_s = 0.0
+    start_step = 0
     if args.resume and os.path.exists(ckpt):
         st = torch.load(ckpt, map_location="cpu")
         dec.load_state_dict(st["model"])
@@ -139,6 +242,7 @@ def main():
         rng.bit_generator.state = st["np_rng"]
         torch.set_rng_state(st["torch_rng"])
         print("resumed at step %d (%.1f min trained)" % (step, train_s / 60))
+    start_step = step
     cmd = " ".join(["/usr/bin/python3"] + sys.argv)
 
     def save(final=False):
@@ -155,6 +259,10 @@ def main():
             "warmup": str(args.warmup),
             "loss": "w_feat*mse(E(D(F)),F) + w_pix*mse(D(F),x) + w_tv*TV; w=%g,%g,%g"
                     % (args.w_feat, args.w_pix, args.w_tv),
+            "mix": str(args.mix), "mix_regions": str(args.mix_regions),
+            "mix_kinds": ",".join(MIX_KINDS) + " (alpha~U[0,1], style = other "
+                         "crop of the batch; pixel term on clean samples only)",
+            "resumed_from_step": str(start_step),
             "data_manifest_sha256": man_sha, "encoder_sha256": enc_sha,
             "train_seconds": "%.0f" % train_s, "device": str(dev),
             "torch_version": torch.__version__, "final": str(final).lower()})
@@ -163,6 +271,7 @@ def main():
     t_start = time.time()
     t_ckpt = time.time()
     acc = np.zeros(3)
+    pacc = np.zeros(2)
     nacc = 0
     while step < args.steps:
         t0 = time.time()
@@ -177,25 +286,39 @@ def main():
         x = sampler.batch(args.batch).to(dev)
         with torch.no_grad():
             f = enc(x)
+            if args.mix > 0:
+                f, clean = mix_batch(f.cpu(), args.mix, args.mix_regions, rng)
+                f, clean = f.to(dev), clean.to(dev)
+            else:
+                clean = torch.ones(x.shape[0], device=dev)
         y = dec(f)
         lf = Fn.mse_loss(enc(y), f)
-        lp = Fn.mse_loss(y, x)
+        # pixel term only where there is a pixel target (clean samples),
+        # normalised by the batch so a clean sample weighs as before
+        lp_i = ((y - x) ** 2).mean(dim=(1, 2, 3))
+        lp = (lp_i * clean).sum() / x.shape[0]
         lt = tv_loss(y)
         loss = args.w_feat * lf + args.w_pix * lp + args.w_tv * lt
+        ncl = clean.sum().item()
+        lp_clean = (lp_i * clean).sum().item() / ncl if ncl > 0 else float("nan")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         step += 1
         train_s += time.time() - t0
-        acc += [lf.item(), lp.item(), lt.item()]
+        acc += [lf.item(), lt.item(), time.time() - t0]
         nacc += 1
+        if ncl > 0:
+            pacc += [lp_clean * ncl, ncl]
         if step % args.log_every == 0:
             a = acc / nacc
-            print("step %6d feat %.5f pix %.5f (psnr %.2f) tv %.4f  %.2f s/step"
-                  % (step, a[0], a[1], -10 * np.log10(a[1]), a[2],
-                     train_s / max(step, 1) if not args.resume else time.time() - t0),
-                  flush=True)
+            pc = pacc[0] / pacc[1] if pacc[1] > 0 else float("nan")
+            print("step %6d feat %.5f pix(clean) %.5f (psnr %.2f) tv %.4f  lr %.2e"
+                  "  %.2f s/step"
+                  % (step, a[0], pc, -10 * np.log10(pc), a[1],
+                     opt.param_groups[0]["lr"], a[2]), flush=True)
             acc[:] = 0
+            pacc[:] = 0
             nacc = 0
         if time.time() - t_ckpt > args.ckpt_minutes * 60:
             save()
