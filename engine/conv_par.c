@@ -104,3 +104,20 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
     cancelled = 1;
   return cancelled ? sst_fail(err, SST_ERR_CANCELLED, "cancelled") : SST_OK;
 }
+
+int sst_band_rows(int band_rows, size_t row_bytes, size_t budget, int rows,
+                  int workers, int *nbands) {
+  if (band_rows <= 0) {
+    size_t r = budget / (row_bytes ? row_bytes : 1);
+    /* at least ~2 bands per worker so that they finish together */
+    size_t share = ((size_t)rows + 2 * (size_t)workers - 1) /
+                   (2 * (size_t)workers);
+    if (workers > 1 && r > share)
+      r = share;
+    band_rows = r < 1 ? 1 : (r > (size_t)rows ? rows : (int)r);
+  }
+  if (band_rows > rows)
+    band_rows = rows;
+  *nbands = (rows + band_rows - 1) / band_rows;
+  return band_rows;
+}

@@ -14,12 +14,21 @@
  * SST_ERR_CANCELLED. */
 #ifndef SST_CONV_PAR_H
 #define SST_CONV_PAR_H
+#include <stddef.h>
+
 #include "progress.h"
 
 /* Threads for convolutions (set with the OpenBLAS count by sst_set_threads;
  * default: online CPUs). */
 int sst_conv_threads(void);
 void sst_conv_set_threads(int n);
+
+/* Rows per band for a map of `rows` rows costing row_bytes of scratch each:
+ * as many as fit in `budget`, but at most ~1/(2 workers) of the map so the
+ * workers finish together; at least 1 (band_rows > 0 is kept, capped at
+ * rows).  *nbands gets the band count. */
+int sst_band_rows(int band_rows, size_t row_bytes, size_t budget, int rows,
+                  int workers, int *nbands);
 
 /* fn(ctx, band, worker): worker in [0, workers) selects the scratch. */
 typedef void (*sst_band_fn)(void *ctx, int band, int worker);

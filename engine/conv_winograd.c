@@ -27,6 +27,7 @@
 #include "conv_cache.h"
 #include "conv_par.h"
 #include "conv_winograd.h"
+#include "layers.h" /* sst_reflect1 */
 #include "error.h"
 
 #define NXI 36 /* 6 x 6 Winograd positions */
@@ -82,17 +83,6 @@ void sst_wino_weights_free(sst_wino_weights *wt) {
   free(wt->u);
   wt->u = NULL;
   wt->cin = wt->cout = 0;
-}
-
-/* Reflection into [0, n) for i in [-1, n]; n == 1 -> 0. */
-static int reflect(int i, int n) {
-  if (n == 1)
-    return 0;
-  if (i < 0)
-    return -i;
-  if (i >= n)
-    return 2 * n - 2 - i;
-  return i;
 }
 
 /* The 1-D transforms, each over n independent columns (restrict pointer
@@ -185,7 +175,7 @@ static void input_tile_row(const float *chan, int h, int w, int ty, int tx_n,
   const float *r[6];
   for (int a = 0; a < 6; a++) {
     int y = 4 * ty - 1 + a;
-    r[a] = y > h ? zero : chan + (size_t)reflect(y, h) * (size_t)w;
+    r[a] = y > h ? zero : chan + (size_t)sst_reflect1(y, h) * (size_t)w;
   }
   float *q[6];
   for (int i = 0; i < 6; i++)
@@ -303,21 +293,12 @@ sst_status sst_conv3x3_winograd(const sst_tensor *in,
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: too large");
   const int tx_n = (w + 3) / 4, ty_n = (h + 3) / 4;
   int workers = sst_conv_threads();
-  if (band_tile_rows <= 0) {
-    /* bytes per tile row: V and M */
-    size_t row_bytes = (size_t)NXI * ((size_t)cin + (size_t)cout) *
-                       (size_t)tx_n * sizeof(float);
-    size_t r = SST_WINO_BAND_BYTES / row_bytes;
-    /* at least ~2 bands per worker so that they finish together */
-    size_t share = ((size_t)ty_n + 2 * (size_t)workers - 1) /
-                   (2 * (size_t)workers);
-    if (workers > 1 && r > share)
-      r = share;
-    band_tile_rows = r < 1 ? 1 : (r > (size_t)ty_n ? ty_n : (int)r);
-  }
-  if (band_tile_rows > ty_n)
-    band_tile_rows = ty_n;
-  const int nbands = (ty_n + band_tile_rows - 1) / band_tile_rows;
+  /* bytes per tile row: V and M */
+  size_t row_bytes = (size_t)NXI * ((size_t)cin + (size_t)cout) *
+                     (size_t)tx_n * sizeof(float);
+  int nbands;
+  band_tile_rows = sst_band_rows(band_tile_rows, row_bytes, SST_WINO_BAND_BYTES,
+                                 ty_n, workers, &nbands);
   if (workers > nbands)
     workers = nbands;
   /* sgemm takes int sizes: T * max(cin, cout) must fit */

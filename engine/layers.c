@@ -20,18 +20,7 @@ static void empty(sst_tensor *t) {
   t->data = NULL;
 }
 
-/* Reflection of index i into [0, n): -1 -> 1, n -> n-2; n == 1 -> 0. */
-static int reflect(int i, int n) {
-  if (n == 1)
-    return 0;
-  if (i < 0)
-    return -i;
-  if (i >= n)
-    return 2 * n - 2 - i;
-  return i;
-}
-
-/* dst[x] = src[reflect(x + dx)] for x in [0, w), dx in {-1, 0, 1}: one
+/* dst[x] = src[sst_reflect1(x + dx)] for x in [0, w), dx in {-1, 0, 1}: one
  * memcpy plus one border element instead of a branch per element. */
 static void shifted_row(float *dst, const float *src, int w, int dx) {
   if (dx == 0) {
@@ -59,7 +48,7 @@ static void im2col_band(const sst_tensor *in, int y0, int y1, float *col) {
     for (int ky = 0; ky < 3; ky++) {
       float *rows = col + (size_t)(c * 9 + ky * 3) * nb;
       for (int y = y0; y < y1; y++) {
-        const float *src = chan + (size_t)reflect(y + ky - 1, h) * (size_t)w;
+        const float *src = chan + (size_t)sst_reflect1(y + ky - 1, h) * (size_t)w;
         size_t o = (size_t)(y - y0) * (size_t)w;
         for (int kx = 0; kx < 3; kx++)
           shifted_row(rows + (size_t)kx * nb + o, src, w, kx - 1);
@@ -141,17 +130,9 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
   int workers = sst_conv_threads();
   /* per output row: K im2col floats plus cout result floats per pixel */
   size_t row_bytes = ((size_t)k + (size_t)cout) * (size_t)w * sizeof(float);
-  if (band_rows <= 0) {
-    size_t r = SST_CONV_BAND_BYTES / row_bytes;
-    /* at least ~2 bands per worker so that they finish together */
-    size_t share = ((size_t)h + 2 * (size_t)workers - 1) / (2 * (size_t)workers);
-    if (workers > 1 && r > share)
-      r = share;
-    band_rows = r < 1 ? 1 : (r > (size_t)h ? h : (int)r);
-  }
-  if (band_rows > h)
-    band_rows = h;
-  const int nbands = (h + band_rows - 1) / band_rows;
+  int nbands;
+  band_rows = sst_band_rows(band_rows, row_bytes, SST_CONV_BAND_BYTES, h,
+                            workers, &nbands);
   if (workers > nbands)
     workers = nbands;
   size_t per_worker = ((size_t)k + (size_t)cout) * (size_t)band_rows *

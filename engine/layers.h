@@ -16,6 +16,19 @@
  * to the pixel count. */
 #define SST_CONV_BAND_BYTES ((size_t)8 << 20)
 
+/* Reflection padding of 1: index i in [-1, n] into [0, n) (-1 -> 1,
+ * n -> n-2; n == 1 -> 0, which PyTorch rejects and the pipeline never
+ * produces). */
+static inline int sst_reflect1(int i, int n) {
+  if (n == 1)
+    return 0;
+  if (i < 0)
+    return -i;
+  if (i >= n)
+    return 2 * n - 2 - i;
+  return i;
+}
+
 /* 3x3 convolution, reflection padding 1, stride 1, bias, optional ReLU,
  * by im2col + sgemm (the reference path; nn.c picks between it and
  * Winograd with sst_conv_pick_winograd).  weight: [cout, in->c, 3, 3];

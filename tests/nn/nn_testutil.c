@@ -357,3 +357,14 @@ void tw_cleanup(const char *dir) {
   }
   rmdir(dir);
 }
+
+int tw_on_progress(float fraction, const char *stage, void *user) {
+  tw_progress_log *l = user;
+  (void)stage;
+  if (fraction < l->last)
+    l->monotonic = 0;
+  l->last = fraction;
+  l->calls++;
+  return (l->cancel_at && l->calls >= l->cancel_at) ||
+         (l->cancel_from > 0.0f && fraction >= l->cancel_from);
+}

@@ -54,6 +54,16 @@ uint16_t tw_bf16(float f); /* round to nearest even */
 int tw_compare(const char *what, const float *got, const float *want,
                size_t n, double atol, double rtol);
 
+/* Progress callback recorder for the cancellation tests: counts calls,
+ * clears `monotonic` if a fraction ever goes back, and asks to cancel from
+ * call number cancel_at (1-based; 0 = never) or from the first fraction
+ * >= cancel_from (0 = never). */
+typedef struct {
+  int calls, monotonic, cancel_at;
+  float cancel_from, last;
+} tw_progress_log;
+int tw_on_progress(float fraction, const char *stage, void *user);
+
 /* A fresh temporary directory (static buffer), or NULL. */
 const char *tw_tmpdir(void);
 /* Removes every file in dir, then dir itself. */

@@ -57,20 +57,6 @@ static void expect(const char *what, const sst_tensor *got,
                          5e-5 * max_abs(want), 1e-4);
 }
 
-typedef struct {
-  int calls, monotonic, cancel_after;
-  float last;
-} prog_log;
-
-static int on_progress(float f, const char *stage, void *user) {
-  prog_log *l = user;
-  (void)stage;
-  if (f < l->last)
-    l->monotonic = 0;
-  l->last = f;
-  l->calls++;
-  return l->cancel_after > 0 && f >= 0.5f;
-}
 
 static sst_net *load_net(const char *dir, const char *net, const char *dtype,
                          sst_st_file *g) {
@@ -171,8 +157,8 @@ int main(void) {
 
   /* encoder, both outputs, with progress */
   sst_tensor r3, r4, r3only, d3, d4, d3e;
-  prog_log log = {0, 1, 0, 0};
-  sst_progress p = {on_progress, &log, "encode", 0, 1, 0, 0};
+  tw_progress_log log = {0, 1, 0, 0.0f, 0.0f};
+  sst_progress p = {tw_on_progress, &log, "encode", 0, 1, 0, 0};
   sst_status s = sst_encoder_run(enc, &x, &r3, &r4, &p, &err);
   CHECK(s == SST_OK, "encoder: %s", err.msg);
   if (!s) {
@@ -234,8 +220,8 @@ int main(void) {
   sst_tensor_free(&tiny);
 
   /* cancellation in the middle of the encoder */
-  prog_log c = {0, 1, 1, 0};
-  sst_progress pc = {on_progress, &c, "encode", 0, 1, 0, 0};
+  tw_progress_log c = {0, 1, 0, 0.5f, 0.0f};
+  sst_progress pc = {tw_on_progress, &c, "encode", 0, 1, 0, 0};
   sst_tensor c3, c4;
   s = sst_encoder_run(enc, &x, &c3, &c4, &pc, &err);
   CHECK(s == SST_ERR_CANCELLED && !c3.data && !c4.data,

@@ -158,22 +158,6 @@ static void test_conv_1x1_map(void) {
   sst_tensor_free(&x);
 }
 
-typedef struct {
-  int calls;
-  float last;
-  int monotonic;
-  int cancel_at; /* cancel on this call (1-based), 0 = never */
-} prog_log;
-
-static int on_progress(float f, const char *stage, void *user) {
-  prog_log *l = user;
-  (void)stage;
-  if (f < l->last)
-    l->monotonic = 0;
-  l->last = f;
-  l->calls++;
-  return l->cancel_at && l->calls >= l->cancel_at;
-}
 
 static void test_progress_cancel(void) {
   sst_tensor x = load("conv_b.input"), w = load("conv_b.weight"),
@@ -181,8 +165,8 @@ static void test_progress_cancel(void) {
   sst_error err = {0};
   sst_tensor y;
   /* progress: monotonic, ends at the stage's hi */
-  prog_log log = {0, 0, 1, 0};
-  sst_progress p = {on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
+  tw_progress_log log = {0, 1, 0, 0.0f, 0.0f};
+  sst_progress p = {tw_on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
   sst_status s = sst_conv3x3_banded(&x, w.data, b.data, 8, 1, 1, &y, &p, &err);
   CHECK(s == SST_OK, "progress run: %s", err.msg);
   CHECK(log.calls >= 1 && log.monotonic && fabsf(log.last - 0.75f) < 1e-6f,
@@ -190,8 +174,8 @@ static void test_progress_cancel(void) {
         log.monotonic, log.last);
   sst_tensor_free(&y);
   /* cancellation on the first callback */
-  prog_log c = {0, 0, 1, 1};
-  sst_progress pc = {on_progress, &c, "test", 0, 1, 0, 0};
+  tw_progress_log c = {0, 1, 1, 0.0f, 0.0f};
+  sst_progress pc = {tw_on_progress, &c, "test", 0, 1, 0, 0};
   s = sst_conv3x3_banded(&x, w.data, b.data, 8, 1, 1, &y, &pc, &err);
   CHECK(s == SST_ERR_CANCELLED && y.data == NULL,
         "cancel: status %d, output %p", (int)s, (void *)y.data);

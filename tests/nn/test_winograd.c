@@ -20,6 +20,7 @@
 #include "conv_par.h"
 #include "conv_winograd.h"
 #include "layers.h"
+#include "nn_testutil.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static double urand(void) { /* splitmix64 -> [0, 1) */
@@ -139,20 +140,6 @@ static void run_shape(shape s) {
   free(ref);
 }
 
-typedef struct {
-  int calls, monotonic, cancel_at;
-  float last;
-} prog_log;
-
-static int on_progress(float f, const char *stage, void *user) {
-  prog_log *l = user;
-  (void)stage;
-  if (f < l->last)
-    l->monotonic = 0;
-  l->last = f;
-  l->calls++;
-  return l->cancel_at && l->calls >= l->cancel_at;
-}
 
 static void test_progress_and_errors(void) {
   sst_error err = {0};
@@ -165,16 +152,16 @@ static void test_progress_and_errors(void) {
     wt[i] = (float)(urand() - 0.5);
   sst_wino_weights ww;
   sst_wino_weights_init(&ww, wt, 4, 4, &err);
-  prog_log log = {0, 1, 0, 0};
-  sst_progress p = {on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
+  tw_progress_log log = {0, 1, 0, 0.0f, 0.0f};
+  sst_progress p = {tw_on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
   sst_status s = sst_conv3x3_winograd(&x, &ww, b, 1, 1, &y, &p, &err);
   CHECK(s == SST_OK && log.calls >= 1 && log.monotonic &&
             fabsf(log.last - 0.75f) < 1e-6f,
         "winograd progress: status %d, %d calls, last %g", (int)s, log.calls,
         log.last);
   sst_tensor_free(&y);
-  prog_log c = {0, 1, 1, 0};
-  sst_progress pc = {on_progress, &c, "test", 0, 1, 0, 0};
+  tw_progress_log c = {0, 1, 1, 0.0f, 0.0f};
+  sst_progress pc = {tw_on_progress, &c, "test", 0, 1, 0, 0};
   s = sst_conv3x3_winograd(&x, &ww, b, 1, 1, &y, &pc, &err);
   CHECK(s == SST_ERR_CANCELLED && !y.data, "winograd cancel: status %d",
         (int)s);
