@@ -296,6 +296,10 @@ def weights_stamp(weights):
 
 
 def run_key(case, layer, kernel, gamma, iterations, max_size, wtag):
+    # A "default" gamma is keyed with the engine's current default, so a
+    # changed default in engine/params.c re-runs those cases.
+    if gamma == "default":
+        gamma = "default=%s" % default_gammas().get(kernel, "?")
     return "|".join([case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag])
 
 
