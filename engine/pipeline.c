@@ -405,7 +405,7 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   if (st == SST_OK) {
     sst_progress pd = sst_progress_sub(&root, 0.6f, 1.0f, "decode");
     rect_ctx rc = {res, fc->w};
-    const int f = p->layer == SST_RELU4_1 ? 8 : 4; /* grid cell in px */
+    const int f = sst_layer_cell(p->layer);
     st = sst_decode_tiled(s->model->dec[p->layer], p->layer, fc->c, fc->w,
                           fc->h, target_rect, &rc,
                           tile_size(p->tile, f * fc->w, f * fc->h), &rgb, &pd,

@@ -43,11 +43,10 @@ static void map_run(const sst_recon_stats *st, const float *A, const double *b,
   }
 }
 
-/* Region whose weight is exactly 1 over all of [p0, p0+n), or -1. */
+/* Region whose weight is exactly 1 over all of [p0, p0+n), or -1 (needs
+ * the weights: the one-region case without them is handled by the caller). */
 static int sole_region(const sst_recon_result *r, int p0, int n) {
   const sst_recon_stats *st = r->st;
-  if (st->K == 1 && !st->wc)
-    return r->A[0] ? 0 : -1;
   for (int k = 0; k < st->K; k++) {
     if (!r->A[k])
       continue;

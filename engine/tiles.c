@@ -4,8 +4,7 @@
 #include "error.h"
 #include "tiles.h"
 
-/* Feature grid cell size in image pixels. */
-static int layer_factor(sst_layer layer) {
+int sst_layer_cell(sst_layer layer) {
   return layer == SST_RELU4_1 ? 8 : 4;
 }
 
@@ -60,7 +59,7 @@ sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
       rgb->w <= 0 || rgb->h <= 0)
     return sst_fail(err, SST_ERR_INVALID,
                     "tiled encoder: input must be 3 x H x W, multiples of 8");
-  const int W = rgb->w, H = rgb->h, f = layer_factor(layer);
+  const int W = rgb->w, H = rgb->h, f = sst_layer_cell(layer);
   tile = effective_tile(tile, W, H);
   if (tile >= W && tile >= H) { /* one piece: no copies */
     sst_tensor r31 = {0}, r41 = {0};
@@ -111,7 +110,7 @@ sst_status sst_decode_tiled(const sst_net *dec, sst_layer layer, int C, int gw,
   memset(rgb, 0, sizeof *rgb);
   if (!dec || !fn || C <= 0 || gw <= 0 || gh <= 0)
     return sst_fail(err, SST_ERR_INVALID, "tiled decoder: invalid arguments");
-  const int f = layer_factor(layer);
+  const int f = sst_layer_cell(layer);
   /* in feature cells from here on */
   int tc = effective_tile(tile, gw * f, gh * f) / f;
   if (tc < 1)

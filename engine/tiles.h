@@ -12,6 +12,10 @@
 #define SST_TILES_H
 #include "nn.h"
 
+/* Side of a feature-grid cell in image pixels: 4 for relu3_1, 8 for
+ * relu4_1. */
+int sst_layer_cell(sst_layer layer);
+
 /* Overlap in image pixels for a feature layer: the receptive radius (10 px
  * for relu3_1 and its decoder, 30 px for relu4_1) rounded up to 8. */
 int sst_tile_margin(sst_layer layer);
