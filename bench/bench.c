@@ -10,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "progress.h" /* sst_now */
+
+/* Declared here rather than taken from cblas.h (see engine/nn.c). */
+void openblas_set_num_threads(int num_threads);
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -69,7 +73,13 @@ double bench_sgemm_rate(int threads) {
         *c = calloc((size_t)M * N, 4);
   for (int i = 0; i < M * K; i++) a[i] = (i % 7) * 0.1f;
   for (int i = 0; i < K * N; i++) b[i] = (i % 5) * 0.1f;
-  sst_set_threads(threads); /* same rule as the pipeline: 0 = all cores */
+  /* OpenBLAS's own rate on as many threads as the pipeline's workers (the
+   * engine keeps OpenBLAS at one thread and splits the work itself). */
+  if (threads <= 0) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = cpus > 0 ? (int)cpus : 1;
+  }
+  openblas_set_num_threads(threads);
   double t[5];
   for (int r = 0; r < 5; r++) {
     double t0 = sst_now();
@@ -78,6 +88,7 @@ double bench_sgemm_rate(int threads) {
     t[r] = sst_now() - t0;
   }
   free(a); free(b); free(c);
+  openblas_set_num_threads(1);
   return 2.0 * M * N * K / bench_median(t, 5) / 1e9;
 }
 

@@ -4,7 +4,7 @@
  * engine API: one sst_session per preview size holding reduced content and
  * style (longest side PREVIEW px, like SST_PREVIEW_SIZE in the plug-in),
  * two semantic regions, default parameters, and the dialog's thread count
- * (every core but one) unless THREADS is given.  After a first run has cached
+ * (every core) unless THREADS is given.  After a first run has cached
  * the encodings it times (wall clock, median of ctx->runs):
  *
  *   gamma change   sst_session_run with a new gamma: reconstruction and
@@ -123,9 +123,9 @@ static const char *verdict(double s, double target) {
 void bench_preview(const bench_ctx *ctx) {
   /* 4:3 like a typical photo; the dialog keeps the layer's aspect. */
   /* The dialog's rule (ui/sst-preview.c) unless threads were given: every
-   * core but one, so GIMP and the dialog keep one. */
+   * core. */
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  int threads = ctx->threads > 0 ? ctx->threads : (cpus > 2 ? (int)cpus - 1 : 1);
+  int threads = ctx->threads > 0 ? ctx->threads : (cpus > 1 ? (int)cpus : 1);
   preview_times full, coarse;
   measure(ctx, threads, PREVIEW, PREVIEW * 3 / 4, &full);
   measure(ctx, threads, COARSE, COARSE * 3 / 4, &coarse);

@@ -13,7 +13,7 @@
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 
-#define MAX_WORKERS 64
+#define MAX_WORKERS SST_MAX_WORKERS
 
 static atomic_int conv_threads; /* 0: not set */
 
@@ -28,6 +28,10 @@ int sst_conv_threads(void) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   return cpus < 1 ? 1 : (cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus);
 }
+
+void sst_blas_borrow(void) { openblas_set_num_threads(sst_conv_threads()); }
+
+void sst_blas_return(void) { openblas_set_num_threads(1); }
 
 typedef struct {
   sst_band_fn fn;

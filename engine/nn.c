@@ -392,6 +392,12 @@ void sst_set_threads(int n) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     n = cpus > 0 ? (int)cpus : 1;
   }
-  openblas_set_num_threads(n);
+  /* OpenBLAS's idle threads spin (sched_yield) for a while after each
+   * call; between our band workers' calls they stole the cores from them:
+   * at 800x600 the pipeline took 0.90-1.00 s with OpenBLAS at 2 threads and
+   * 0.66-0.88 s at 1, the 400-px preview's style change 0.34 vs 0.25 s
+   * (bench/NOTES.md).  So every parallel loop runs on the engine's own
+   * workers and OpenBLAS stays at one thread. */
+  openblas_set_num_threads(1);
   sst_conv_set_threads(n);
 }

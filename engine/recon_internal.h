@@ -98,6 +98,18 @@ int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
  * every value is finite. */
 int sst_moments_finish(int C, double W, double s, double *mu, double *sig);
 
+/* The factored affine path for kernels with a full G (recon_factored.c):
+ * a workspace reused region after region, and one region solved into its
+ * map (A_out float C x C, b_out C). */
+typedef struct sst_factored_ws sst_factored_ws;
+sst_factored_ws *sst_factored_new(int C);
+void sst_factored_free(sst_factored_ws *w);
+sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
+                               const sst_termset *ts,
+                               const sst_recon_params *p, int k, float *A_out,
+                               double *b_out, sst_progress *prog, float f0,
+                               float f1, sst_error *err);
+
 /* The per-pixel path (recon_pixel.c), used when a Gaussian term is on. */
 sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
                             const sst_recon_params *p, float *out,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_par.h"
 #include "error.h"
 #include "kernels.h"
 #include "recon_internal.h"
@@ -281,6 +282,8 @@ sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
   const int nact = sst_recon_active_regions(st);
   int done_regions = 0;
   sst_status rc = SST_OK;
+  /* Large sgemms, not cut into bands: let OpenBLAS thread them. */
+  sst_blas_borrow();
   for (int k = 0; k < st->K && rc == SST_OK; k++) {
     if (!(st->reg[k].W > 0.0))
       continue;
@@ -289,6 +292,7 @@ sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
     rc = pix_region(st, ts, p, k, out, wsum, prog, f0, f1, err);
     done_regions++;
   }
+  sst_blas_return();
   if (rc == SST_OK) {
     for (int c = 0; c < C; c++) {
       float *orow = out + (size_t)c * N;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_par.h"
 #include "error.h"
 #include "recon_internal.h"
 
@@ -97,20 +98,18 @@ static void blend_block(const sst_recon_result *r, int p0, int n, float *out,
   }
 }
 
-sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
-                                float *out, size_t ld, sst_progress *prog,
-                                sst_error *err) {
-  if (!r || !out || p0 < 0 || n < 0 || p0 > r->st->N - n || ld < (size_t)n)
-    return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad pixel range");
+/* Target pixels of one span [p0, p0+n) into out (leading dimension ld),
+ * APPLY_BLOCK pixels at a time; tmp (C x APPLY_BLOCK) and wsum are the
+ * caller's scratch. */
+static void apply_span(const sst_recon_result *r, int p0, int n, float *out,
+                       size_t ld, float *tmp, float *wsum) {
   const sst_recon_stats *st = r->st;
   const int C = st->C;
   if (r->target) { /* content copy or per-pixel solution */
     for (int c = 0; c < C; c++)
       memcpy(out + (size_t)c * ld, r->target + (size_t)c * st->N + p0,
              sizeof(float) * (size_t)n);
-    if (sst_progress_tick(prog, 1.0f))
-      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
-    return SST_OK;
+    return;
   }
   if (st->K == 1 && !st->wc) { /* one region covering everything */
     if (r->A[0])
@@ -119,19 +118,9 @@ sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
       for (int c = 0; c < C; c++)
         memcpy(out + (size_t)c * ld, st->fc + (size_t)c * st->N + p0,
                sizeof(float) * (size_t)n);
-    if (sst_progress_tick(prog, 1.0f))
-      return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
-    return SST_OK;
+    return;
   }
-  float *tmp = malloc(sizeof(float) * (size_t)C * APPLY_BLOCK);
-  float *wsum = malloc(sizeof(float) * APPLY_BLOCK);
-  if (!tmp || !wsum) {
-    free(tmp);
-    free(wsum);
-    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-  }
-  sst_status rc = SST_OK;
-  for (int i0 = 0; i0 < n && rc == SST_OK; i0 += APPLY_BLOCK) {
+  for (int i0 = 0; i0 < n; i0 += APPLY_BLOCK) {
     const int B = n - i0 < APPLY_BLOCK ? n - i0 : APPLY_BLOCK;
     /* Inside a hard region the blend is the identity: map straight in. */
     int only = sole_region(r, p0 + i0, B);
@@ -139,12 +128,68 @@ sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
       map_run(st, r->A[only], r->b[only], p0 + i0, B, out + i0, ld);
     else
       blend_block(r, p0 + i0, B, out + i0, ld, tmp, wsum);
-    if (sst_progress_tick(prog, (float)(i0 + B) / (float)n))
-      rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
   }
-  free(tmp);
-  free(wsum);
+}
+
+/* Pixels base + y * stride + [0, w) for rows y < h (the last row may be
+ * shorter: last_w), written to out + y * w with plane stride ld: a
+ * rectangle of the feature grid, or a run cut into rows.  Bands of whole
+ * rows, ~APPLY_BLOCK pixels a band, are spread over the engine's workers
+ * (conv_par.h), each with its own scratch. */
+typedef struct {
+  const sst_recon_result *r;
+  int base, stride, w, h, last_w, rows_per_band;
+  float *out;
+  size_t ld;
+  float *tmp[SST_MAX_WORKERS], *wsum[SST_MAX_WORKERS];
+} apply_job;
+
+static void apply_band(void *ctx, int band, int worker) {
+  apply_job *j = ctx;
+  const int y1 = (band + 1) * j->rows_per_band;
+  for (int y = band * j->rows_per_band; y < y1 && y < j->h; y++)
+    apply_span(j->r, j->base + y * j->stride, y == j->h - 1 ? j->last_w : j->w,
+               j->out + (size_t)y * j->w, j->ld, j->tmp[worker],
+               j->wsum[worker]);
+}
+
+static sst_status apply_rows(apply_job *j, sst_progress *prog,
+                             sst_error *err) {
+  j->rows_per_band = j->w >= APPLY_BLOCK ? 1 : APPLY_BLOCK / j->w;
+  const int nbands = (j->h + j->rows_per_band - 1) / j->rows_per_band;
+  int workers = sst_conv_threads();
+  workers = workers < nbands ? workers : nbands;
+  workers = workers < SST_MAX_WORKERS ? workers : SST_MAX_WORKERS;
+  const size_t C = (size_t)j->r->st->C;
+  int ok = 1;
+  for (int t = 0; t < workers; t++) {
+    j->tmp[t] = malloc(sizeof(float) * C * APPLY_BLOCK);
+    j->wsum[t] = malloc(sizeof(float) * APPLY_BLOCK);
+    ok &= j->tmp[t] && j->wsum[t];
+  }
+  sst_status rc =
+      ok ? sst_run_bands(nbands, workers, apply_band, j, prog, err)
+         : sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  for (int t = 0; t < workers; t++) {
+    free(j->tmp[t]);
+    free(j->wsum[t]);
+  }
   return rc;
+}
+
+sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
+                                float *out, size_t ld, sst_progress *prog,
+                                sst_error *err) {
+  if (!r || !out || p0 < 0 || n < 0 || p0 > r->st->N - n || ld < (size_t)n)
+    return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad pixel range");
+  if (n == 0)
+    return sst_progress_tick(prog, 1.0f)
+               ? sst_fail(err, SST_ERR_CANCELLED, "cancelled")
+               : SST_OK;
+  const int w = n < APPLY_BLOCK ? n : APPLY_BLOCK, h = (n + w - 1) / w;
+  apply_job j = {.r = r, .base = p0, .stride = w, .w = w, .h = h,
+                 .last_w = n - (h - 1) * w, .out = out, .ld = ld};
+  return apply_rows(&j, prog, err);
 }
 
 sst_status sst_recon_result_rect(const sst_recon_result *r, int grid_w, int x0,
@@ -156,11 +201,7 @@ sst_status sst_recon_result_rect(const sst_recon_result *r, int grid_w, int x0,
   const size_t plane = (size_t)w * (size_t)h;
   if (x0 == 0 && w == grid_w) /* whole rows: one contiguous run */
     return sst_recon_result_run(r, y0 * grid_w, w * h, out, plane, NULL, err);
-  for (int y = 0; y < h; y++) {
-    sst_status rc = sst_recon_result_run(r, (y0 + y) * grid_w + x0, w,
-                                         out + (size_t)y * w, plane, NULL, err);
-    if (rc != SST_OK)
-      return rc;
-  }
-  return SST_OK;
+  apply_job j = {.r = r, .base = y0 * grid_w + x0, .stride = grid_w, .w = w,
+                 .h = h, .last_w = w, .out = out, .ld = plane};
+  return apply_rows(&j, NULL, err);
 }

@@ -5,10 +5,12 @@
  * change reuses them (see reconstruct.h). */
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_par.h"
 #include "error.h"
 #include "kernels.h"
 #include "recon_internal.h"
@@ -16,15 +18,15 @@
 #define STAT_BLOCK 256 /* pixels per dsyrk block of the statistics pass */
 #define MAX_REGIONS 4096
 
-/* One streaming pass over the columns of f (C x n, leading dimension ld).
- * For each weight row r (w[r] == NULL: all ones) accumulates sum w f into
+/* One streaming pass over the columns of f (C x n, leading dimension ld)
+ * on the calling thread.  For each weight row r (w[r] == NULL: all ones) accumulates sum w f into
  * sf[r], the upper triangle of sum w f f^T into sff[r] and sum w into W[r],
  * over the columns with w > 0 only (soft masks overlap little, so K regions
  * cost about one pass).  Columns are gathered STAT_BLOCK at a time as
  * sqrt(w) f in float64 and multiplied with dsyrk. */
-int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
-                     const float *const *w, double *const *sf,
-                     double *const *sff, double *W) {
+static int moments_range(const float *f, int C, int n, size_t ld, int R,
+                         const float *const *w, double *const *sf,
+                         double *const *sff, double *W) {
   double *X = malloc(sizeof(double) * (size_t)C * STAT_BLOCK);
   int *col = malloc(sizeof(int) * STAT_BLOCK);
   double *wt = malloc(sizeof(double) * STAT_BLOCK);
@@ -72,6 +74,82 @@ int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
   free(wt);
   free(sw);
   return 0;
+}
+
+/* The columns cut into one contiguous share per worker, each summed into
+ * its own accumulators (share 0 straight into the caller's) and added in
+ * share order, so the result does not depend on thread timing. */
+typedef struct {
+  const float *f;
+  int C, n, R, shares;
+  size_t ld;
+  const float *const *w;
+  double *const *sf, *const *sff;
+  double *W;
+  double **psf, **psff, *pW; /* shares 1.. : R arrays each */
+  const float **pw;          /* shares x R weight rows, offset */
+  atomic_int fail;
+} moments_job;
+
+static void moments_share(void *ctx, int share, int worker) {
+  (void)worker;
+  moments_job *j = ctx;
+  const int i0 = (int)((long long)j->n * share / j->shares);
+  const int i1 = (int)((long long)j->n * (share + 1) / j->shares);
+  const float **w = j->pw + (size_t)share * j->R;
+  for (int r = 0; r < j->R; r++)
+    w[r] = j->w[r] ? j->w[r] + i0 : NULL;
+  double *const *sf = share ? j->psf + (size_t)(share - 1) * j->R : j->sf;
+  double *const *sff = share ? j->psff + (size_t)(share - 1) * j->R : j->sff;
+  double *W = share ? j->pW + (size_t)(share - 1) * j->R : j->W;
+  if (moments_range(j->f + i0, j->C, i1 - i0, j->ld, j->R, w, sf, sff, W))
+    atomic_store(&j->fail, 1);
+}
+
+int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
+                     const float *const *w, double *const *sf,
+                     double *const *sff, double *W) {
+  int shares = sst_conv_threads();
+  if (shares > n / STAT_BLOCK)
+    shares = n / STAT_BLOCK;
+  if (shares <= 1)
+    return moments_range(f, C, n, ld, R, w, sf, sff, W);
+  const size_t cc = (size_t)C * C, extra = (size_t)(shares - 1) * R;
+  moments_job j = {.f = f, .C = C, .n = n, .R = R, .shares = shares,
+                   .ld = ld, .w = w, .sf = sf, .sff = sff, .W = W};
+  atomic_init(&j.fail, 0);
+  j.psf = calloc(extra, sizeof *j.psf);
+  j.psff = calloc(extra, sizeof *j.psff);
+  j.pW = calloc(extra, sizeof *j.pW);
+  j.pw = calloc((size_t)shares * R, sizeof *j.pw);
+  int ok = j.psf && j.psff && j.pW && j.pw;
+  for (size_t q = 0; ok && q < extra; q++) {
+    j.psf[q] = calloc((size_t)C, sizeof(double));
+    j.psff[q] = calloc(cc, sizeof(double));
+    ok = j.psf[q] && j.psff[q];
+  }
+  if (ok) {
+    sst_run_bands(shares, shares, moments_share, &j, NULL, NULL);
+    ok = !atomic_load(&j.fail);
+  }
+  for (size_t q = 0; ok && q < extra; q++) {
+    const int r = (int)(q % (size_t)R);
+    for (int c = 0; c < C; c++)
+      sf[r][c] += j.psf[q][c];
+    for (int a = 0; a < C; a++) /* upper triangle only, as dsyrk writes */
+      for (int b = a; b < C; b++)
+        sff[r][(size_t)a * C + b] += j.psff[q][(size_t)a * C + b];
+    W[r] += j.pW[q];
+  }
+  for (size_t q = 0; q < extra && j.psf && j.psff; q++) {
+    free(j.psf[q]);
+    free(j.psff[q]);
+  }
+  free(j.psf);
+  free(j.psff);
+  free(j.pW);
+  free(j.pw);
+  return ok ? 0 : -1;
 }
 
 /* Sums -> scaled mean and full symmetric second moment; 0 if finite. */

@@ -4,8 +4,10 @@
  * Three drivers share one Armijo loop (sst_recon_descend()):
  *  - affine fast path (linear / poly / bn and their fusions): the state is
  *    (A, b) with o_i = A c_i + b, every quantity is a function of the region's
- *    cached (mu_c, Sigma_c); an iteration costs a few C x C dgemms and a
- *    line-search trial only O(C^2);
+ *    cached (mu_c, Sigma_c); for linear and bn A stays diagonal and an
+ *    iteration is O(C^2) (below); with a poly term the same iteration runs
+ *    in factored coordinates, two and a half C^3 products an iteration
+ *    (recon_factored.c); line-search trials are O(C^2) on both;
  *  - per-pixel path (any Gaussian term): float32 o for the region's pixels,
  *    sgemm for the landmark kernel sums (recon_pixel.c);
  *  - plain reference: the same algorithm literally per pixel in float64
@@ -14,10 +16,12 @@
  * The kernel maths lives in kernels.c and is shared by all three. */
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_par.h"
 #include "error.h"
 #include "kernels.h"
 #include "recon_internal.h"
@@ -187,11 +191,11 @@ typedef struct {
   double trS;
   /* state: A, b, X = A Sigma_c A^T, m = A mu_c, tr(A Sigma_c); cur and trial */
   double *A[2], *b[2], *X[2], *m[2], trAS[2];
-  double *g_mu[2], *G[2], *Gd[2];
+  double *g_mu[2], *Gd[2]; /* no full G on this path */
   int cur;
   /* direction at cur: D, e and the products the trials need */
   double *D, *e, *DS, *Y, *Z, *Dmu, trDS;
-  double *mu_o, *sig_o, *tmp;
+  double *mu_o, *sig_o;
   float frac;
 } affine_ctx;
 
@@ -209,57 +213,36 @@ static double affine_J(affine_ctx *a, int s) {
           X[(size_t)i * C + j] + m[i] * b[j] + b[i] * m[j] + b[i] * b[j];
   }
   double S = sst_recon_stats_terms(a->ts, a->poly_c, C, a->mu_o, a->sig_o,
-                                   a->sty, a->g_mu[s], a->G[s], a->Gd[s]);
+                                   a->sty, a->g_mu[s], NULL, a->Gd[s]);
   return content + a->gamma * S;
 }
 
-/* d_i = D c_i + e with D = (A - I) + gamma G A, e = b + gamma/2 g_mu + gamma G
- * b; returns mean_w ||d||^2 = tr(D Sigma_c D^T) + 2 e^T D mu_c + ||e||^2. */
+/* d_i = D c_i + e with D = (A - I) + gamma Gd A, e = b + gamma/2 g_mu +
+ * gamma Gd b; returns mean_w ||d||^2 = tr(D Sigma_c D^T) + 2 e^T D mu_c +
+ * ||e||^2.  Without a full G (linear, bn) A and D stay diagonal: every
+ * product is a row/column scaling, O(C^2) (kernels with a full G take the
+ * factored path, recon_factored.c). */
 static double affine_direction(affine_ctx *a) {
   const int C = a->C, s = a->cur;
   const double g = a->gamma;
-  const double *A = a->A[s], *b = a->b[s], *G = a->G[s], *Gd = a->Gd[s];
-  double *GA = a->tmp;
-  if (a->ts->full)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, C, C, 1.0, G, C,
-                A, C, 0.0, GA, C);
-  else
-    memset(GA, 0, sizeof(double) * (size_t)C * C);
+  const double *A = a->A[s], *b = a->b[s], *Gd = a->Gd[s];
   for (int i = 0; i < C; i++) {
-    double Gb = Gd[i] * b[i];
-    if (a->ts->full)
-      for (int j = 0; j < C; j++)
-        Gb += G[(size_t)i * C + j] * b[j];
-    a->e[i] = b[i] + 0.5 * g * a->g_mu[s][i] + g * Gb;
+    a->e[i] = b[i] + 0.5 * g * a->g_mu[s][i] + g * Gd[i] * b[i];
     for (int j = 0; j < C; j++) {
-      double v = A[(size_t)i * C + j] - (i == j) +
-                 g * (GA[(size_t)i * C + j] + Gd[i] * A[(size_t)i * C + j]);
-      a->D[(size_t)i * C + j] = v;
+      const size_t ij = (size_t)i * C + j;
+      a->D[ij] = A[ij] - (i == j) + g * Gd[i] * A[ij];
     }
   }
-  if (!a->ts->full) {
-    /* Without a full G (linear, bn) A and D stay diagonal: every product
-     * is a row/column scaling, O(C^2) instead of O(C^3). */
-    for (int i = 0; i < C; i++) {
-      const double di = a->D[(size_t)i * C + i];
-      a->Dmu[i] = di * a->mu_c[i];
-      for (int j = 0; j < C; j++) {
-        const size_t ij = (size_t)i * C + j;
-        const double ds = di * a->sig_c[ij];
-        a->DS[ij] = ds;
-        a->Y[ij] = ds * A[(size_t)j * C + j];
-        a->Z[ij] = ds * a->D[(size_t)j * C + j];
-      }
+  for (int i = 0; i < C; i++) {
+    const double di = a->D[(size_t)i * C + i];
+    a->Dmu[i] = di * a->mu_c[i];
+    for (int j = 0; j < C; j++) {
+      const size_t ij = (size_t)i * C + j;
+      const double ds = di * a->sig_c[ij];
+      a->DS[ij] = ds;
+      a->Y[ij] = ds * A[(size_t)j * C + j];
+      a->Z[ij] = ds * a->D[(size_t)j * C + j];
     }
-  } else {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, C, C, 1.0, a->D,
-                C, a->sig_c, C, 0.0, a->DS, C);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, C, 1.0, a->DS, C,
-                A, C, 0.0, a->Y, C);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, C, 1.0, a->DS, C,
-                a->D, C, 0.0, a->Z, C);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, C, C, 1.0, a->D, C, a->mu_c, 1,
-                0.0, a->Dmu, 1);
   }
   /* The trials only need Y + Y^T: symmetrise once here so they stream. */
   for (int i = 0; i < C; i++)
@@ -317,7 +300,6 @@ static void affine_free(affine_ctx *a) {
     free(a->X[s]);
     free(a->m[s]);
     free(a->g_mu[s]);
-    free(a->G[s]);
     free(a->Gd[s]);
   }
   free(a->D);
@@ -328,7 +310,6 @@ static void affine_free(affine_ctx *a) {
   free(a->Dmu);
   free(a->mu_o);
   free(a->sig_o);
-  free(a->tmp);
 }
 
 /* Workspace of the affine path, allocated once per sst_reconstruct call
@@ -341,7 +322,6 @@ static int affine_alloc(affine_ctx *a, int C) {
   for (int s = 0; s < 2; s++) {
     ok &= !!(a->A[s] = calloc(cc, sizeof(double)));
     ok &= !!(a->X[s] = calloc(cc, sizeof(double)));
-    ok &= !!(a->G[s] = calloc(cc, sizeof(double)));
     ok &= !!(a->b[s] = calloc((size_t)C, sizeof(double)));
     ok &= !!(a->m[s] = calloc((size_t)C, sizeof(double)));
     ok &= !!(a->g_mu[s] = calloc((size_t)C, sizeof(double)));
@@ -352,7 +332,6 @@ static int affine_alloc(affine_ctx *a, int C) {
   ok &= !!(a->Y = calloc(cc, sizeof(double)));
   ok &= !!(a->Z = calloc(cc, sizeof(double)));
   ok &= !!(a->sig_o = calloc(cc, sizeof(double)));
-  ok &= !!(a->tmp = calloc(cc, sizeof(double)));
   ok &= !!(a->e = calloc((size_t)C, sizeof(double)));
   ok &= !!(a->Dmu = calloc((size_t)C, sizeof(double)));
   ok &= !!(a->mu_o = calloc((size_t)C, sizeof(double)));
@@ -402,7 +381,67 @@ static sst_status affine_region(affine_ctx *a, const sst_recon_stats *st,
   return rc;
 }
 
-/* Solves every active region; the result keeps the maps (A_k, b_k). */
+/* ------------------------------------------------- regions in parallel */
+
+/* The active regions are independent problems: each worker thread (the
+ * dialog's preview runs two regions on two cores) takes whole regions with
+ * its own workspace.  Only worker 0, the calling thread, reports progress
+ * to the user's callback; when it sees a cancel it raises `stop`, which the
+ * other workers' descents poll through probe_stop. */
+typedef struct {
+  const sst_recon_stats *st;
+  const sst_termset *ts;
+  const sst_recon_params *p;
+  sst_recon_result *res;
+  int nact, *region;    /* the active regions in order */
+  affine_ctx *aff;      /* per worker (diagonal kernels) */
+  sst_factored_ws **fw; /* per worker (kernels with a full G) */
+  sst_status *rc;       /* per active region */
+  sst_error *errs;      /* per active region */
+  sst_progress *prog;
+  atomic_int stop;
+} regions_job;
+
+static int probe_stop(float fraction, const char *stage, void *user) {
+  (void)fraction;
+  (void)stage;
+  return atomic_load((atomic_int *)user);
+}
+
+static void solve_one_region(void *ctx, int band, int worker) {
+  regions_job *j = ctx;
+  const int k = j->region[band], C = j->st->C;
+  sst_error *err = &j->errs[band];
+  if (atomic_load(&j->stop)) {
+    j->rc[band] = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
+    return;
+  }
+  j->res->A[k] = malloc(sizeof(float) * (size_t)C * C);
+  j->res->b[k] = malloc(sizeof(double) * (size_t)C);
+  if (!j->res->A[k] || !j->res->b[k]) {
+    j->rc[band] = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+    atomic_store(&j->stop, 1);
+    return;
+  }
+  sst_progress probe = {probe_stop, &j->stop, "reconstruct", 0.0f, 1.0f,
+                        0.0, 0};
+  sst_progress *prog = worker == 0 ? j->prog : &probe;
+  const float f0 = (float)band / (float)j->nact;
+  const float f1 = (float)(band + 1) / (float)j->nact;
+  sst_status rc =
+      j->fw ? sst_factored_region(j->fw[worker], j->st, j->ts, j->p, k,
+                                  j->res->A[k], j->res->b[k], prog, f0, f1,
+                                  err)
+            : affine_region(&j->aff[worker], j->st, j->ts, j->p, k,
+                            j->res->A[k], j->res->b[k], prog, f0, f1, err);
+  j->rc[band] = rc;
+  if (rc != SST_OK)
+    atomic_store(&j->stop, 1);
+}
+
+/* Solves every active region; the result keeps the maps (A_k, b_k).
+ * Kernels with a full G take the factored path (recon_factored.c), the
+ * diagonal ones (linear, bn) the (A, b) path above. */
 static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
                                const sst_recon_params *p,
                                sst_recon_result *res, sst_progress *prog,
@@ -410,30 +449,54 @@ static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
   const int K = st->K, C = st->C;
   res->A = calloc((size_t)K, sizeof *res->A);
   res->b = calloc((size_t)K, sizeof *res->b);
-  if (!res->A || !res->b)
-    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-  affine_ctx ws;
-  if (affine_alloc(&ws, C))
-    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-  const int nact = sst_recon_active_regions(st);
-  int done_regions = 0;
-  sst_status rc = SST_OK;
-  for (int k = 0; k < K && rc == SST_OK; k++) {
-    if (!(st->reg[k].W > 0.0))
-      continue;
-    res->A[k] = malloc(sizeof(float) * (size_t)C * C);
-    res->b[k] = malloc(sizeof(double) * (size_t)C);
-    if (!res->A[k] || !res->b[k]) {
-      rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-      break;
-    }
-    float f0 = (float)done_regions / (float)nact;
-    float f1 = (float)(done_regions + 1) / (float)nact;
-    rc = affine_region(&ws, st, ts, p, k, res->A[k], res->b[k], prog, f0, f1,
-                       err);
-    done_regions++;
+  regions_job j = {.st = st, .ts = ts, .p = p, .res = res, .prog = prog};
+  atomic_init(&j.stop, 0);
+  j.nact = sst_recon_active_regions(st);
+  int workers = sst_conv_threads();
+  workers = workers < j.nact ? workers : j.nact;
+  j.region = malloc(sizeof(int) * (size_t)(j.nact + 1));
+  j.rc = calloc((size_t)j.nact + 1, sizeof(sst_status));
+  j.errs = calloc((size_t)j.nact + 1, sizeof(sst_error));
+  if (ts->full)
+    j.fw = calloc((size_t)workers + 1, sizeof *j.fw);
+  else
+    j.aff = calloc((size_t)workers + 1, sizeof *j.aff);
+  int ok = res->A && res->b && j.region && j.rc && j.errs && (j.fw || j.aff);
+  int ready = 0; /* workspaces allocated */
+  while (ok && ready < workers) {
+    ok = j.fw ? !!(j.fw[ready] = sst_factored_new(C))
+              : affine_alloc(&j.aff[ready], C) == 0;
+    ready += ok;
   }
-  affine_free(&ws);
+  sst_status rc = SST_OK;
+  if (!ok) {
+    rc = sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  } else {
+    for (int k = 0, a = 0; k < K; k++)
+      if (st->reg[k].W > 0.0)
+        j.region[a++] = k;
+    /* Bands never tick: worker 0 reports inside its regions. */
+    rc = sst_run_bands(j.nact, workers, solve_one_region, &j, NULL, err);
+    /* A real error outranks the cancellations it caused in other regions. */
+    for (int pass = 0; pass < 2; pass++)
+      for (int a = 0; rc == SST_OK && a < j.nact; a++)
+        if (j.rc[a] != SST_OK && (pass || j.rc[a] != SST_ERR_CANCELLED)) {
+          rc = j.rc[a];
+          if (err)
+            *err = j.errs[a];
+        }
+  }
+  for (int w = 0; w < ready; w++) {
+    if (j.fw)
+      sst_factored_free(j.fw[w]);
+    else
+      affine_free(&j.aff[w]);
+  }
+  free(j.fw);
+  free(j.aff);
+  free(j.region);
+  free(j.rc);
+  free(j.errs);
   return rc;
 }
 

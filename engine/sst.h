@@ -142,7 +142,8 @@ sst_status sst_stylize(const sst_model *m, const sst_image *content,
 sst_status sst_image_alloc(sst_image *img, int width, int height);
 void sst_image_free(sst_image *img);
 
-/* Sets the number of threads used by OpenBLAS and the engine (0 = all). */
+/* Sets the number of threads the engine uses (0 = all cores).  OpenBLAS
+ * itself is kept at one thread: the engine splits the work. */
 void sst_set_threads(int n);
 
 #ifdef __cplusplus

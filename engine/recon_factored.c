@@ -1,0 +1,279 @@
+/* recon_factored.c - the affine path for kernels with a full second-moment
+ * gradient (poly, alone or fused), in factored coordinates.
+ *
+ * The region's output is o_i = A~ c~_i with A~ = [A b] and c~ = [c; 1].
+ * Every quantity the loss needs is a function of A~ L, where L (C+1 x r) is
+ * a factor of the content's augmented second moment
+ *     S~ = mean_w c~ c~^T = [[Sigma_c, mu_c], [mu_c^T, 1]] = L L^T:
+ *     content term  mean_w ||o - c||^2 = ||X - P||_F^2,  P = [I 0] L,
+ *     Sigma_o = X X^T,  mu_o = X v,  v = L^T e_C  (row C of L),
+ * with X = A~ L.  The preconditioned step of the (A, b) iteration,
+ * A~ <- A~ - eta D~ with D~ = (A~ - I~) + gamma (G A~ + Gd A~) + gamma/2
+ * g_mu e_C^T, is a plain gradient step in X:
+ *     X <- X - eta Delta,  Delta = D~ L = (X - P) + gamma (G + Gd) X
+ *                                        + gamma/2 g_mu v^T,
+ * so the iterates are the same as the (A, b) path's; an iteration costs
+ * G X and X Delta^T (dgemm) and Delta Delta^T (dsyrk) where the (A, b) form
+ * needs four C x C x C products.  Trials stay O(C^2):
+ *     Sigma_o(eta) = Sigma_o - eta (X Delta^T + Delta X^T) + eta^2 Delta Delta^T.
+ *
+ * L comes from LAPACK's pivoted Cholesky (dpstrf), which also handles a
+ * singular S~ (dead channels, regions with fewer pixels than channels): r
+ * is then the numerical rank.  At the end A~ is recovered from X = A~ L;
+ * on the directions the factor dropped (no content variance there) A~ keeps
+ * the identity, so those pixels keep their content. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "recon_internal.h"
+
+/* LAPACK (OpenBLAS ships it; Debian has no LAPACKE header for it).  The
+ * trailing length is gfortran's hidden length of the character argument. */
+extern void dpstrf_(const char *uplo, const int *n, double *a, const int *lda,
+                    int *piv, int *rank, const double *tol, double *work,
+                    int *info, size_t uplo_len);
+
+struct sst_factored_ws {
+  int C, n, r;
+  const sst_termset *ts;
+  double gamma, poly_c;
+  const sst_style_set *sty;
+  double *Lc;   /* dpstrf output, n x n column-major */
+  int *piv;     /* 1-based pivots */
+  double *work; /* 2n */
+  double *Lt;   /* the factor L, n x r row-major (rows: C channels, then 1) */
+  double *X;    /* current A~ L, C x r */
+  /* per slot (current / trial): Sigma_o, mu_o, content term, gradients */
+  double *sig[2], *mu[2], content[2];
+  double *g_mu[2], *G[2], *Gd[2];
+  int cur;
+  double trial_eta; /* the step of the trial slot */
+  /* direction at cur and the products the trials need */
+  double *Delta, *Y, *Z, *Dv, xpd, dd, *tmp;
+  float frac;
+};
+
+void sst_factored_free(sst_factored_ws *w) {
+  if (!w)
+    return;
+  free(w->Lc);
+  free(w->piv);
+  free(w->work);
+  free(w->Lt);
+  free(w->X);
+  for (int s = 0; s < 2; s++) {
+    free(w->sig[s]);
+    free(w->mu[s]);
+    free(w->g_mu[s]);
+    free(w->G[s]);
+    free(w->Gd[s]);
+  }
+  free(w->Delta);
+  free(w->Y);
+  free(w->Z);
+  free(w->Dv);
+  free(w->tmp);
+  free(w);
+}
+
+/* Workspace for regions of C channels, reused region after region. */
+sst_factored_ws *sst_factored_new(int C) {
+  sst_factored_ws *w = calloc(1, sizeof *w);
+  if (!w)
+    return NULL;
+  const int n = C + 1;
+  const size_t cc = (size_t)C * C, cn = (size_t)C * n, nn = (size_t)n * n;
+  w->C = C;
+  w->n = n;
+  int ok = 1;
+  ok &= !!(w->Lc = malloc(sizeof(double) * nn));
+  ok &= !!(w->piv = malloc(sizeof(int) * (size_t)n));
+  ok &= !!(w->work = malloc(sizeof(double) * 2 * (size_t)n));
+  ok &= !!(w->Lt = malloc(sizeof(double) * nn));
+  ok &= !!(w->X = malloc(sizeof(double) * cn));
+  for (int s = 0; s < 2; s++) {
+    ok &= !!(w->sig[s] = malloc(sizeof(double) * cc));
+    ok &= !!(w->mu[s] = malloc(sizeof(double) * (size_t)C));
+    ok &= !!(w->g_mu[s] = malloc(sizeof(double) * (size_t)C));
+    ok &= !!(w->G[s] = malloc(sizeof(double) * cc));
+    ok &= !!(w->Gd[s] = malloc(sizeof(double) * (size_t)C));
+  }
+  ok &= !!(w->Delta = malloc(sizeof(double) * cn));
+  ok &= !!(w->Y = malloc(sizeof(double) * cc));
+  ok &= !!(w->Z = malloc(sizeof(double) * cc));
+  ok &= !!(w->Dv = malloc(sizeof(double) * (size_t)C));
+  ok &= !!(w->tmp = malloc(sizeof(double) * cn));
+  if (!ok) {
+    sst_factored_free(w);
+    return NULL;
+  }
+  return w;
+}
+
+/* Factor S~ of region r into w->Lt (n x rank); 0 on success. */
+static int factor_region(sst_factored_ws *w, const sst_region_stats *r) {
+  const int C = w->C, n = w->n;
+  /* S~ is symmetric, so row- and column-major storage coincide. */
+  for (int i = 0; i < C; i++) {
+    memcpy(w->Lc + (size_t)i * n, r->sig + (size_t)i * C,
+           sizeof(double) * (size_t)C);
+    w->Lc[(size_t)i * n + C] = r->mu[i];
+    w->Lc[(size_t)C * n + i] = r->mu[i];
+  }
+  w->Lc[(size_t)C * n + C] = 1.0;
+  const double tol = -1.0; /* LAPACK's default: n eps max(diag) */
+  int rank = 0, info = 0;
+  dpstrf_("L", &n, w->Lc, &n, w->piv, &rank, &tol, w->work, &info, 1);
+  if (info < 0 || rank < 1)
+    return -1;
+  w->r = rank;
+  /* P S~ P^T = L L^T  =>  row piv[i] of the factor is row i of L. */
+  for (int i = 0; i < n; i++) {
+    double *row = w->Lt + (size_t)(w->piv[i] - 1) * rank;
+    for (int k = 0; k < rank; k++)
+      row[k] = k <= i ? w->Lc[(size_t)k * n + i] : 0.0;
+  }
+  return 0;
+}
+
+/* J at slot s (Sigma_o, mu_o, content already there); fills the gradients. */
+static double slot_J(sst_factored_ws *w, int s) {
+  double S = sst_recon_stats_terms(w->ts, w->poly_c, w->C, w->mu[s], w->sig[s],
+                                   w->sty, w->g_mu[s], w->G[s], w->Gd[s]);
+  return w->content[s] + w->gamma * S;
+}
+
+/* Delta at the current slot and the products trials need; returns
+ * ||Delta||^2 = mean_w ||d||^2. */
+static double direction(sst_factored_ws *w) {
+  const int C = w->C, r = w->r, s = w->cur;
+  const double g = w->gamma;
+  const double *P = w->Lt, *v = w->Lt + (size_t)C * r;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, r, C, 1.0, w->G[s],
+              C, w->X, r, 0.0, w->tmp, r);
+  double xpd = 0.0, dd = 0.0;
+  for (int i = 0; i < C; i++) {
+    const double gd = w->Gd[s][i], gm = 0.5 * g * w->g_mu[s][i];
+    const double *x = w->X + (size_t)i * r, *p = P + (size_t)i * r;
+    const double *t = w->tmp + (size_t)i * r;
+    double *d = w->Delta + (size_t)i * r;
+    for (int k = 0; k < r; k++) {
+      const double xp = x[k] - p[k];
+      d[k] = xp + g * (t[k] + gd * x[k]) + gm * v[k];
+      xpd += xp * d[k];
+      dd += d[k] * d[k];
+    }
+  }
+  w->xpd = xpd;
+  w->dd = dd;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, r, 1.0, w->X, r,
+              w->Delta, r, 0.0, w->Y, C);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, C, r, 1.0, w->Delta, r,
+              0.0, w->Z, C);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, C, r, 1.0, w->Delta, r, v, 1, 0.0,
+              w->Dv, 1);
+  /* Trials need Y + Y^T and the full Z: symmetrise once here. */
+  for (int i = 0; i < C; i++)
+    for (int j = i; j < C; j++) {
+      const size_t ij = (size_t)i * C + j, ji = (size_t)j * C + i;
+      const double y = w->Y[ij] + w->Y[ji];
+      w->Y[ij] = w->Y[ji] = y;
+      w->Z[ji] = w->Z[ij];
+    }
+  return dd;
+}
+
+static sst_status trial(void *ctx, double eta, double *J, sst_error *err) {
+  (void)err;
+  sst_factored_ws *w = ctx;
+  const int C = w->C, s = w->cur, t = 1 - w->cur;
+  const size_t cc = (size_t)C * C;
+  const double e2 = eta * eta;
+  const double *sg = w->sig[s], *Y = w->Y, *Z = w->Z;
+  double *st = w->sig[t];
+  for (size_t q = 0; q < cc; q++)
+    st[q] = sg[q] - eta * Y[q] + e2 * Z[q];
+  for (int i = 0; i < C; i++)
+    w->mu[t][i] = w->mu[s][i] - eta * w->Dv[i];
+  w->content[t] = w->content[s] - 2.0 * eta * w->xpd + e2 * w->dd;
+  w->trial_eta = eta;
+  *J = slot_J(w, t);
+  return SST_OK;
+}
+
+static sst_status accept(void *ctx, double *dn, sst_error *err) {
+  (void)err;
+  sst_factored_ws *w = ctx;
+  const size_t cr = (size_t)w->C * w->r;
+  for (size_t q = 0; q < cr; q++)
+    w->X[q] -= w->trial_eta * w->Delta[q];
+  w->cur = 1 - w->cur;
+  *dn = direction(w);
+  return SST_OK;
+}
+
+/* A~ from X = A~ L: A_out (float C x C) and b_out (C).  In pivoted column
+ * order L = [L1; L2] with L1 (r x r) lower triangular; the columns of A~
+ * outside the rank keep the identity's, so A~_1 = (X - I~_2 L2) L1^-1. */
+static void recover_map(sst_factored_ws *w, float *A_out, double *b_out) {
+  const int C = w->C, n = w->n, r = w->r;
+  double *R = w->tmp; /* C x r */
+  memcpy(R, w->X, sizeof(double) * (size_t)C * r);
+  for (int m = r; m < n; m++) {
+    const int j = w->piv[m] - 1;
+    if (j < C)
+      for (int k = 0; k < r; k++)
+        R[(size_t)j * r + k] -= w->Lc[(size_t)k * n + m];
+  }
+  /* L1 in row-major is the column-major dpstrf output read transposed:
+   * solve R L1 = ... as R (L1^T)^T with the column-major upper view. */
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit,
+              C, r, 1.0, w->Lc, n, R, r);
+  memset(A_out, 0, sizeof(float) * (size_t)C * C);
+  memset(b_out, 0, sizeof(double) * (size_t)C);
+  for (int m = 0; m < n; m++) {
+    const int j = w->piv[m] - 1;
+    for (int i = 0; i < C; i++) {
+      const double a = m < r ? R[(size_t)i * r + m] : (i == j ? 1.0 : 0.0);
+      if (j < C)
+        A_out[(size_t)i * C + j] = (float)a;
+      else
+        b_out[i] = a;
+    }
+  }
+}
+
+sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
+                               const sst_termset *ts,
+                               const sst_recon_params *p, int k, float *A_out,
+                               double *b_out, sst_progress *prog, float f0,
+                               float f1, sst_error *err) {
+  const int C = st->C;
+  const sst_region_stats *r = &st->reg[k];
+  if (factor_region(w, r))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: region %d statistics are not positive "
+                    "semi-definite",
+                    k);
+  w->ts = ts;
+  w->gamma = p->gamma;
+  w->poly_c = p->poly_c;
+  w->sty = r->style;
+  w->cur = 0;
+  /* Start at o = c: A~ = I~, X = P (the first C rows of L). */
+  memcpy(w->X, w->Lt, sizeof(double) * (size_t)C * w->r);
+  memcpy(w->sig[0], r->sig, sizeof(double) * (size_t)C * C);
+  memcpy(w->mu[0], r->mu, sizeof(double) * (size_t)C);
+  w->content[0] = 0.0;
+  double J = slot_J(w, 0);
+  double dn = direction(w);
+  sst_descent_ops ops = {trial, accept, &w->frac};
+  sst_status rc =
+      sst_recon_descend(&ops, w, J, dn, p->iterations, prog, f0, f1, err);
+  if (rc == SST_OK)
+    recover_map(w, A_out, b_out);
+  return rc;
+}
