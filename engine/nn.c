@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conv_cache.h"
+#include "scratch_pool.h"
 #include "conv_par.h"
 #include "conv_winograd.h"
 #include "error.h"
@@ -118,7 +119,8 @@ void sst_net_free(sst_net *n) {
     for (int i = 0; i < n->def->n; i++)
       sst_wino_weights_free(&n->wino[i]);
   free(n->wino);
-  sst_fmap_trim(); /* buffers kept for the forward passes */
+  sst_fmap_trim();    /* buffers kept for the forward passes */
+  sst_scratch_trim(); /* and for the reconstruction solves */
   free(n->params);
   free(n->w_off);
   free(n->b_off);

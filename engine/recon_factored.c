@@ -29,6 +29,9 @@
 
 #include "error.h"
 #include "recon_internal.h"
+#include "scratch_pool.h"
+
+#define SYM_TILE 32 /* rows and columns per tile when symmetrising */
 
 /* LAPACK (OpenBLAS ships it; Debian has no LAPACKE header for it).  The
  * trailing length is gfortran's hidden length of the character argument. */
@@ -38,6 +41,8 @@ extern void dpstrf_(const char *uplo, const int *n, double *a, const int *lda,
 
 struct sst_factored_ws {
   int C, n, r;
+  char *block; /* every array below lives in this one pooled block */
+  size_t bytes;
   const sst_termset *ts;
   double gamma, poly_c;
   const sst_style_set *sty;
@@ -53,63 +58,67 @@ struct sst_factored_ws {
   double trial_eta; /* the step of the trial slot */
   /* direction at cur and the products the trials need */
   double *Delta, *Y, *Z, *Dv, xpd, dd, *tmp;
+  /* float32 copies for the three C^3 products (sgemm runs at twice the
+   * dgemm rate; sums and the trials stay float64) */
+  float *Gf, *Xf, *Df, *Tf, *Yf, *Zf;
   float frac;
 };
+
+/* Points the workspace's arrays into base (NULL: only counts) and
+ * returns the bytes they take. */
+static size_t layout(sst_factored_ws *w, char *base) {
+  const size_t C = (size_t)w->C, n = (size_t)w->n;
+  const size_t cc = C * C, cn = C * n, nn = n * n, d = sizeof(double),
+               f = sizeof(float);
+  size_t off = 0;
+  w->Lc = sst_scratch_carve(base, &off, nn * d);
+  w->piv = sst_scratch_carve(base, &off, n * sizeof(int));
+  w->work = sst_scratch_carve(base, &off, 2 * n * d);
+  w->Lt = sst_scratch_carve(base, &off, nn * d);
+  w->X = sst_scratch_carve(base, &off, cn * d);
+  for (int s = 0; s < 2; s++) {
+    w->sig[s] = sst_scratch_carve(base, &off, cc * d);
+    w->mu[s] = sst_scratch_carve(base, &off, C * d);
+    w->g_mu[s] = sst_scratch_carve(base, &off, C * d);
+    w->G[s] = sst_scratch_carve(base, &off, cc * d);
+    w->Gd[s] = sst_scratch_carve(base, &off, C * d);
+  }
+  w->Delta = sst_scratch_carve(base, &off, cn * d);
+  w->Y = sst_scratch_carve(base, &off, cc * d);
+  w->Z = sst_scratch_carve(base, &off, cc * d);
+  w->Dv = sst_scratch_carve(base, &off, C * d);
+  w->tmp = sst_scratch_carve(base, &off, cn * d);
+  w->Gf = sst_scratch_carve(base, &off, cc * f);
+  w->Xf = sst_scratch_carve(base, &off, cn * f);
+  w->Df = sst_scratch_carve(base, &off, cn * f);
+  w->Tf = sst_scratch_carve(base, &off, cn * f);
+  w->Yf = sst_scratch_carve(base, &off, cc * f);
+  w->Zf = sst_scratch_carve(base, &off, cc * f);
+  return off;
+}
 
 void sst_factored_free(sst_factored_ws *w) {
   if (!w)
     return;
-  free(w->Lc);
-  free(w->piv);
-  free(w->work);
-  free(w->Lt);
-  free(w->X);
-  for (int s = 0; s < 2; s++) {
-    free(w->sig[s]);
-    free(w->mu[s]);
-    free(w->g_mu[s]);
-    free(w->G[s]);
-    free(w->Gd[s]);
-  }
-  free(w->Delta);
-  free(w->Y);
-  free(w->Z);
-  free(w->Dv);
-  free(w->tmp);
+  sst_scratch_give(w->block, w->bytes);
   free(w);
 }
 
-/* Workspace for regions of C channels, reused region after region. */
+/* Workspace for regions of C channels, reused region after region; its
+ * storage comes from the scratch pool (scratch_pool.h). */
 sst_factored_ws *sst_factored_new(int C) {
   sst_factored_ws *w = calloc(1, sizeof *w);
   if (!w)
     return NULL;
-  const int n = C + 1;
-  const size_t cc = (size_t)C * C, cn = (size_t)C * n, nn = (size_t)n * n;
   w->C = C;
-  w->n = n;
-  int ok = 1;
-  ok &= !!(w->Lc = malloc(sizeof(double) * nn));
-  ok &= !!(w->piv = malloc(sizeof(int) * (size_t)n));
-  ok &= !!(w->work = malloc(sizeof(double) * 2 * (size_t)n));
-  ok &= !!(w->Lt = malloc(sizeof(double) * nn));
-  ok &= !!(w->X = malloc(sizeof(double) * cn));
-  for (int s = 0; s < 2; s++) {
-    ok &= !!(w->sig[s] = malloc(sizeof(double) * cc));
-    ok &= !!(w->mu[s] = malloc(sizeof(double) * (size_t)C));
-    ok &= !!(w->g_mu[s] = malloc(sizeof(double) * (size_t)C));
-    ok &= !!(w->G[s] = malloc(sizeof(double) * cc));
-    ok &= !!(w->Gd[s] = malloc(sizeof(double) * (size_t)C));
-  }
-  ok &= !!(w->Delta = malloc(sizeof(double) * cn));
-  ok &= !!(w->Y = malloc(sizeof(double) * cc));
-  ok &= !!(w->Z = malloc(sizeof(double) * cc));
-  ok &= !!(w->Dv = malloc(sizeof(double) * (size_t)C));
-  ok &= !!(w->tmp = malloc(sizeof(double) * cn));
-  if (!ok) {
-    sst_factored_free(w);
+  w->n = C + 1;
+  w->bytes = layout(w, NULL);
+  w->block = sst_scratch_take(w->bytes);
+  if (!w->block) {
+    free(w);
     return NULL;
   }
+  layout(w, w->block);
   return w;
 }
 
@@ -146,43 +155,89 @@ static double slot_J(sst_factored_ws *w, int s) {
   return w->content[s] + w->gamma * S;
 }
 
+/* One tile pair of the symmetrisation: for rows i0.. and columns j0..
+ * (i0 <= j0), Y[i][j] = Y[j][i] = Yf[i][j] + Yf[j][i] and Z[i][j] = Z[j][i]
+ * = Zf[i][j] (ssyrk fills the upper triangle).  The transposes happen in
+ * small local tiles so that every access to the C x C matrices runs along
+ * rows: walking down columns of them was half of direction()'s time. */
+static void symmetrise_tile(const float *Yf, const float *Zf, double *Y,
+                            double *Z, int C, int i0, int j0) {
+  double y[SYM_TILE][SYM_TILE], z[SYM_TILE][SYM_TILE];
+  const int bi = i0 + SYM_TILE < C ? SYM_TILE : C - i0;
+  const int bj = j0 + SYM_TILE < C ? SYM_TILE : C - j0;
+  const int diag = i0 == j0;
+  for (int a = 0; a < bi; a++) /* rows i of the upper block */
+    for (int b = 0; b < bj; b++) {
+      const size_t ij = (size_t)(i0 + a) * C + (size_t)(j0 + b);
+      y[a][b] = Yf[ij];
+      /* on a diagonal tile only the upper triangle of Zf is valid */
+      z[a][b] = diag && b < a ? 0.0 : Zf[ij];
+    }
+  for (int b = 0; b < bj; b++) /* rows j: Yf[j][i], contiguous in i */
+    for (int a = 0; a < bi; a++)
+      y[a][b] += Yf[(size_t)(j0 + b) * C + (size_t)(i0 + a)];
+  if (diag) /* the tile is its own transpose: fill the lower half */
+    for (int a = 0; a < bi; a++)
+      for (int b = 0; b < a; b++) {
+        y[a][b] = y[b][a];
+        z[a][b] = z[b][a];
+      }
+  for (int a = 0; a < bi; a++)
+    for (int b = 0; b < bj; b++) {
+      const size_t ij = (size_t)(i0 + a) * C + (size_t)(j0 + b);
+      Y[ij] = y[a][b];
+      Z[ij] = z[a][b];
+    }
+  if (diag)
+    return;
+  for (int b = 0; b < bj; b++) /* the mirrored block, along its rows */
+    for (int a = 0; a < bi; a++) {
+      const size_t ji = (size_t)(j0 + b) * C + (size_t)(i0 + a);
+      Y[ji] = y[a][b];
+      Z[ji] = z[a][b];
+    }
+}
+
 /* Delta at the current slot and the products trials need; returns
  * ||Delta||^2 = mean_w ||d||^2. */
 static double direction(sst_factored_ws *w) {
   const int C = w->C, r = w->r, s = w->cur;
+  const size_t cc = (size_t)C * C, cr = (size_t)C * r;
   const double g = w->gamma;
   const double *P = w->Lt, *v = w->Lt + (size_t)C * r;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, r, C, 1.0, w->G[s],
-              C, w->X, r, 0.0, w->tmp, r);
+  for (size_t q = 0; q < cc; q++)
+    w->Gf[q] = (float)w->G[s][q];
+  for (size_t q = 0; q < cr; q++)
+    w->Xf[q] = (float)w->X[q];
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, r, C, 1.0f, w->Gf,
+              C, w->Xf, r, 0.0f, w->Tf, r);
   double xpd = 0.0, dd = 0.0;
   for (int i = 0; i < C; i++) {
     const double gd = w->Gd[s][i], gm = 0.5 * g * w->g_mu[s][i];
     const double *x = w->X + (size_t)i * r, *p = P + (size_t)i * r;
-    const double *t = w->tmp + (size_t)i * r;
+    const float *t = w->Tf + (size_t)i * r;
     double *d = w->Delta + (size_t)i * r;
+    float *df = w->Df + (size_t)i * r;
     for (int k = 0; k < r; k++) {
       const double xp = x[k] - p[k];
-      d[k] = xp + g * (t[k] + gd * x[k]) + gm * v[k];
+      d[k] = xp + g * ((double)t[k] + gd * x[k]) + gm * v[k];
+      df[k] = (float)d[k];
       xpd += xp * d[k];
       dd += d[k] * d[k];
     }
   }
   w->xpd = xpd;
   w->dd = dd;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, r, 1.0, w->X, r,
-              w->Delta, r, 0.0, w->Y, C);
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, C, r, 1.0, w->Delta, r,
-              0.0, w->Z, C);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, r, 1.0f, w->Xf, r,
+              w->Df, r, 0.0f, w->Yf, C);
+  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, C, r, 1.0f, w->Df, r,
+              0.0f, w->Zf, C);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, C, r, 1.0, w->Delta, r, v, 1, 0.0,
               w->Dv, 1);
   /* Trials need Y + Y^T and the full Z: symmetrise once here. */
-  for (int i = 0; i < C; i++)
-    for (int j = i; j < C; j++) {
-      const size_t ij = (size_t)i * C + j, ji = (size_t)j * C + i;
-      const double y = w->Y[ij] + w->Y[ji];
-      w->Y[ij] = w->Y[ji] = y;
-      w->Z[ji] = w->Z[ij];
-    }
+  for (int i0 = 0; i0 < C; i0 += SYM_TILE)
+    for (int j0 = i0; j0 < C; j0 += SYM_TILE)
+      symmetrise_tile(w->Yf, w->Zf, w->Y, w->Z, C, i0, j0);
   return dd;
 }
 

@@ -25,6 +25,7 @@
 #include "error.h"
 #include "kernels.h"
 #include "recon_internal.h"
+#include "scratch_pool.h"
 
 #define ARMIJO_C1 1e-4
 #define MAX_HALVINGS 30
@@ -184,6 +185,8 @@ int sst_recon_active_regions(const sst_recon_stats *st) {
 
 typedef struct {
   int C;
+  char *block; /* the arrays below live in this one pooled block */
+  size_t bytes;
   const sst_termset *ts;
   double gamma, poly_c;
   const double *mu_c, *sig_c;
@@ -294,50 +297,46 @@ static sst_status affine_accept(void *ctx, double *dn, sst_error *err) {
 }
 
 static void affine_free(affine_ctx *a) {
-  for (int s = 0; s < 2; s++) {
-    free(a->A[s]);
-    free(a->b[s]);
-    free(a->X[s]);
-    free(a->m[s]);
-    free(a->g_mu[s]);
-    free(a->Gd[s]);
-  }
-  free(a->D);
-  free(a->e);
-  free(a->DS);
-  free(a->Y);
-  free(a->Z);
-  free(a->Dmu);
-  free(a->mu_o);
-  free(a->sig_o);
+  sst_scratch_give(a->block, a->bytes);
+  a->block = NULL;
 }
 
-/* Workspace of the affine path, allocated once per sst_reconstruct call
- * and reused by every region (large C x C buffers: page faults add up). */
+/* Points the workspace's arrays into base (NULL: only counts) and returns
+ * the bytes they take. */
+static size_t affine_layout(affine_ctx *a, char *base) {
+  const size_t C = (size_t)a->C, cc = C * C, d = sizeof(double);
+  size_t off = 0;
+  for (int s = 0; s < 2; s++) {
+    a->A[s] = sst_scratch_carve(base, &off, cc * d);
+    a->X[s] = sst_scratch_carve(base, &off, cc * d);
+    a->b[s] = sst_scratch_carve(base, &off, C * d);
+    a->m[s] = sst_scratch_carve(base, &off, C * d);
+    a->g_mu[s] = sst_scratch_carve(base, &off, C * d);
+    a->Gd[s] = sst_scratch_carve(base, &off, C * d);
+  }
+  a->D = sst_scratch_carve(base, &off, cc * d);
+  a->DS = sst_scratch_carve(base, &off, cc * d);
+  a->Y = sst_scratch_carve(base, &off, cc * d);
+  a->Z = sst_scratch_carve(base, &off, cc * d);
+  a->sig_o = sst_scratch_carve(base, &off, cc * d);
+  a->e = sst_scratch_carve(base, &off, C * d);
+  a->Dmu = sst_scratch_carve(base, &off, C * d);
+  a->mu_o = sst_scratch_carve(base, &off, C * d);
+  return off;
+}
+
+/* Workspace of the affine path, reused by every region of a solve and
+ * pooled between solves (scratch_pool.h: fresh pages fault slowly). */
 static int affine_alloc(affine_ctx *a, int C) {
-  const size_t cc = (size_t)C * C;
   memset(a, 0, sizeof *a);
   a->C = C;
-  int ok = 1;
-  for (int s = 0; s < 2; s++) {
-    ok &= !!(a->A[s] = calloc(cc, sizeof(double)));
-    ok &= !!(a->X[s] = calloc(cc, sizeof(double)));
-    ok &= !!(a->b[s] = calloc((size_t)C, sizeof(double)));
-    ok &= !!(a->m[s] = calloc((size_t)C, sizeof(double)));
-    ok &= !!(a->g_mu[s] = calloc((size_t)C, sizeof(double)));
-    ok &= !!(a->Gd[s] = calloc((size_t)C, sizeof(double)));
-  }
-  ok &= !!(a->D = calloc(cc, sizeof(double)));
-  ok &= !!(a->DS = calloc(cc, sizeof(double)));
-  ok &= !!(a->Y = calloc(cc, sizeof(double)));
-  ok &= !!(a->Z = calloc(cc, sizeof(double)));
-  ok &= !!(a->sig_o = calloc(cc, sizeof(double)));
-  ok &= !!(a->e = calloc((size_t)C, sizeof(double)));
-  ok &= !!(a->Dmu = calloc((size_t)C, sizeof(double)));
-  ok &= !!(a->mu_o = calloc((size_t)C, sizeof(double)));
-  if (!ok)
-    affine_free(a);
-  return ok ? 0 : -1;
+  a->bytes = affine_layout(a, NULL);
+  a->block = sst_scratch_take(a->bytes);
+  if (!a->block)
+    return -1;
+  memset(a->block, 0, a->bytes);
+  affine_layout(a, a->block);
+  return 0;
 }
 
 /* Runs one region; on success A_out (float C x C) and b_out (C) hold the map.
