@@ -164,19 +164,14 @@ static void at_cols(const float *restrict q0, const float *restrict q1,
   }
 }
 
-/* Input transform of one channel's tile row ty: writes V[(xi*cin+c)*T + t0
- * + tx] (V already offset by c*T; xs = cin*T).  t: scratch of 6 rows of
- * pw = 4*tx_n + 2 floats.  Rows below the reflected border (read only by
- * outputs past the bottom edge) are taken as zeros. */
-static void input_tile_row(const float *chan, int h, int w, int ty, int tx_n,
-                           const float *zero, float *t, float *V, size_t xs,
-                           size_t t0) {
+/* Input transform of one channel's tile row: the six input rows it reads
+ * are r[0..5] (rows 4ty-1 .. 4ty+4, reflected or zero, chosen by the
+ * caller), each w floats.  Writes V[(xi*cin+c)*T + t0 + tx] (V already
+ * offset by c*T; xs = cin*T).  t: scratch of 6 rows of pw = 4*tx_n + 2
+ * floats. */
+static void input_tile_row(const float *const r[6], int w, int tx_n,
+                           float *t, float *V, size_t xs, size_t t0) {
   const size_t pw = (size_t)4 * (size_t)tx_n + 2;
-  const float *r[6];
-  for (int a = 0; a < 6; a++) {
-    int y = 4 * ty - 1 + a;
-    r[a] = y > h ? zero : chan + (size_t)sst_reflect1(y, h) * (size_t)w;
-  }
   float *q[6];
   for (int i = 0; i < 6; i++)
     q[i] = t + (size_t)i * pw;
@@ -199,12 +194,12 @@ static void input_tile_row(const float *chan, int h, int w, int ty, int tx_n,
 }
 
 /* Output transform of one output channel's tile row: M rows (tx_n
- * contiguous floats each; position xi at M + xi*xs), bias, ReLU, into the
- * planar output rows 4ty .. 4ty+3 clipped to the image.  s: scratch of
- * 24*tx_n + 4 floats. */
+ * contiguous floats each; position xi at M + xi*xs), bias, ReLU, into
+ * nrows (<= 4, the rows left in the image) rows of w floats at dst, row
+ * stride ld.  s: scratch of 24*tx_n + 4 floats. */
 static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
-                            int relu, float *s, float *outc, int h, int w,
-                            int ty) {
+                            int relu, float *s, float *dst, size_t ld, int w,
+                            int nrows) {
   const size_t n = (size_t)tx_n;
   /* Vertical pass (A' over i) for each column j: rows s[(4j + r)*n]. */
   for (int j = 0; j < 6; j++) {
@@ -217,9 +212,9 @@ static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
    * goes through a 4-pixel buffer. */
   const int full = w / 4;
   float *last = s + 24 * n;
-  for (int r = 0; r < 4 && 4 * ty + r < h; r++) {
+  for (int r = 0; r < nrows; r++) {
     const float *q = s + (size_t)r * n;
-    float *o = outc + (size_t)(4 * ty + r) * (size_t)w;
+    float *o = dst + (size_t)r * ld;
     at_cols(q, q + 4 * n, q + 8 * n, q + 12 * n, q + 16 * n, q + 20 * n, bias,
             relu, o, full);
     if (full < tx_n) {
@@ -237,6 +232,8 @@ typedef struct {
   const sst_wino_weights *wt;
   const float *bias;
   int relu, band_rows, tx_n, ty_n;
+  int h, w;         /* the convolution's own input size (after upsampling) */
+  sst_wino_fuse fuse;
   sst_tensor *out;
   float *scratch;   /* per worker: V, M, row scratch */
   size_t per_worker;
@@ -248,49 +245,130 @@ typedef struct {
  * function (GCC target_clones) cut its share of the samples from 6.8% to
  * 5.9% against sgemm's ~50%: ~2% overall, not worth an ifunc. */
 
+/* The six input rows of channel plane `chan` for tile row ty.  With
+ * SST_WINO_UPSAMPLED_INPUT the convolution's input is chan (h/2 x w/2)
+ * upsampled 2x by nearest neighbour: its rows are built in up (6 rows of
+ * w floats), a row that repeats the previous one reusing it. */
+static void tile_rows(const wino_job *j, const float *chan, int ty,
+                      float *up, const float *r[6]) {
+  const int h = j->h, w = j->w;
+  int last = -1;
+  for (int a = 0; a < 6; a++) {
+    const int y = 4 * ty - 1 + a;
+    if (y > h) { /* read only by outputs past the bottom edge */
+      r[a] = j->zero;
+      continue;
+    }
+    const int ry = sst_reflect1(y, h);
+    if (j->fuse != SST_WINO_UPSAMPLED_INPUT) {
+      r[a] = chan + (size_t)ry * (size_t)w;
+      continue;
+    }
+    const int sy = ry / 2, hw = w / 2;
+    if (sy == last) {
+      r[a] = r[a - 1];
+      continue;
+    }
+    float *row = up + (size_t)a * (size_t)w;
+    const float *src = chan + (size_t)sy * (size_t)hw;
+    for (int x = 0; x < hw; x++)
+      row[2 * x] = row[2 * x + 1] = src[x];
+    r[a] = row;
+    last = sy;
+  }
+}
+
+/* 2x2 max-pool of rows (nrows of w floats) into pooled rows 2ty, 2ty+1 of
+ * the output plane (h/2 x w/2), the same comparisons as sst_maxpool2. */
+static void pool_rows(const float *rows, int w, int ty, float *outc, int oh) {
+  const int ow = w / 2;
+  for (int q = 0; q < 2 && 2 * ty + q < oh; q++) {
+    const float *r0 = rows + (size_t)(2 * q) * (size_t)w, *r1 = r0 + w;
+    float *dst = outc + (size_t)(2 * ty + q) * (size_t)ow;
+    for (int x = 0; x < ow; x++) {
+      float a = r0[2 * x] > r0[2 * x + 1] ? r0[2 * x] : r0[2 * x + 1];
+      float b = r1[2 * x] > r1[2 * x + 1] ? r1[2 * x] : r1[2 * x + 1];
+      dst[x] = a > b ? a : b;
+    }
+  }
+}
+
 /* One band of tile rows: input transform, 36 products, output transform. */
 static void wino_band(void *ctx, int band, int worker) {
   const wino_job *j = ctx;
-  const int h = j->in->h, w = j->in->w, cin = j->in->c, cout = j->wt->cout;
+  const int h = j->h, w = j->w, cin = j->in->c, cout = j->wt->cout;
   const int tx_n = j->tx_n;
   const int ty0 = band * j->band_rows;
   const int ty1 = ty0 + j->band_rows < j->ty_n ? ty0 + j->band_rows : j->ty_n;
   const size_t T = (size_t)(ty1 - ty0) * (size_t)tx_n;
   const size_t tmax = (size_t)j->band_rows * (size_t)tx_n;
-  const size_t plane = (size_t)h * (size_t)w;
+  const size_t in_plane = (size_t)j->in->h * (size_t)j->in->w;
+  const size_t out_plane = (size_t)j->out->h * (size_t)j->out->w;
   float *V = j->scratch + (size_t)worker * j->per_worker;
   float *M = V + (size_t)NXI * (size_t)cin * tmax;
   float *tmp = M + (size_t)NXI * (size_t)cout * tmax;
   float *sc = tmp + 6 * ((size_t)4 * (size_t)tx_n + 2);
+  float *rows = sc + 24 * (size_t)tx_n + 4; /* 6 rows of w: fused I/O */
   for (int c = 0; c < cin; c++)
-    for (int ty = ty0; ty < ty1; ty++)
-      input_tile_row(j->in->data + (size_t)c * plane, h, w, ty, tx_n, j->zero,
-                     tmp, V + (size_t)c * T, (size_t)cin * T,
+    for (int ty = ty0; ty < ty1; ty++) {
+      const float *r[6];
+      tile_rows(j, j->in->data + (size_t)c * in_plane, ty, rows, r);
+      input_tile_row(r, w, tx_n, tmp, V + (size_t)c * T, (size_t)cin * T,
                      (size_t)(ty - ty0) * (size_t)tx_n);
+    }
   for (int xi = 0; xi < NXI; xi++)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)T, cin,
                 1.0f, j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin, cin,
                 V + (size_t)xi * (size_t)cin * T, (int)T, 0.0f,
                 M + (size_t)xi * (size_t)cout * T, (int)T);
   for (int co = 0; co < cout; co++)
-    for (int ty = ty0; ty < ty1; ty++)
-      output_tile_row(M + (size_t)co * T + (size_t)(ty - ty0) * (size_t)tx_n,
-                      (size_t)cout * T, tx_n, j->bias[co], j->relu, sc,
-                      j->out->data + (size_t)co * plane, h, w, ty);
+    for (int ty = ty0; ty < ty1; ty++) {
+      const float *m = M + (size_t)co * T + (size_t)(ty - ty0) * (size_t)tx_n;
+      const int nrows = h - 4 * ty < 4 ? h - 4 * ty : 4;
+      float *outc = j->out->data + (size_t)co * out_plane;
+      if (j->fuse == SST_WINO_POOLED_OUTPUT) {
+        output_tile_row(m, (size_t)cout * T, tx_n, j->bias[co], j->relu, sc,
+                        rows, (size_t)w, w, nrows);
+        pool_rows(rows, w, ty, outc, j->out->h);
+      } else {
+        output_tile_row(m, (size_t)cout * T, tx_n, j->bias[co], j->relu, sc,
+                        outc + (size_t)(4 * ty) * (size_t)w, (size_t)w, w,
+                        nrows);
+      }
+    }
 }
 
 sst_status sst_conv3x3_winograd(const sst_tensor *in,
                                 const sst_wino_weights *wt, const float *bias,
                                 int relu, int band_tile_rows, sst_tensor *out,
                                 sst_progress *p, sst_error *err) {
+  return sst_conv3x3_winograd_fused(in, wt, bias, relu, band_tile_rows,
+                                    SST_WINO_PLAIN, out, p, err);
+}
+
+sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
+                                      const sst_wino_weights *wt,
+                                      const float *bias, int relu,
+                                      int band_tile_rows, sst_wino_fuse fuse,
+                                      sst_tensor *out, sst_progress *p,
+                                      sst_error *err) {
   empty(out);
   if (!in || !in->data || in->c <= 0 || in->h <= 0 || in->w <= 0 || !wt ||
-      !wt->u || wt->cin != in->c || !bias)
+      !wt->u || wt->cin != in->c || !bias ||
+      (fuse != SST_WINO_PLAIN && fuse != SST_WINO_UPSAMPLED_INPUT &&
+       fuse != SST_WINO_POOLED_OUTPUT))
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: invalid "
                                           "arguments");
-  const int h = in->h, w = in->w, cin = in->c, cout = wt->cout;
-  if (w > INT_MAX - 8 || h > INT_MAX - 8)
+  if (in->w > INT_MAX / 2 - 8 || in->h > INT_MAX / 2 - 8)
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: too large");
+  const int up = fuse == SST_WINO_UPSAMPLED_INPUT;
+  const int h = up ? 2 * in->h : in->h, w = up ? 2 * in->w : in->w;
+  const int cin = in->c, cout = wt->cout;
+  const int pool = fuse == SST_WINO_POOLED_OUTPUT;
+  if (pool && (h < 2 || w < 2))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "max-pool: a %dx%d feature map is too small to pool", w,
+                    h);
   const int tx_n = (w + 3) / 4, ty_n = (h + 3) / 4;
   int workers = sst_conv_threads();
   /* bytes per tile row: V and M */
@@ -306,12 +384,13 @@ sst_status sst_conv3x3_winograd(const sst_tensor *in,
   if (tmax * (size_t)(cin > cout ? cin : cout) > (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: %dx%dx%d "
                                           "too large", cin, h, w);
-  sst_status s = sst_fmap_alloc(out, cout, h, w, err);
+  sst_status s = sst_fmap_alloc(out, cout, pool ? h / 2 : h,
+                                pool ? w / 2 : w, err);
   if (s)
     return s;
   const size_t pw = (size_t)4 * (size_t)tx_n + 2;
   size_t per_worker = (size_t)NXI * ((size_t)cin + (size_t)cout) * tmax +
-                      6 * pw + 24 * (size_t)tx_n + 4;
+                      6 * pw + 24 * (size_t)tx_n + 4 + 6 * (size_t)w;
   per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
   size_t nbuf = per_worker * (size_t)workers + (size_t)w;
   /* scratch as a tensor of 1024-float rows so that it is recycled too */
@@ -324,8 +403,8 @@ sst_status sst_conv3x3_winograd(const sst_tensor *in,
   }
   float *zero = scratch.data + per_worker * (size_t)workers;
   memset(zero, 0, (size_t)w * sizeof *zero);
-  wino_job j = {in, wt, bias, relu, band_tile_rows, tx_n, ty_n, out,
-                scratch.data, per_worker, zero};
+  wino_job j = {in, wt, bias, relu, band_tile_rows, tx_n, ty_n, h, w, fuse,
+                out, scratch.data, per_worker, zero};
   s = sst_run_bands(nbands, workers, wino_band, &j, p, err);
   sst_fmap_recycle(&scratch);
   if (s)

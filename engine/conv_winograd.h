@@ -44,4 +44,25 @@ sst_status sst_conv3x3_winograd(const sst_tensor *in,
                                 const sst_wino_weights *wt, const float *bias,
                                 int relu, int band_tile_rows, sst_tensor *out,
                                 sst_progress *p, sst_error *err);
+
+/* A layer fused into the convolution, so that the large map between them
+ * never exists (it was a fresh 123 MB at 800x600 for each of them, and
+ * first-touch page faults were a fifth of a one-shot run):
+ *   SST_WINO_UPSAMPLED_INPUT  the input is upsampled 2x (nearest) first:
+ *                             in is h/2 x w/2, the output h x w;
+ *   SST_WINO_POOLED_OUTPUT    the output is 2x2 max-pooled (floor), as
+ *                             sst_maxpool2 does.
+ * Results are bit-identical to the separate layers. */
+typedef enum {
+  SST_WINO_PLAIN = 0,
+  SST_WINO_UPSAMPLED_INPUT,
+  SST_WINO_POOLED_OUTPUT
+} sst_wino_fuse;
+
+sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
+                                      const sst_wino_weights *wt,
+                                      const float *bias, int relu,
+                                      int band_tile_rows, sst_wino_fuse fuse,
+                                      sst_tensor *out, sst_progress *p,
+                                      sst_error *err);
 #endif

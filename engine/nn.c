@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L /* sysconf */
 #endif
 #include <stdio.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,9 +104,15 @@ struct sst_net {
   float *params;     /* all weights and biases, one allocation */
   size_t *w_off;     /* per layer: offset of weight / bias in params */
   size_t *b_off;
-  /* per layer: 3x3 kernels pre-transformed for Winograd (u == NULL for
-   * other layers), computed once at load instead of per call */
+  /* per layer: 3x3 kernels transformed for Winograd (u == NULL until a
+   * forward pass first takes that path), computed once per load.  Lazily:
+   * a model carries both decoders and the encoder to relu4_1, and a
+   * relu3_1 run uses under half of the layers; transforming all of them
+   * at load was 10% of a one-shot 800x600 run, plus ~100 MB of fresh
+   * pages (bench/NOTES.md).  The lock lets sessions in two threads (the
+   * dialog's preview and the final run) share the model. */
   sst_wino_weights *wino;
+  pthread_mutex_t *wino_lock;
 };
 
 static int is_conv(const layer_def *l) {
@@ -119,6 +127,10 @@ void sst_net_free(sst_net *n) {
     for (int i = 0; i < n->def->n; i++)
       sst_wino_weights_free(&n->wino[i]);
   free(n->wino);
+  if (n->wino_lock) {
+    pthread_mutex_destroy(n->wino_lock);
+    free(n->wino_lock);
+  }
   sst_fmap_trim();    /* buffers kept for the forward passes */
   sst_scratch_trim(); /* and for the reconstruction solves */
   free(n->params);
@@ -158,6 +170,11 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
     n->w_off = calloc((size_t)def->n, sizeof *n->w_off);
     n->b_off = calloc((size_t)def->n, sizeof *n->b_off);
     n->wino = calloc((size_t)def->n, sizeof *n->wino);
+    n->wino_lock = malloc(sizeof *n->wino_lock);
+    if (n->wino_lock && pthread_mutex_init(n->wino_lock, NULL) != 0) {
+      free(n->wino_lock);
+      n->wino_lock = NULL;
+    }
   }
   size_t total = 0;
   for (int i = 0; i < def->n; i++) {
@@ -169,7 +186,7 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
     n->b_off[i] = total;
     total += (size_t)l->cout;
   }
-  if (!n || !n->w_off || !n->b_off || !n->wino ||
+  if (!n || !n->w_off || !n->b_off || !n->wino || !n->wino_lock ||
       !(n->params = malloc(total * sizeof *n->params))) {
     s = sst_fail(err, SST_ERR_NOMEM, "%s: out of memory", sst_st_name(f));
     goto done;
@@ -191,10 +208,6 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
   }
   if (!s)
     s = sst_st_check_all_used(f, def->net, err);
-  for (int i = 0; i < def->n && !s; i++)
-    if (def->layers[i].op == OP_CONV3)
-      s = sst_wino_weights_init(&n->wino[i], n->params + n->w_off[i],
-                                def->layers[i].cin, def->layers[i].cout, err);
 done:
   sst_st_close(f);
   if (s) {
@@ -261,6 +274,55 @@ static sst_status plan(const net_def *def, int n, int h, int w, double *cost,
   return SST_OK;
 }
 
+/* Whether layers i and i + 1 run as one fused Winograd convolution
+ * (conv_winograd.h): 0, or the fusion of the pair.  Only where layer i is
+ * not a mark (its output is never needed) and the convolution takes the
+ * Winograd path anyway, so the numbers are the same as unfused. */
+static sst_wino_fuse fusion(const sst_net *net, int i, int n,
+                            const sst_tensor *in) {
+  if (i + 1 >= n)
+    return SST_WINO_PLAIN;
+  const layer_def *a = &net->def->layers[i], *b = &net->def->layers[i + 1];
+  if (a->mark)
+    return SST_WINO_PLAIN;
+  if (a->op == OP_CONV3 && b->op == OP_POOL &&
+      sst_conv_pick_winograd(a->cin, a->cout, in->h, in->w))
+    return SST_WINO_POOLED_OUTPUT;
+  if (a->op == OP_UP && b->op == OP_CONV3 && in->h <= INT_MAX / 2 &&
+      in->w <= INT_MAX / 2 &&
+      sst_conv_pick_winograd(b->cin, b->cout, 2 * in->h, 2 * in->w))
+    return SST_WINO_UPSAMPLED_INPUT;
+  return SST_WINO_PLAIN;
+}
+
+static sst_status wino_weights(const sst_net *net, int i, sst_error *err);
+
+/* Layers i and i + 1 fused as fusion() said. */
+static sst_status run_fused(const sst_net *net, int i, sst_wino_fuse fuse,
+                            const sst_tensor *in, sst_tensor *out,
+                            sst_progress *p, sst_error *err) {
+  const int conv = fuse == SST_WINO_POOLED_OUTPUT ? i : i + 1;
+  const layer_def *l = &net->def->layers[conv];
+  sst_status s = wino_weights(net, conv, err);
+  if (s)
+    return s;
+  return sst_conv3x3_winograd_fused(in, &net->wino[conv],
+                                    net->params + net->b_off[conv], l->relu, 0,
+                                    fuse, out, p, err);
+}
+
+/* Layer i's Winograd kernels, transformed on first use. */
+static sst_status wino_weights(const sst_net *net, int i, sst_error *err) {
+  const layer_def *l = &net->def->layers[i];
+  sst_status s = SST_OK;
+  pthread_mutex_lock(net->wino_lock);
+  if (!net->wino[i].u)
+    s = sst_wino_weights_init(&net->wino[i], net->params + net->w_off[i],
+                              l->cin, l->cout, err);
+  pthread_mutex_unlock(net->wino_lock);
+  return s;
+}
+
 static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
                             sst_tensor *out, sst_progress *p, sst_error *err) {
   const layer_def *l = &net->def->layers[i];
@@ -270,10 +332,13 @@ static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
   case OP_CONV1:
     return sst_conv1x1(in, wt, b, l->cout, l->relu, out, err);
   case OP_CONV3:
-    if (net->wino[i].u &&
-        sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w))
+    if (sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w)) {
+      sst_status s = wino_weights(net, i, err);
+      if (s)
+        return s;
       return sst_conv3x3_winograd(in, &net->wino[i], b, l->relu, 0, out, p,
                                   err);
+    }
     return sst_conv3x3(in, wt, b, l->cout, l->relu, out, p, err);
   case OP_POOL:
     return sst_maxpool2(in, out, err);
@@ -308,7 +373,19 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
       sp = &sub;
     }
     sst_tensor next;
-    s = run_layer(net, i, cur, &next, sp, err);
+    const int fused = fusion(net, i, n, cur);
+    if (fused && p) /* one progress range over both layers */
+      sub = sst_progress_sub(p, (float)(done / total),
+                             (float)((done + cost[i] + cost[i + 1]) / total),
+                             NULL);
+    if (fused) {
+      done += cost[i];
+      i++; /* the pair ends at layer i: its mark and final rules apply */
+      l = &net->def->layers[i];
+      s = run_fused(net, i - 1, fused, cur, &next, sp, err);
+    } else {
+      s = run_layer(net, i, cur, &next, sp, err);
+    }
     if (p) {
       p->last_report = sub.last_report;
       p->cancelled |= sub.cancelled;

@@ -217,6 +217,87 @@ static void test_cache(void) {
   printf("ok   feature-map buffer reuse\n");
 }
 
+/* The fused variants (conv_winograd.h) against the separate layers:
+ * upsample then convolve, convolve then max-pool.  Same floats in the same
+ * order, so the results must be bit-identical, on odd sizes (pooling
+ * drops the last row / column), a 1-pixel input and banding across
+ * workers. */
+static void test_fused(void) {
+  const shape shapes[] = {{16, 8, 7, 9, 1},  {8, 16, 1, 1, 0},
+                          {32, 8, 12, 10, 1}, {16, 16, 13, 6, 0},
+                          {8, 3, 2, 3, 1}};
+  int identical = 1, ran = 0;
+  for (int t = 1; t <= 3; t++) {
+    sst_conv_set_threads(t);
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+      const shape s = shapes[k];
+      sst_error err = {0};
+      sst_tensor x, up = {0}, y = {0}, yf = {0}, pooled = {0}, pf = {0};
+      if (sst_tensor_alloc(&x, s.cin, s.h, s.w, &err))
+        break;
+      for (size_t i = 0; i < sst_tensor_size(&x); i++)
+        x.data[i] = (float)urand();
+      size_t nw = (size_t)s.cout * s.cin * 9;
+      float *wt = malloc(nw * sizeof *wt), *b = malloc(s.cout * sizeof *b);
+      for (size_t i = 0; i < nw; i++)
+        wt[i] = (float)(2 * urand() - 1);
+      for (int i = 0; i < s.cout; i++)
+        b[i] = (float)(0.2 * (2 * urand() - 1));
+      sst_wino_weights ww = {0};
+      CHECK(sst_wino_weights_init(&ww, wt, s.cin, s.cout, &err) == SST_OK,
+            "%s", err.msg);
+      /* upsampled input */
+      CHECK(sst_upsample2(&x, &up, &err) == SST_OK, "%s", err.msg);
+      CHECK(sst_conv3x3_winograd(&up, &ww, b, s.relu, 0, &y, NULL, &err) ==
+                SST_OK,
+            "%s", err.msg);
+      CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
+                                       SST_WINO_UPSAMPLED_INPUT, &yf, NULL,
+                                       &err) == SST_OK,
+            "fused upsample %dx%d: %s", s.w, s.h, err.msg);
+      identical &= yf.data && y.h == yf.h && y.w == yf.w &&
+                   memcmp(y.data, yf.data,
+                          sst_tensor_size(&y) * sizeof(float)) == 0;
+      /* pooled output (the input itself, when it can be pooled) */
+      if (s.h >= 2 && s.w >= 2) {
+        sst_tensor_free(&y);
+        CHECK(sst_conv3x3_winograd(&x, &ww, b, s.relu, 0, &y, NULL, &err) ==
+                  SST_OK,
+              "%s", err.msg);
+        CHECK(sst_maxpool2(&y, &pooled, &err) == SST_OK, "%s", err.msg);
+        CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
+                                         SST_WINO_POOLED_OUTPUT, &pf, NULL,
+                                         &err) == SST_OK,
+              "fused pool %dx%d: %s", s.w, s.h, err.msg);
+        identical &= pf.data && pooled.h == pf.h && pooled.w == pf.w &&
+                     memcmp(pooled.data, pf.data,
+                            sst_tensor_size(&pf) * sizeof(float)) == 0;
+      } else {
+        CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
+                                         SST_WINO_POOLED_OUTPUT, &pf, NULL,
+                                         &err) == SST_ERR_INVALID,
+              "fused pool of a 1-pixel map did not fail");
+      }
+      ran++;
+      sst_wino_weights_free(&ww);
+      sst_tensor_free(&x);
+      sst_tensor_free(&up);
+      sst_tensor_free(&y);
+      sst_tensor_free(&yf);
+      sst_tensor_free(&pooled);
+      sst_tensor_free(&pf);
+      free(wt);
+      free(b);
+    }
+  }
+  sst_conv_set_threads(2);
+  CHECK(ran == 15, "fused: only %d of 15 cases ran", ran);
+  CHECK(identical, "fused upsample / pool differ from the separate layers");
+  printf("fused upsample+conv and conv+pool bit-identical to the separate "
+         "layers (%d cases)\n",
+         ran);
+}
+
 int main(void) {
   const shape shapes[] = {
       {3, 64, 23, 37, 1},   /* cin = 3 (conv1_1), odd sizes */
@@ -243,6 +324,7 @@ int main(void) {
          worst_im2col, worst_wino, WINO_TOL);
   test_progress_and_errors();
   test_cache();
+  test_fused();
   printf("%s\n", failures ? "FAILED" : "all winograd checks passed");
   return failures ? 1 : 0;
 }
