@@ -17,6 +17,7 @@
 
 /* Declared here rather than taken from cblas.h (see engine/nn.c). */
 void openblas_set_num_threads(int num_threads);
+char *openblas_get_corename(void);
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -139,6 +140,8 @@ void bench_pipeline(const bench_ctx *ctx) {
   double blas = bench_sgemm_rate(threads);
   printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, %d runs\n",
          W, H, SW, SH, runs);
+  printf("OpenBLAS kernels: %s%s\n", openblas_get_corename(),
+         getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE is set)" : "");
   printf("%-28s %10s\n", "stage", "median s");
   printf("%-28s %10.3f\n", "encode (content+style)", e);
   printf("%-28s %10.3f\n", "reconstruct", rc);
