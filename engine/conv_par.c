@@ -4,6 +4,7 @@
 #endif
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conv_par.h"
@@ -124,4 +125,88 @@ int sst_band_rows(int band_rows, size_t row_bytes, size_t budget, int rows,
     band_rows = rows;
   *nbands = (rows + band_rows - 1) / band_rows;
   return band_rows;
+}
+
+/* ---------------------------------------------- bands with a monitor */
+
+typedef struct {
+  job j; /* first: worker_arg points at it */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int running; /* workers that have not finished */
+} monitored_job;
+
+static void *monitored_main(void *arg) {
+  worker_arg *a = arg;
+  monitored_job *m = (monitored_job *)(void *)a->j;
+  worker_main(arg);
+  pthread_mutex_lock(&m->lock);
+  m->running--;
+  pthread_cond_signal(&m->cond);
+  pthread_mutex_unlock(&m->lock);
+  return NULL;
+}
+
+sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
+                                   void *ctx, int (*monitor)(void *ctx),
+                                   sst_error *err) {
+  if (workers > nbands)
+    workers = nbands;
+  if (workers > MAX_WORKERS)
+    workers = MAX_WORKERS;
+  monitored_job m = {.j = {.fn = fn, .ctx = ctx, .nbands = nbands}};
+  atomic_init(&m.j.next, 0);
+  atomic_init(&m.j.done, 0);
+  atomic_init(&m.j.stop, 0);
+  pthread_mutex_init(&m.lock, NULL);
+  pthread_cond_init(&m.cond, NULL);
+  worker_arg args[MAX_WORKERS];
+  pthread_t th[MAX_WORKERS];
+  int started = 0, cancelled = monitor(ctx);
+  int blas_threads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  m.running = workers;
+  for (int i = 0; i < workers && !cancelled; i++) {
+    args[i].j = &m.j;
+    args[i].worker = i;
+    if (pthread_create(&th[i], NULL, monitored_main, &args[i]) != 0)
+      break;
+    started++;
+  }
+  pthread_mutex_lock(&m.lock);
+  m.running -= workers - started; /* never started */
+  pthread_mutex_unlock(&m.lock);
+  if (started == 0) /* no thread: the bands run here, checked between */
+    for (int b; !cancelled && (b = take_band(&m.j)) >= 0;) {
+      fn(ctx, b, 0);
+      cancelled = monitor(ctx);
+    }
+  pthread_mutex_lock(&m.lock);
+  while (m.running > 0) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 10 * 1000 * 1000; /* look every 10 ms */
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&m.cond, &m.lock, &until);
+    if (m.running > 0 && !cancelled) {
+      pthread_mutex_unlock(&m.lock);
+      if (monitor(ctx)) {
+        cancelled = 1;
+        atomic_store(&m.j.stop, 1);
+      }
+      pthread_mutex_lock(&m.lock);
+    }
+  }
+  pthread_mutex_unlock(&m.lock);
+  for (int i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  openblas_set_num_threads(blas_threads);
+  pthread_cond_destroy(&m.cond);
+  pthread_mutex_destroy(&m.lock);
+  if (!cancelled)
+    cancelled = monitor(ctx);
+  return cancelled ? sst_fail(err, SST_ERR_CANCELLED, "cancelled") : SST_OK;
 }

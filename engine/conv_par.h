@@ -48,4 +48,14 @@ typedef void (*sst_band_fn)(void *ctx, int band, int worker);
  * threading).  Ticks p with the fraction of bands done. */
 sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
                          sst_progress *p, sst_error *err);
+/* For few long bands that report their own progress (the reconstruction's
+ * regions): every band runs on a worker thread and the calling thread only
+ * watches, calling monitor(ctx) before, about every 10 ms while bands run,
+ * and once at the end (not after a cancel).  monitor returns non-zero to
+ * cancel: no further band starts, and the running ones are expected to
+ * notice through their own flag.  So progress and cancellation stay on the
+ * calling thread however the bands fall to the workers. */
+sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
+                                   void *ctx, int (*monitor)(void *ctx),
+                                   sst_error *err);
 #endif

@@ -382,11 +382,13 @@ static sst_status affine_region(affine_ctx *a, const sst_recon_stats *st,
 
 /* ------------------------------------------------- regions in parallel */
 
-/* The active regions are independent problems: each worker thread (the
- * dialog's preview runs two regions on two cores) takes whole regions with
- * its own workspace.  Only worker 0, the calling thread, reports progress
- * to the user's callback; when it sees a cancel it raises `stop`, which the
- * other workers' descents poll through probe_stop. */
+/* The active regions are independent problems: with more than one worker
+ * (the dialog's preview runs two regions on two cores) every region runs
+ * on a worker thread with its own workspace, and the calling thread
+ * watches (sst_run_bands_monitored): it alone reports progress, from the
+ * fractions the regions publish, and on a cancel raises `stop`, which the
+ * regions' descents poll through their probe.  With one worker the
+ * regions run in order on the calling thread with the real progress. */
 typedef struct {
   const sst_recon_stats *st;
   const sst_termset *ts;
@@ -398,13 +400,34 @@ typedef struct {
   sst_status *rc;       /* per active region */
   sst_error *errs;      /* per active region */
   sst_progress *prog;
+  int monitored;
+  atomic_int *permille; /* per active region, monitored runs */
   atomic_int stop;
 } regions_job;
 
-static int probe_stop(float fraction, const char *stage, void *user) {
-  (void)fraction;
+typedef struct {
+  regions_job *j;
+  int band;
+} region_probe;
+
+/* A region's progress in a monitored run: published, never shown. */
+static int probe_region(float fraction, const char *stage, void *user) {
   (void)stage;
-  return atomic_load((atomic_int *)user);
+  region_probe *rp = user;
+  atomic_store(&rp->j->permille[rp->band], (int)(1000.0f * fraction));
+  return atomic_load(&rp->j->stop);
+}
+
+static int regions_monitor(void *ctx) {
+  regions_job *j = ctx;
+  double sum = 0.0;
+  for (int a = 0; a < j->nact; a++)
+    sum += atomic_load(&j->permille[a]);
+  if (sst_progress_tick(j->prog, (float)(sum / (1000.0 * j->nact)))) {
+    atomic_store(&j->stop, 1);
+    return 1;
+  }
+  return 0;
 }
 
 static void solve_one_region(void *ctx, int band, int worker) {
@@ -422,11 +445,11 @@ static void solve_one_region(void *ctx, int band, int worker) {
     atomic_store(&j->stop, 1);
     return;
   }
-  sst_progress probe = {probe_stop, &j->stop, "reconstruct", 0.0f, 1.0f,
-                        0.0, 0};
-  sst_progress *prog = worker == 0 ? j->prog : &probe;
-  const float f0 = (float)band / (float)j->nact;
-  const float f1 = (float)(band + 1) / (float)j->nact;
+  region_probe rp = {j, band};
+  sst_progress probe = {probe_region, &rp, "reconstruct", 0.0f, 1.0f, 0.0, 0};
+  sst_progress *prog = j->monitored ? &probe : j->prog;
+  const float f0 = j->monitored ? 0.0f : (float)band / (float)j->nact;
+  const float f1 = j->monitored ? 1.0f : (float)(band + 1) / (float)j->nact;
   sst_status rc =
       j->fw ? sst_factored_region(j->fw[worker], j->st, j->ts, j->p, k,
                                   j->res->A[k], j->res->b[k], prog, f0, f1,
@@ -434,6 +457,8 @@ static void solve_one_region(void *ctx, int band, int worker) {
             : affine_region(&j->aff[worker], j->st, j->ts, j->p, k,
                             j->res->A[k], j->res->b[k], prog, f0, f1, err);
   j->rc[band] = rc;
+  if (j->monitored)
+    atomic_store(&j->permille[band], 1000);
   if (rc != SST_OK)
     atomic_store(&j->stop, 1);
 }
@@ -453,14 +478,17 @@ static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
   j.nact = sst_recon_active_regions(st);
   int workers = sst_conv_threads();
   workers = workers < j.nact ? workers : j.nact;
+  j.monitored = workers > 1;
   j.region = malloc(sizeof(int) * (size_t)(j.nact + 1));
   j.rc = calloc((size_t)j.nact + 1, sizeof(sst_status));
   j.errs = calloc((size_t)j.nact + 1, sizeof(sst_error));
+  j.permille = calloc((size_t)j.nact + 1, sizeof *j.permille);
   if (ts->full)
     j.fw = calloc((size_t)workers + 1, sizeof *j.fw);
   else
     j.aff = calloc((size_t)workers + 1, sizeof *j.aff);
-  int ok = res->A && res->b && j.region && j.rc && j.errs && (j.fw || j.aff);
+  int ok = res->A && res->b && j.region && j.rc && j.errs && j.permille &&
+           (j.fw || j.aff);
   int ready = 0; /* workspaces allocated */
   while (ok && ready < workers) {
     ok = j.fw ? !!(j.fw[ready] = sst_factored_new(C))
@@ -474,8 +502,14 @@ static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
     for (int k = 0, a = 0; k < K; k++)
       if (st->reg[k].W > 0.0)
         j.region[a++] = k;
-    /* Bands never tick: worker 0 reports inside its regions. */
-    rc = sst_run_bands(j.nact, workers, solve_one_region, &j, NULL, err);
+    for (int a = 0; a < j.nact; a++)
+      atomic_init(&j.permille[a], 0);
+    if (j.monitored)
+      rc = sst_run_bands_monitored(j.nact, workers, solve_one_region, &j,
+                                   regions_monitor, err);
+    else /* in order here; the regions tick the progress themselves */
+      for (int a = 0; a < j.nact; a++)
+        solve_one_region(&j, a, 0);
     /* A real error outranks the cancellations it caused in other regions. */
     for (int pass = 0; pass < 2; pass++)
       for (int a = 0; rc == SST_OK && a < j.nact; a++)
@@ -496,6 +530,7 @@ static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
   free(j.region);
   free(j.rc);
   free(j.errs);
+  free(j.permille);
   return rc;
 }
 

@@ -11,6 +11,8 @@
  * the buffer reuse of conv_cache.c. */
 #include "../check.h"
 #include <math.h>
+#include <stdatomic.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +219,73 @@ static void test_cache(void) {
   printf("ok   feature-map buffer reuse\n");
 }
 
+/* sst_run_bands_monitored (conv_par.h): bands that run until told to
+ * stop, a monitor that cancels at its third call.  The call must return
+ * SST_ERR_CANCELLED with every band stopped (a band that never saw the
+ * flag would spin until the test's timeout), the monitor must have run on
+ * this thread, and a run without a cancel must do every band once. */
+typedef struct {
+  atomic_int stop, bands_done, entered;
+  int monitor_calls, cancel_at;
+  pthread_t caller;
+  int wrong_thread;
+  int hits[8];
+} mon_ctx;
+
+static void spin_band(void *ctx, int band, int worker) {
+  (void)worker;
+  mon_ctx *m = ctx;
+  atomic_fetch_add(&m->entered, 1);
+  m->hits[band]++;
+  while (m->cancel_at > 0 && !atomic_load(&m->stop))
+    ; /* a long band that polls its flag */
+  atomic_fetch_add(&m->bands_done, 1);
+}
+
+static int count_monitor(void *ctx) {
+  mon_ctx *m = ctx;
+  m->wrong_thread |= !pthread_equal(pthread_self(), m->caller);
+  if (m->cancel_at > 0 && ++m->monitor_calls >= m->cancel_at) {
+    atomic_store(&m->stop, 1);
+    return 1;
+  }
+  return 0;
+}
+
+static void test_monitored(void) {
+  sst_error err = {0};
+  mon_ctx m = {.cancel_at = 3, .caller = pthread_self()};
+  atomic_init(&m.stop, 0);
+  atomic_init(&m.bands_done, 0);
+  atomic_init(&m.entered, 0);
+  sst_status rc =
+      sst_run_bands_monitored(2, 2, spin_band, &m, count_monitor, &err);
+  CHECK(rc == SST_ERR_CANCELLED, "monitored cancel gave %d", rc);
+  CHECK(atomic_load(&m.bands_done) == atomic_load(&m.entered),
+        "monitored: %d bands entered, %d returned", atomic_load(&m.entered),
+        atomic_load(&m.bands_done));
+  CHECK(m.monitor_calls == 3, "monitored: %d monitor calls", m.monitor_calls);
+  mon_ctx n = {.cancel_at = 0, .caller = pthread_self()};
+  atomic_init(&n.stop, 0);
+  atomic_init(&n.bands_done, 0);
+  atomic_init(&n.entered, 0);
+  rc = sst_run_bands_monitored(5, 2, spin_band, &n, count_monitor, &err);
+  int once = 1;
+  for (int b = 0; b < 5; b++)
+    once &= n.hits[b] == 1;
+  CHECK(rc == SST_OK && once && atomic_load(&n.bands_done) == 5,
+        "monitored run: rc %d, %d bands", rc, atomic_load(&n.bands_done));
+  CHECK(!m.wrong_thread && !n.wrong_thread,
+        "the monitor ran on another thread");
+  printf("ok   monitored bands: cancel stops running bands, monitor on the "
+         "calling thread\n");
+}
+
+static int same_tensor(const sst_tensor *a, const sst_tensor *b) {
+  return a->data && b->data && a->c == b->c && a->h == b->h && a->w == b->w &&
+         memcmp(a->data, b->data, sst_tensor_size(a) * sizeof(float)) == 0;
+}
+
 /* The fused variants (conv_winograd.h) against the separate layers:
  * upsample then convolve, convolve then max-pool.  Same floats in the same
  * order, so the results must be bit-identical, on odd sizes (pooling
@@ -255,9 +324,7 @@ static void test_fused(void) {
                                        SST_WINO_UPSAMPLED_INPUT, &yf, NULL,
                                        &err) == SST_OK,
             "fused upsample %dx%d: %s", s.w, s.h, err.msg);
-      identical &= yf.data && y.h == yf.h && y.w == yf.w &&
-                   memcmp(y.data, yf.data,
-                          sst_tensor_size(&y) * sizeof(float)) == 0;
+      identical &= same_tensor(&y, &yf);
       /* pooled output (the input itself, when it can be pooled) */
       if (s.h >= 2 && s.w >= 2) {
         sst_tensor_free(&y);
@@ -269,9 +336,7 @@ static void test_fused(void) {
                                          SST_WINO_POOLED_OUTPUT, &pf, NULL,
                                          &err) == SST_OK,
               "fused pool %dx%d: %s", s.w, s.h, err.msg);
-        identical &= pf.data && pooled.h == pf.h && pooled.w == pf.w &&
-                     memcmp(pooled.data, pf.data,
-                            sst_tensor_size(&pf) * sizeof(float)) == 0;
+        identical &= same_tensor(&pooled, &pf);
       } else {
         CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
                                          SST_WINO_POOLED_OUTPUT, &pf, NULL,
@@ -325,6 +390,7 @@ int main(void) {
   test_progress_and_errors();
   test_cache();
   test_fused();
+  test_monitored();
   printf("%s\n", failures ? "FAILED" : "all winograd checks passed");
   return failures ? 1 : 0;
 }
