@@ -12,6 +12,7 @@
 
 #include "conv_cache.h"
 #include "conv_par.h"
+#include "conv_taps.h"
 #include "error.h"
 #include "layers.h"
 
@@ -191,7 +192,6 @@ sst_conv_path sst_conv_get_path(void) {
 }
 
 int sst_conv_pick_winograd(int cin, int cout, int h, int w) {
-  (void)cout;
   switch (sst_conv_get_path()) {
   case SST_CONV_IM2COL:
     return 0;
@@ -200,9 +200,15 @@ int sst_conv_pick_winograd(int cin, int cout, int h, int w) {
   default:
     /* With cin = 3 (conv1_1) the 36 products have K = 3 and are bound by
      * memory traffic, where im2col's single K = 27 product is cheaper; maps
-     * under one tile waste most of the 6x6 transform. */
-    return cin >= 16 && h >= 4 && w >= 4;
+     * under one tile waste most of the 6x6 transform.  Few outputs take
+     * the tap planes (conv_taps.h). */
+    return cin >= 16 && h >= 4 && w >= 4 && !sst_conv_pick_taps(cin, cout);
   }
+}
+
+int sst_conv_pick_taps(int cin, int cout) {
+  return sst_conv_get_path() == SST_CONV_AUTO && cout <= SST_TAPS_MAX_COUT &&
+         cin >= 16;
 }
 
 sst_status sst_conv1x1(const sst_tensor *in, const float *weight,

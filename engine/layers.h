@@ -67,6 +67,9 @@ sst_conv_path sst_conv_get_path(void);
 /* Non-zero when a cin -> cout convolution over an h x w map should run as
  * Winograd under the current path setting. */
 int sst_conv_pick_winograd(int cin, int cout, int h, int w);
+/* Non-zero when it should run as tap planes (conv_taps.h): the automatic
+ * rule only, for few output channels. */
+int sst_conv_pick_taps(int cin, int cout);
 
 /* 1x1 convolution with bias, optional ReLU.  weight: [cout, in->c]. */
 sst_status sst_conv1x1(const sst_tensor *in, const float *weight,

@@ -18,6 +18,7 @@
 #include "conv_cache.h"
 #include "scratch_pool.h"
 #include "conv_par.h"
+#include "conv_taps.h"
 #include "conv_winograd.h"
 #include "error.h"
 #include "layers.h"
@@ -332,6 +333,8 @@ static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
   case OP_CONV1:
     return sst_conv1x1(in, wt, b, l->cout, l->relu, out, err);
   case OP_CONV3:
+    if (sst_conv_pick_taps(l->cin, l->cout))
+      return sst_conv3x3_taps(in, wt, b, l->cout, l->relu, out, p, err);
     if (sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w)) {
       sst_status s = wino_weights(net, i, err);
       if (s)

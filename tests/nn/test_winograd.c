@@ -20,6 +20,7 @@
 
 #include "conv_cache.h"
 #include "conv_par.h"
+#include "conv_taps.h"
 #include "conv_winograd.h"
 #include "layers.h"
 #include "nn_testutil.h"
@@ -75,7 +76,7 @@ typedef struct {
   int cin, cout, h, w, relu;
 } shape;
 
-static double worst_wino = 0, worst_im2col = 0;
+static double worst_wino = 0, worst_im2col = 0, worst_taps = 0;
 
 /* Bound on the scaled error: float32 round-off of a sum of 9*cin terms
  * whose magnitude is comparable with the output scale, amplified by the
@@ -135,6 +136,19 @@ static void run_shape(shape s) {
          s.h, s.w, s.relu, e_im, e_wi);
   worst_wino = fmax(worst_wino, e_wi);
   worst_im2col = fmax(worst_im2col, e_im);
+  if (s.cout <= SST_TAPS_MAX_COUT) { /* the tap-plane path (conv_taps.h) */
+    st = sst_conv3x3_taps(&x, wt, b, s.cout, s.relu, &y, NULL, &err);
+    CHECK(st == SST_OK, "taps: %s", err.msg);
+    if (!st) {
+      CHECK(y.c == s.cout && y.h == s.h && y.w == s.w, "taps shape");
+      double e = scaled_err(y.data, ref, nout);
+      CHECK(e <= WINO_TOL, "taps %dx%dx%d -> %d: scaled error %.3g > %.1g",
+            s.cin, s.h, s.w, s.cout, e, WINO_TOL);
+      printf("     tap planes: scaled max err %.2e\n", e);
+      worst_taps = isnan(e) ? e : fmax(worst_taps, e);
+      sst_tensor_free(&y);
+    }
+  }
   sst_wino_weights_free(&ww);
   sst_tensor_free(&x);
   free(wt);
@@ -367,6 +381,9 @@ int main(void) {
   const shape shapes[] = {
       {3, 64, 23, 37, 1},   /* cin = 3 (conv1_1), odd sizes */
       {64, 3, 18, 29, 0},   /* cout = 3, no ReLU (last decoder conv) */
+      {64, 3, 41, 33, 1},   /* cout = 3 over several bands */
+      {16, 4, 1, 13, 1},    /* tap planes on one row */
+      {16, 2, 11, 1, 0},    /* ... and one column */
       {16, 16, 1, 13, 1},   /* one row */
       {16, 8, 11, 1, 0},    /* one column */
       {8, 8, 2, 2, 0},      /* a single partial tile */
@@ -385,8 +402,9 @@ int main(void) {
       run_shape(shapes[i]);
   }
   sst_conv_set_threads(2);
-  printf("worst scaled error: im2col %.2e, winograd %.2e (bound %.0e)\n",
-         worst_im2col, worst_wino, WINO_TOL);
+  printf("worst scaled error: im2col %.2e, winograd %.2e, tap planes %.2e "
+         "(bound %.0e)\n",
+         worst_im2col, worst_wino, worst_taps, WINO_TOL);
   test_progress_and_errors();
   test_cache();
   test_fused();
