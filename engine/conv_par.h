@@ -44,8 +44,8 @@ int sst_band_rows(int band_rows, size_t row_bytes, size_t budget, int rows,
 typedef void (*sst_band_fn)(void *ctx, int band, int worker);
 
 /* Runs bands 0..nbands-1 on `workers` threads (the caller included;
- * workers <= 1 runs them in order on the caller with OpenBLAS's own
- * threading).  Ticks p with the fraction of bands done. */
+ * workers <= 1 runs them in order on the caller).  Ticks p with the
+ * fraction of bands done. */
 sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
                          sst_progress *p, sst_error *err);
 /* For few long bands that report their own progress (the reconstruction's
