@@ -13,8 +13,10 @@
  *     X <- X - eta Delta,  Delta = D~ L = (X - P) + gamma (G + Gd) X
  *                                        + gamma/2 g_mu v^T,
  * so the iterates are the same as the (A, b) path's; an iteration costs
- * G X and X Delta^T (dgemm) and Delta Delta^T (dsyrk) where the (A, b) form
- * needs four C x C x C products.  Trials stay O(C^2):
+ * G X and X Delta^T (gemm) and Delta Delta^T (syrk) where the (A, b) form
+ * needs four C x C x C products.  The three products run in float32
+ * (sgemm at twice the dgemm rate); the state, the sums and the trials stay
+ * float64.  Trials stay O(C^2):
  *     Sigma_o(eta) = Sigma_o - eta (X Delta^T + Delta X^T) + eta^2 Delta Delta^T.
  *
  * L comes from LAPACK's pivoted Cholesky (dpstrf), which also handles a
