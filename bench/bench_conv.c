@@ -12,6 +12,7 @@
 
 #include "bench.h"
 #include "conv_cache.h"
+#include "conv_taps.h"
 #include "conv_winograd.h"
 #include "layers.h"
 #include "progress.h" /* sst_now */
@@ -99,13 +100,37 @@ void bench_conv(const bench_ctx *ctx) {
       ymax = fmax(ymax, fabs((double)yi.data[i]));
     }
     int auto_w = sst_conv_pick_winograd(L->cin, L->cout, L->h, L->w);
+    int auto_t = sst_conv_pick_taps(L->cin, L->cout);
     printf("%-12s %4d %4d %4dx%-3d %9.4f %7.1f %9.4f %7.1f %5.2fx %9.2e%s\n",
            L->name, L->cin, L->cout, L->w, L->h, mi, flops / mi / 1e9, mw,
            flops / mw / 1e9, mi / mw, dmax / (ymax > 0 ? ymax : 1),
-           auto_w ? "  *" : "");
+           auto_w ? "  *" : auto_t ? "  t" : "");
+    double mt = 0;
+    if (L->cout <= SST_TAPS_MAX_COUT) { /* the tap-plane path, conv_taps.h */
+      double tt[64];
+      sst_tensor yt = {0};
+      for (int r = 0; r < runs; r++) {
+        sst_fmap_recycle(&yt);
+        double t0 = sst_now();
+        if (sst_conv3x3_taps(&x, wt, b, L->cout, L->relu, &yt, NULL, &err)) {
+          fprintf(stderr, "bench_conv: %s\n", err.msg);
+          exit(1);
+        }
+        tt[r] = sst_now() - t0;
+      }
+      mt = bench_median(tt, runs);
+      double dt = 0;
+      for (size_t i = 0; i < sst_tensor_size(&yi); i++)
+        dt = fmax(dt, fabs((double)yi.data[i] - yt.data[i]));
+      printf("%-12s %19s %9s %7s %9.4f %7.1f %5.2fx %9.2e  (tap planes; gain "
+             "vs im2col)\n",
+             "", "", "", "", mt, flops / mt / 1e9, mi / mt,
+             dt / (ymax > 0 ? ymax : 1));
+      sst_tensor_free(&yt);
+    }
     tot_i += mi;
     tot_w += mw;
-    tot_auto += auto_w ? mw : mi;
+    tot_auto += auto_w ? mw : auto_t ? mt : mi;
     flops_all += flops;
     sst_tensor_free(&yi);
     sst_tensor_free(&yw);
@@ -117,7 +142,7 @@ void bench_conv(const bench_ctx *ctx) {
   printf("%-12s %19s %9.4f %7.1f %9.4f %7.1f %5.2fx\n", "all", "", tot_i,
          flops_all / tot_i / 1e9, tot_w, flops_all / tot_w / 1e9,
          tot_i / tot_w);
-  printf("auto rule (* = winograd): %.4f s, %.1f GFLOP/s = %.0f%% of sgemm "
+  printf("auto rule (* = winograd, t = tap planes): %.4f s, %.1f GFLOP/s = %.0f%% of sgemm "
          "(same run)\n", tot_auto, flops_all / tot_auto / 1e9,
          100.0 * flops_all / tot_auto / 1e9 / blas);
 }
