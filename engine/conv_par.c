@@ -30,10 +30,6 @@ int sst_conv_threads(void) {
   return cpus < 1 ? 1 : (cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus);
 }
 
-void sst_blas_borrow(void) { openblas_set_num_threads(sst_conv_threads()); }
-
-void sst_blas_return(void) { openblas_set_num_threads(1); }
-
 typedef struct {
   sst_band_fn fn;
   void *ctx;

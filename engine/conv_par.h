@@ -22,16 +22,9 @@
 
 /* The engine's threads (sst_set_threads; default: online CPUs).  Every
  * parallel loop of the engine runs on these workers; OpenBLAS itself stays
- * at one thread (see sst_set_threads in nn.c) except where a caller borrows
- * more with sst_blas_borrow(). */
+ * at one thread (see sst_set_threads in nn.c). */
 int sst_conv_threads(void);
 void sst_conv_set_threads(int n);
-
-/* OpenBLAS threads for one large product loop (the Gaussian path's sgemms,
- * which are not cut into bands): sst_blas_borrow() raises OpenBLAS to the
- * engine's thread count, sst_blas_return() puts it back to one. */
-void sst_blas_borrow(void);
-void sst_blas_return(void);
 
 /* Rows per band for a map of `rows` rows costing row_bytes of scratch each:
  * as many as fit in `budget`, but at most ~1/(2 workers) of the map so the

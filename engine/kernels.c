@@ -243,9 +243,15 @@ void sst_gauss_pixel(const sst_gauss *g, const double *o, size_t stride,
 
 double sst_gauss_block(sst_gauss *g, const float *o, size_t ldo, int B,
                        const float *w, float alpha, float *dst, size_t ldd) {
+  return sst_gauss_block_ws(g, g->scratch, o, ldo, B, w, alpha, dst, ldd);
+}
+
+double sst_gauss_block_ws(const sst_gauss *g, float *scratch, const float *o,
+                          size_t ldo, int B, const float *w, float alpha,
+                          float *dst, size_t ldd) {
   const int C = g->C, L = g->L;
-  float *Q = g->scratch; /* B x L */
-  float *onorm = g->scratch + (size_t)SST_GAUSS_BLOCK * L;
+  float *Q = scratch; /* B x L */
+  float *onorm = scratch + (size_t)SST_GAUSS_BLOCK * L;
   float *q = onorm + SST_GAUSS_BLOCK;
   const float inv = (float)(1.0 / (2.0 * g->sigma2));
   /* ||o_i - x_t||^2 = |o_i|^2 + |x_t|^2 - 2 o_i.x_t; the dot products are

@@ -87,4 +87,10 @@ void sst_gauss_pixel(const sst_gauss *g, const double *o, size_t stride,
  * dimension ldd) and returns sum_i w_i v_i. */
 double sst_gauss_block(sst_gauss *g, const float *o, size_t ldo, int B,
                        const float *w, float alpha, float *dst, size_t ldd);
+/* The same with the caller's scratch (SST_GAUSS_SCRATCH(g->L) floats), so
+ * that worker threads can run blocks side by side. */
+#define SST_GAUSS_SCRATCH(L) ((size_t)SST_GAUSS_BLOCK * ((size_t)(L) + 2))
+double sst_gauss_block_ws(const sst_gauss *g, float *scratch, const float *o,
+                          size_t ldo, int B, const float *w, float alpha,
+                          float *dst, size_t ldd);
 #endif

@@ -327,7 +327,7 @@ sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
   w->content[0] = 0.0;
   double J = slot_J(w, 0);
   double dn = direction(w);
-  sst_descent_ops ops = {trial, accept, &w->frac};
+  sst_descent_ops ops = {trial, accept, &w->frac, 0};
   sst_status rc =
       sst_recon_descend(&ops, w, J, dn, p->iterations, prog, f0, f1, err);
   if (rc == SST_OK)

@@ -76,6 +76,9 @@ typedef struct {
   /* The trial becomes current; returns mean_w ||d||^2 of its direction. */
   sst_status (*accept)(void *ctx, double *dnorm, sst_error *err);
   float *frac; /* where the loop publishes the progress fraction */
+  /* Step halvings before the loop gives up and stops (0: 30).  A path
+   * whose direction is only near the gradient of its J sets fewer. */
+  int max_halvings;
 } sst_descent_ops;
 
 /* Preconditioned gradient descent with Armijo backtracking from J and

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "kernels.h"
 #include "recon_internal.h"
+#include "scratch_pool.h"
 
 /* Shared setup of one region for the per-pixel paths. */
 typedef struct {
@@ -112,6 +113,79 @@ typedef struct {
   int cur;
 } pix_ctx;
 
+/* d += alpha G o for a band of GO_COLS pixel columns: the C x n x C
+ * product of a fused poly term, cut into bands for the engine's workers
+ * (OpenBLAS stays at one thread, conv_par.h). */
+#define GO_COLS 1024
+typedef struct {
+  const float *G, *o;
+  float *d;
+  int C, n;
+  float alpha;
+} go_job;
+
+static void go_band(void *ctx, int band, int worker) {
+  (void)worker;
+  const go_job *j = ctx;
+  const int p0 = band * GO_COLS;
+  const int B = j->n - p0 < GO_COLS ? j->n - p0 : GO_COLS;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->C, B, j->C,
+              j->alpha, j->G, j->C, j->o + p0, j->n, 1.0f, j->d + p0, j->n);
+}
+
+/* The Gaussian term's blocks of SST_GAUSS_BLOCK pixels, spread over the
+ * engine's workers, each with its own scratch; their sums are added in
+ * block order, so the result does not depend on the thread timing.  The
+ * calling thread watches (sst_run_bands_monitored) and passes a cancel on
+ * between blocks.  Before, the blocks ran in order with OpenBLAS threading
+ * each small product: ~40% of the time went to its threads' spinning
+ * (bench/NOTES.md). */
+typedef struct {
+  region_ctx *rg;
+  const float *o;
+  float *d;
+  float alpha;
+  double *vs;     /* per block */
+  float *scratch; /* per worker: SST_GAUSS_SCRATCH(L) floats */
+} gauss_job;
+
+static void gauss_band(void *ctx, int blk, int worker) {
+  const gauss_job *j = ctx;
+  const region_ctx *rg = j->rg;
+  const int n = rg->n, p0 = blk * SST_GAUSS_BLOCK;
+  const int B = n - p0 < SST_GAUSS_BLOCK ? n - p0 : SST_GAUSS_BLOCK;
+  float *scratch = j->scratch + (size_t)worker * SST_GAUSS_SCRATCH(rg->g.L);
+  j->vs[blk] = sst_gauss_block_ws(&rg->g, scratch, j->o + p0, (size_t)n, B,
+                                  rg->w + p0, j->alpha, j->d + p0, (size_t)n);
+}
+
+static int gauss_monitor(void *ctx) {
+  const gauss_job *j = ctx;
+  return sst_progress_tick(j->rg->prog, j->rg->frac);
+}
+
+static sst_status gauss_blocks(region_ctx *rg, const float *o, float *d,
+                               float alpha, double *vsum, sst_error *err) {
+  const int nblk = (rg->n + SST_GAUSS_BLOCK - 1) / SST_GAUSS_BLOCK;
+  int workers = sst_conv_threads();
+  workers = workers < nblk ? workers : nblk;
+  const size_t scratch_bytes =
+      sizeof(float) * SST_GAUSS_SCRATCH(rg->g.L) * (size_t)workers;
+  gauss_job j = {rg, o, d, alpha, calloc((size_t)nblk, sizeof(double)),
+                 sst_scratch_take(scratch_bytes)};
+  sst_status rc =
+      !j.vs || !j.scratch
+          ? sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory")
+          : sst_run_bands_monitored(nblk, workers, gauss_band, &j,
+                                    gauss_monitor, err);
+  *vsum = 0.0;
+  for (int b = 0; rc == SST_OK && b < nblk; b++)
+    *vsum += j.vs[b];
+  free(j.vs);
+  sst_scratch_give(j.scratch, scratch_bytes);
+  return rc;
+}
+
 /* J at o and direction d (both C x n), mean_w ||d||^2 into *dn. */
 static sst_status pix_eval(pix_ctx *px, const float *o, float *d, double *J,
                            double *dn, sst_error *err) {
@@ -155,8 +229,9 @@ static sst_status pix_eval(pix_ctx *px, const float *o, float *d, double *J,
     if (rg->ts->full) {
       for (size_t q = 0; q < cc; q++)
         px->Gf[q] = (float)rg->G[q];
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, n, C, (float)g,
-                  px->Gf, C, o, n, 1.0f, d, n);
+      go_job gj = {px->Gf, o, d, C, n, (float)g};
+      sst_run_bands((n + GO_COLS - 1) / GO_COLS, sst_conv_threads(), go_band,
+                    &gj, NULL, NULL);
     }
     for (int c = 0; c < C; c++) {
       const float add = (float)(0.5 * g * rg->g_mu[c]);
@@ -170,15 +245,11 @@ static sst_status pix_eval(pix_ctx *px, const float *o, float *d, double *J,
   if (rg->gauss_on) {
     sst_gauss_set_content_f(&rg->g, o, (size_t)n, rg->r->lm);
     double vsum = 0.0;
-    const float alpha = (float)(g * rg->ts->gauss_wt);
-    for (int p0 = 0, blk = 0; p0 < n; p0 += SST_GAUSS_BLOCK, blk++) {
-      const int B = n - p0 < SST_GAUSS_BLOCK ? n - p0 : SST_GAUSS_BLOCK;
-      vsum += sst_gauss_block(&rg->g, o + p0, (size_t)n, B, rg->w + p0, alpha,
-                              d + p0, (size_t)n);
-      if ((blk & 15) == 15 && sst_progress_tick(rg->prog, rg->frac)) {
-        free(pw);
-        return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
-      }
+    sst_status rc = gauss_blocks(rg, o, d, (float)(g * rg->ts->gauss_wt),
+                                 &vsum, err);
+    if (rc != SST_OK) {
+      free(pw);
+      return rc;
     }
     S += rg->ts->gauss_wt * sst_gauss_S(&rg->g, vsum / rg->W);
   }
@@ -248,7 +319,12 @@ static sst_status pix_region(const sst_recon_stats *st, const sst_termset *ts,
   if (rc != SST_OK)
     goto done;
   px.dn[0] = dn;
-  sst_descent_ops ops = {pix_trial, pix_accept, &rg.frac};
+  /* The direction treats the Gaussian estimator's content landmarks, which
+   * move with o, as fixed, so it is only near the gradient of J: close to
+   * the optimum no step passes Armijo.  An 800x600 run then halved the
+   * step down to 1e-8, 60 evaluations an iteration, and spent most of its
+   * 17.7 s there; after 6 failed halvings (step 1/64) it stops. */
+  sst_descent_ops ops = {pix_trial, pix_accept, &rg.frac, 6};
   rc = sst_recon_descend(&ops, &px, J, dn, p->iterations, prog, f0, f1, err);
   if (rc != SST_OK)
     goto done;
@@ -282,8 +358,6 @@ sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
   const int nact = sst_recon_active_regions(st);
   int done_regions = 0;
   sst_status rc = SST_OK;
-  /* Large sgemms, not cut into bands: let OpenBLAS thread them. */
-  sst_blas_borrow();
   for (int k = 0; k < st->K && rc == SST_OK; k++) {
     if (!(st->reg[k].W > 0.0))
       continue;
@@ -292,7 +366,6 @@ sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
     rc = pix_region(st, ts, p, k, out, wsum, prog, f0, f1, err);
     done_regions++;
   }
-  sst_blas_return();
   if (rc == SST_OK) {
     for (int c = 0; c < C; c++) {
       float *orow = out + (size_t)c * N;
@@ -479,7 +552,7 @@ sst_status sst_reconstruct_plain(const sst_recon_stats *st,
     double J, dn;
     rc = plain_eval(&pc, pc.o[0], pc.d[0], &J, &dn, err);
     if (rc == SST_OK) {
-      sst_descent_ops ops = {plain_trial, plain_accept, &rg.frac};
+      sst_descent_ops ops = {plain_trial, plain_accept, &rg.frac, 0};
       rc = sst_recon_descend(&ops, &pc, J, dn, p->iterations, prog,
                              (float)done_regions / (float)nact,
                              (float)(done_regions + 1) / (float)nact, err);

@@ -126,7 +126,9 @@ sst_status sst_recon_descend(const sst_descent_ops *ops, void *ctx, double J,
     if (!(dn > 0.0))
       break; /* stationary (gamma 0 or converged) */
     int accepted = 0;
-    for (int h = 0; h <= MAX_HALVINGS && !accepted; h++) {
+    const int halvings = ops->max_halvings > 0 ? ops->max_halvings
+                                               : MAX_HALVINGS;
+    for (int h = 0; h <= halvings && !accepted; h++) {
       double Jn, Jt, t;
       sst_status rc = ops->trial(ctx, eta, &Jn, err);
       if (rc != SST_OK)
@@ -369,7 +371,7 @@ static sst_status affine_region(affine_ctx *a, const sst_recon_stats *st,
   a->trAS[0] = a->trS;
   double J = affine_J(a, 0);
   double dn = affine_direction(a);
-  sst_descent_ops ops = {affine_trial, affine_accept, &a->frac};
+  sst_descent_ops ops = {affine_trial, affine_accept, &a->frac, 0};
   sst_status rc =
       sst_recon_descend(&ops, a, J, dn, p->iterations, prog, f0, f1, err);
   if (rc == SST_OK) {

@@ -474,6 +474,54 @@ static void test_wide(void) {
   sst_recon_stats_free(st);
 }
 
+/* sst_recon_descend's halving cap (recon_internal.h): a J that never
+ * decreases along the direction, as near the optimum of the Gaussian
+ * path's approximate gradient.  The loop must try at most max_halvings + 1
+ * step sizes (each with at most one parabola step), then stop without
+ * accepting; without a cap it tries 31. */
+typedef struct {
+  int trials, accepts;
+  float frac;
+} flat_ctx;
+
+static sst_status flat_trial(void *ctx, double eta, double *J,
+                             sst_error *err) {
+  (void)eta;
+  (void)err;
+  flat_ctx *f = ctx;
+  f->trials++;
+  *J = 2.0; /* above the start (1.0) for every step */
+  return SST_OK;
+}
+
+static sst_status flat_accept(void *ctx, double *dn, sst_error *err) {
+  (void)err;
+  flat_ctx *f = ctx;
+  f->accepts++;
+  *dn = 1.0;
+  return SST_OK;
+}
+
+static void test_halving_cap(void) {
+  sst_error err = {0};
+  const int caps[2] = {6, 0};
+  int trials[2];
+  for (int k = 0; k < 2; k++) {
+    flat_ctx f = {0, 0, 0.0f};
+    sst_descent_ops ops = {flat_trial, flat_accept, &f.frac, caps[k]};
+    CHECK(sst_recon_descend(&ops, &f, 1.0, 1.0, 10, NULL, 0.0f, 1.0f, &err) ==
+              SST_OK,
+          "%s", err.msg);
+    CHECK(f.accepts == 0, "a step that raised J was accepted");
+    trials[k] = f.trials;
+  }
+  CHECK(trials[0] >= 7 && trials[0] <= 14,
+        "cap 6: %d trials, expected 7..14", trials[0]);
+  CHECK(trials[1] >= 31, "no cap: %d trials, expected >= 31", trials[1]);
+  printf("halving cap: %d trials with max_halvings 6, %d without\n",
+         trials[0], trials[1]);
+}
+
 int main(void) {
   make_data();
   sst_recon_stats *st = NULL;
@@ -490,6 +538,7 @@ int main(void) {
   sst_recon_stats_free(st);
   test_singular_moments();
   test_wide();
+  test_halving_cap();
   printf("monotone loss (single region, J recomputed from the output):\n");
   test_monotone();
   printf("style statistics move toward the style as gamma grows:\n");
