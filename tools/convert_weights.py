@@ -45,7 +45,6 @@ without --force.  torch (Debian: python3-torch) is needed only for this
 converter, never by the engine.
 """
 import argparse
-import hashlib
 import os
 import shlex
 import sys
@@ -53,7 +52,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from weights_common import (DECODER_LAYERS, ENCODER_LAYERS,  # noqa: E402
+from weights_common import (DECODER_LAYERS, ENCODER_LAYERS, sha256_file,  # noqa: E402
                             save_safetensors)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,14 +105,6 @@ ADAIN_DEC = [1, 5, 8, 11, 14, 18, 21, 25, 28]
 
 class ConvertError(Exception):
     """A problem with the input files: one line for the user."""
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_state_dict(path, what):

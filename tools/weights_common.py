@@ -1,11 +1,13 @@
 """Shared helpers for the weight tools: a dependency-free safetensors
-reader/writer (numpy only) and the layer tables of the weights contract.
+reader/writer (numpy only), the layer tables of the weights contract and
+the file hash recorded next to weights and results.
 
 Why our own writer: the `safetensors` package is not in Debian bookworm, and
 the format is trivial (8-byte little-endian header length, JSON header,
 raw little-endian data).  Keys are written in sorted order with tensors laid
 out back to back, so the same tensors always give the same bytes.
 """
+import hashlib
 import json
 import struct
 
@@ -88,3 +90,12 @@ def load_safetensors(path):
         arr = np.frombuffer(data[a:b], dtype=np.dtype(_NP[d["dtype"]]).newbyteorder("<"))
         out[name] = arr.reshape(d["shape"]).astype(np.float32)
     return out, meta
+
+
+def sha256_file(path):
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -61,6 +61,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from weights_common import sha256_file  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
 DEFAULT_DATA = os.path.join(SHARED, "data", "styletransfer")
@@ -112,14 +115,6 @@ FIELDS = ["key", "set", "case", "kind", "layer", "kernel", "gamma", "iterations"
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- cases ----
