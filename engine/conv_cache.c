@@ -1,8 +1,10 @@
 /* conv_cache.c - see conv_cache.h. */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "block_pool.h"
 #include "conv_cache.h"
+#include "error.h"
 
 #define MIN_FLOATS ((size_t)1 << 18) /* 1 MiB */
 
@@ -22,6 +24,17 @@ sst_status sst_fmap_alloc(sst_tensor *t, int c, int h, int w, sst_error *err) {
     }
   }
   return sst_tensor_alloc(t, c, h, w, err);
+}
+
+sst_status sst_fmap_scratch(sst_tensor *t, size_t floats, sst_error *err) {
+  const size_t rows = floats / 1024 + 1;
+  if (rows > (size_t)INT_MAX) {
+    t->c = t->h = t->w = 0;
+    t->data = NULL;
+    return sst_fail(err, SST_ERR_INVALID, "scratch of %zu floats is too large",
+                    floats);
+  }
+  return sst_fmap_alloc(t, 1, (int)rows, 1024, err);
 }
 
 void sst_fmap_recycle(sst_tensor *t) {

@@ -106,9 +106,7 @@ sst_status sst_conv3x3_taps(const sst_tensor *in, const float *weight,
   sst_status s = sst_fmap_alloc(out, cout, h, w, err);
   if (s)
     return s;
-  s = sst_fmap_alloc(&scratch, 1,
-                     (int)((per_worker * workers + nwt) / 1024 + 1), 1024,
-                     err);
+  s = sst_fmap_scratch(&scratch, per_worker * (size_t)workers + nwt, err);
   if (s) {
     sst_fmap_recycle(out);
     return s;

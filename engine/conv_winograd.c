@@ -393,13 +393,10 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
                       6 * pw + 24 * (size_t)tx_n + 4 + 6 * (size_t)w;
   per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
   size_t nbuf = per_worker * (size_t)workers + (size_t)w;
-  /* scratch as a tensor of 1024-float rows so that it is recycled too */
   sst_tensor scratch;
-  if (nbuf / 1024 + 1 > (size_t)INT_MAX ||
-      (s = sst_fmap_alloc(&scratch, 1, (int)(nbuf / 1024 + 1), 1024, err))) {
+  if ((s = sst_fmap_scratch(&scratch, nbuf, err))) {
     sst_fmap_recycle(out);
-    return s ? s : sst_fail(err, SST_ERR_INVALID, "winograd convolution: "
-                                                  "too large");
+    return s;
   }
   float *zero = scratch.data + per_worker * (size_t)workers;
   memset(zero, 0, (size_t)w * sizeof *zero);

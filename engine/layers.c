@@ -140,18 +140,14 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
                       (size_t)w;
   per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
   if ((size_t)band_rows * (size_t)w * (size_t)(k > cout ? k : cout) >
-          (size_t)INT_MAX ||
-      per_worker * (size_t)workers / 1024 + 1 > (size_t)INT_MAX)
+      (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "convolution: %dx%dx%d too large",
                     in->c, h, w);
   s = sst_fmap_alloc(out, cout, h, w, err);
   if (s)
     return s;
-  /* scratch as a tensor of 1024-float rows so that it is recycled too */
   sst_tensor scratch;
-  s = sst_fmap_alloc(&scratch, 1,
-                     (int)(per_worker * (size_t)workers / 1024 + 1), 1024,
-                     err);
+  s = sst_fmap_scratch(&scratch, per_worker * (size_t)workers, err);
   if (s) {
     sst_fmap_recycle(out);
     return s;
