@@ -43,16 +43,19 @@ static double decoder_flops(double h, double w) {
 }
 
 /* A smooth synthetic photo-like image, deterministic. */
-void bench_fill(sst_image *img, int seed) {
+int bench_image(sst_image *img, int w, int h, int seed) {
+  if (sst_image_alloc(img, w, h))
+    return 1;
   for (int y = 0; y < img->height; y++)
     for (int x = 0; x < img->width; x++)
       for (int c = 0; c < 3; c++) {
-        unsigned h = (unsigned)(x * 73856093u ^ y * 19349663u ^ (c + seed) * 83492791u);
-        float noise = (h % 1000) / 1000.0f;
+        unsigned hash = (unsigned)(x * 73856093u ^ y * 19349663u ^ (c + seed) * 83492791u);
+        float noise = (hash % 1000) / 1000.0f;
         img->rgb[((size_t)y * img->width + x) * 3 + c] =
             0.5f + 0.3f * __builtin_sinf(0.02f * x * (c + 1) + seed) *
                        __builtin_cosf(0.015f * y) + 0.1f * noise;
       }
+  return 0;
 }
 
 uint8_t *bench_halves_map(int w, int h) {
@@ -99,10 +102,8 @@ void bench_pipeline(const bench_ctx *ctx) {
   sst_error err = {0};
   const int W = 800, H = 600, SW = 512, SH = 384;
   sst_image content, style, out;
-  sst_image_alloc(&content, W, H);
-  sst_image_alloc(&style, SW, SH);
-  bench_fill(&content, 1);
-  bench_fill(&style, 7);
+  bench_image(&content, W, H, 1);
+  bench_image(&style, SW, SH, 7);
   uint8_t *cm = bench_halves_map(W, H), *sm = bench_halves_map(SW, SH);
   sst_map cmap = {W, H, cm}, smap = {SW, SH, sm};
   sst_params p;

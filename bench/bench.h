@@ -16,8 +16,9 @@ typedef struct {
 } bench_ctx;
 
 double bench_median(double *v, int n);
-/* A smooth, deterministic photo-like image. */
-void bench_fill(sst_image *img, int seed);
+/* Allocates img (w x h) and fills it with a smooth, deterministic
+ * photo-like image; non-zero when out of memory. */
+int bench_image(sst_image *img, int w, int h, int seed);
 /* Two flat regions: blue top half, green bottom half (caller frees). */
 uint8_t *bench_halves_map(int w, int h);
 /* OpenBLAS sgemm GFLOP/s at a conv-like shape, same thread rule. */

@@ -29,10 +29,8 @@ void bench_gmic(const bench_ctx *ctx) {
   }
   const int W = 800, H = 600, SW = 512, SH = 384;
   sst_image content, style, out;
-  sst_image_alloc(&content, W, H);
-  sst_image_alloc(&style, SW, SH);
-  bench_fill(&content, 1);
-  bench_fill(&style, 7);
+  bench_image(&content, W, H, 1);
+  bench_image(&style, SW, SH, 7);
   char dir[] = "/tmp/sst-bench-XXXXXX";
   if (!mkdtemp(dir)) {
     printf("\ngmic: no temporary directory - comparison skipped\n");

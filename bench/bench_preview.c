@@ -54,12 +54,9 @@ static void measure(const bench_ctx *ctx, int threads, int w, int h,
   int runs = ctx->runs;
   sst_error err = {0};
   sst_image content, style[2], res;
-  sst_image_alloc(&content, w, h);
-  sst_image_alloc(&style[0], w, h);
-  sst_image_alloc(&style[1], w, h);
-  bench_fill(&content, 1);
-  bench_fill(&style[0], 7);
-  bench_fill(&style[1], 11);
+  bench_image(&content, w, h, 1);
+  bench_image(&style[0], w, h, 7);
+  bench_image(&style[1], w, h, 11);
   uint8_t *map = bench_halves_map(w, h);
   sst_map m = {w, h, map};
   sst_params p;

@@ -17,10 +17,8 @@
 
 int bench_scale_child(const sst_model *m, int w, int h, int threads) {
   sst_image content, style, out;
-  if (sst_image_alloc(&content, w, h) || sst_image_alloc(&style, 512, 384))
+  if (bench_image(&content, w, h, 1) || bench_image(&style, 512, 384, 7))
     return 1;
-  bench_fill(&content, 1);
-  bench_fill(&style, 7);
   uint8_t *cm = bench_halves_map(w, h), *sm = bench_halves_map(512, 384);
   sst_map cmap = {w, h, cm}, smap = {512, 384, sm};
   sst_params p;
