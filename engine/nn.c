@@ -296,22 +296,6 @@ static sst_wino_fuse fusion(const sst_net *net, int i, int n,
   return SST_WINO_PLAIN;
 }
 
-static sst_status wino_weights(const sst_net *net, int i, sst_error *err);
-
-/* Layers i and i + 1 fused as fusion() said. */
-static sst_status run_fused(const sst_net *net, int i, sst_wino_fuse fuse,
-                            const sst_tensor *in, sst_tensor *out,
-                            sst_progress *p, sst_error *err) {
-  const int conv = fuse == SST_WINO_POOLED_OUTPUT ? i : i + 1;
-  const layer_def *l = &net->def->layers[conv];
-  sst_status s = wino_weights(net, conv, err);
-  if (s)
-    return s;
-  return sst_conv3x3_winograd_fused(in, &net->wino[conv],
-                                    net->params + net->b_off[conv], l->relu, 0,
-                                    fuse, out, p, err);
-}
-
 /* Layer i's Winograd kernels, transformed on first use. */
 static sst_status wino_weights(const sst_net *net, int i, sst_error *err) {
   const layer_def *l = &net->def->layers[i];
@@ -322,6 +306,20 @@ static sst_status wino_weights(const sst_net *net, int i, sst_error *err) {
                               l->cin, l->cout, err);
   pthread_mutex_unlock(net->wino_lock);
   return s;
+}
+
+/* Convolution layer `conv` by Winograd, with the neighbouring layer fused
+ * in as `fuse` says (SST_WINO_PLAIN: none). */
+static sst_status run_winograd(const sst_net *net, int conv, sst_wino_fuse fuse,
+                               const sst_tensor *in, sst_tensor *out,
+                               sst_progress *p, sst_error *err) {
+  const layer_def *l = &net->def->layers[conv];
+  sst_status s = wino_weights(net, conv, err);
+  if (s)
+    return s;
+  return sst_conv3x3_winograd_fused(in, &net->wino[conv],
+                                    net->params + net->b_off[conv], l->relu, 0,
+                                    fuse, out, p, err);
 }
 
 static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
@@ -335,13 +333,8 @@ static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
   case OP_CONV3:
     if (sst_conv_pick_taps(l->cin, l->cout))
       return sst_conv3x3_taps(in, wt, b, l->cout, l->relu, out, p, err);
-    if (sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w)) {
-      sst_status s = wino_weights(net, i, err);
-      if (s)
-        return s;
-      return sst_conv3x3_winograd(in, &net->wino[i], b, l->relu, 0, out, p,
-                                  err);
-    }
+    if (sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w))
+      return run_winograd(net, i, SST_WINO_PLAIN, in, out, p, err);
     return sst_conv3x3(in, wt, b, l->cout, l->relu, out, p, err);
   case OP_POOL:
     return sst_maxpool2(in, out, err);
@@ -385,7 +378,10 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
       done += cost[i];
       i++; /* the pair ends at layer i: its mark and final rules apply */
       l = &net->def->layers[i];
-      s = run_fused(net, i - 1, fused, cur, &next, sp, err);
+      /* the convolution is the first of the pair before a pool, the
+       * second after an upsample */
+      s = run_winograd(net, fused == SST_WINO_POOLED_OUTPUT ? i - 1 : i, fused,
+                       cur, &next, sp, err);
     } else {
       s = run_layer(net, i, cur, &next, sp, err);
     }
