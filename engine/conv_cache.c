@@ -26,15 +26,29 @@ sst_status sst_fmap_alloc(sst_tensor *t, int c, int h, int w, sst_error *err) {
   return sst_tensor_alloc(t, c, h, w, err);
 }
 
-sst_status sst_fmap_scratch(sst_tensor *t, size_t floats, sst_error *err) {
+sst_status sst_fmap_layer(sst_tensor *out, int c, int h, int w,
+                          sst_tensor *scratch, size_t floats, sst_error *err) {
   const size_t rows = floats / 1024 + 1;
-  if (rows > (size_t)INT_MAX) {
-    t->c = t->h = t->w = 0;
-    t->data = NULL;
+  scratch->c = scratch->h = scratch->w = 0;
+  scratch->data = NULL;
+  if (rows > (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "scratch of %zu floats is too large",
                     floats);
-  }
-  return sst_fmap_alloc(t, 1, (int)rows, 1024, err);
+  sst_status s = sst_fmap_alloc(out, c, h, w, err);
+  if (s)
+    return s;
+  s = sst_fmap_alloc(scratch, 1, (int)rows, 1024, err);
+  if (s)
+    sst_fmap_recycle(out);
+  return s;
+}
+
+sst_status sst_fmap_layer_done(sst_tensor *out, sst_tensor *scratch,
+                               sst_status s) {
+  sst_fmap_recycle(scratch);
+  if (s)
+    sst_fmap_recycle(out);
+  return s;
 }
 
 void sst_fmap_recycle(sst_tensor *t) {

@@ -19,9 +19,15 @@
 /* Like sst_tensor_alloc, taking a cached block of c*h*w .. 2*c*h*w floats
  * when there is one. */
 sst_status sst_fmap_alloc(sst_tensor *t, int c, int h, int w, sst_error *err);
-/* Scratch of at least `floats` floats, as a tensor of 1024-float rows so
- * that sst_fmap_recycle keeps it for the next layer like any map. */
-sst_status sst_fmap_scratch(sst_tensor *t, size_t floats, sst_error *err);
+/* A layer's output map (c x h x w) and its scratch of at least `floats`
+ * floats (a tensor of 1024-float rows, so that it is recycled like any
+ * map), both from the cache; on failure neither is held. */
+sst_status sst_fmap_layer(sst_tensor *out, int c, int h, int w,
+                          sst_tensor *scratch, size_t floats, sst_error *err);
+/* After the layer ran with status s: the scratch goes back to the cache,
+ * and so does out when s is a failure.  Returns s. */
+sst_status sst_fmap_layer_done(sst_tensor *out, sst_tensor *scratch,
+                               sst_status s);
 /* Frees t (leaving it empty), keeping storage of >= 1 MiB in the cache (at
  * most SST_FMAP_CACHE_SLOTS blocks; the smallest are dropped first). */
 void sst_fmap_recycle(sst_tensor *t);

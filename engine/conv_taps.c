@@ -103,14 +103,10 @@ sst_status sst_conv3x3_taps(const sst_tensor *in, const float *weight,
   per_worker = (per_worker + 15) & ~(size_t)15;
   const size_t nwt = (size_t)9 * cout * (size_t)cin;
   sst_tensor scratch;
-  sst_status s = sst_fmap_alloc(out, cout, h, w, err);
+  sst_status s = sst_fmap_layer(out, cout, h, w, &scratch,
+                                per_worker * (size_t)workers + nwt, err);
   if (s)
     return s;
-  s = sst_fmap_scratch(&scratch, per_worker * (size_t)workers + nwt, err);
-  if (s) {
-    sst_fmap_recycle(out);
-    return s;
-  }
   /* weights as rows co * 9 + t of cin taps: W'[co*9+t][ci] = w[co][ci][t] */
   float *wt = scratch.data + per_worker * (size_t)workers;
   for (int co = 0; co < cout; co++)
@@ -120,9 +116,6 @@ sst_status sst_conv3x3_taps(const sst_tensor *in, const float *weight,
             weight[((size_t)co * cin + (size_t)ci) * 9 + (size_t)t];
   taps_job j = {in, wt, bias, cout, relu, band_rows, out, scratch.data,
                 per_worker};
-  s = sst_run_bands(nbands, workers, taps_band, &j, p, err);
-  sst_fmap_recycle(&scratch);
-  if (s)
-    sst_fmap_recycle(out);
-  return s;
+  return sst_fmap_layer_done(
+      out, &scratch, sst_run_bands(nbands, workers, taps_band, &j, p, err));
 }

@@ -384,27 +384,20 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
   if (tmax * (size_t)(cin > cout ? cin : cout) > (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: %dx%dx%d "
                                           "too large", cin, h, w);
-  sst_status s = sst_fmap_alloc(out, cout, pool ? h / 2 : h,
-                                pool ? w / 2 : w, err);
-  if (s)
-    return s;
   const size_t pw = (size_t)4 * (size_t)tx_n + 2;
   size_t per_worker = (size_t)NXI * ((size_t)cin + (size_t)cout) * tmax +
                       6 * pw + 24 * (size_t)tx_n + 4 + 6 * (size_t)w;
   per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
   size_t nbuf = per_worker * (size_t)workers + (size_t)w;
   sst_tensor scratch;
-  if ((s = sst_fmap_scratch(&scratch, nbuf, err))) {
-    sst_fmap_recycle(out);
+  sst_status s = sst_fmap_layer(out, cout, pool ? h / 2 : h, pool ? w / 2 : w,
+                                &scratch, nbuf, err);
+  if (s)
     return s;
-  }
   float *zero = scratch.data + per_worker * (size_t)workers;
   memset(zero, 0, (size_t)w * sizeof *zero);
   wino_job j = {in, wt, bias, relu, band_tile_rows, tx_n, ty_n, h, w, fuse,
                 out, scratch.data, per_worker, zero};
-  s = sst_run_bands(nbands, workers, wino_band, &j, p, err);
-  sst_fmap_recycle(&scratch);
-  if (s)
-    sst_fmap_recycle(out);
-  return s;
+  return sst_fmap_layer_done(
+      out, &scratch, sst_run_bands(nbands, workers, wino_band, &j, p, err));
 }

@@ -143,22 +143,15 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
       (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "convolution: %dx%dx%d too large",
                     in->c, h, w);
-  s = sst_fmap_alloc(out, cout, h, w, err);
+  sst_tensor scratch;
+  s = sst_fmap_layer(out, cout, h, w, &scratch, per_worker * (size_t)workers,
+                     err);
   if (s)
     return s;
-  sst_tensor scratch;
-  s = sst_fmap_scratch(&scratch, per_worker * (size_t)workers, err);
-  if (s) {
-    sst_fmap_recycle(out);
-    return s;
-  }
   im2col_job j = {in, weight, bias, cout, relu, band_rows, out, scratch.data,
                   per_worker};
-  s = sst_run_bands(nbands, workers, im2col_band_run, &j, p, err);
-  sst_fmap_recycle(&scratch);
-  if (s)
-    sst_fmap_recycle(out);
-  return s;
+  return sst_fmap_layer_done(
+      out, &scratch, sst_run_bands(nbands, workers, im2col_band_run, &j, p, err));
 }
 
 sst_status sst_conv3x3(const sst_tensor *in, const float *weight,
