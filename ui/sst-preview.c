@@ -186,6 +186,32 @@ typedef struct {
   guint        style_serial;
 } Pass;
 
+typedef sst_status (*InputSetter) (sst_session   *session,
+                                   const sst_image *img,
+                                   const sst_map   *map,
+                                   sst_error       *err);
+
+/* Hands input to the session through set unless the session already holds
+ * it (*serial): setting an input drops its cached encoding. */
+static sst_status
+update_input (sst_session *session,
+              const Input *input,
+              guint       *serial,
+              InputSetter  set,
+              sst_error   *err)
+{
+  sst_map    map = { input->img.width, input->img.height, input->map };
+  sst_status st;
+
+  if (input->serial == *serial)
+    return SST_OK;
+  *serial = 0;
+  st = set (session, &input->img, input->map ? &map : NULL, err);
+  if (st == SST_OK)
+    *serial = input->serial;
+  return st;
+}
+
 /* Runs one pass of job; the caller owns *out. */
 static sst_status
 pass_run (Pass             *pass,
@@ -200,30 +226,11 @@ pass_run (Pass             *pass,
 
   sst_session_set_progress (pass->session, job_progress, jp);
 
-  /* Setting an input drops its cached encoding, so only do it when the
-   * input really is new. */
-  if (job->content->serial != pass->content_serial)
-    {
-      sst_map map = { job->content->img.width, job->content->img.height,
-                      job->content->map };
-
-      pass->content_serial = 0;
-      st = sst_session_set_content (pass->session, &job->content->img,
-                                    job->content->map ? &map : NULL, err);
-      if (st == SST_OK)
-        pass->content_serial = job->content->serial;
-    }
-  if (st == SST_OK && job->style->serial != pass->style_serial)
-    {
-      sst_map map = { job->style->img.width, job->style->img.height,
-                      job->style->map };
-
-      pass->style_serial = 0;
-      st = sst_session_set_style (pass->session, &job->style->img,
-                                  job->style->map ? &map : NULL, err);
-      if (st == SST_OK)
-        pass->style_serial = job->style->serial;
-    }
+  st = update_input (pass->session, job->content, &pass->content_serial,
+                     sst_session_set_content, err);
+  if (st == SST_OK)
+    st = update_input (pass->session, job->style, &pass->style_serial,
+                       sst_session_set_style, err);
   if (st != SST_OK)
     return st;
 
