@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* sysconf */
 #endif
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,171 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* ------------------------------------------------ persistent workers
+ *
+ * Starting threads for every parallel loop cost more than the thread
+ * creation: on this workplace's VMs an idle vCPU takes 0.2-0.5 ms (up to
+ * 3 ms) to run a new thread, and a preview refresh has about eight
+ * parallel loops (bench/NOTES.md, "Persistent workers").  So the workers
+ * stay: each waits on its own slot, spinning for SPIN_NS after its last
+ * task (the next loop of a pass usually follows within a millisecond)
+ * before it sleeps on a condition variable.  One caller at a time owns the
+ * pool; a second, concurrent or nested caller starts its own threads as
+ * before. */
+
+#define SPIN_NS 3000000L
+
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  atomic_uint posted, finished; /* task numbers */
+  void *(*fn)(void *);
+  void *arg;
+} slot;
+
+static slot slots[MAX_WORKERS];
+static int nslots; /* threads started; guarded by pool_owner */
+/* Threads the last loop used: only they spin for the next one, so a
+ * thread that a wider loop (the reconstruction's regions) started does not
+ * take a core from a narrower loop's workers while it waits. */
+static atomic_int spinners;
+static pthread_mutex_t pool_owner = PTHREAD_MUTEX_INITIALIZER;
+
+static long elapsed_ns(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
+}
+
+static void cpu_relax(void) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_ia32_pause();
+#endif
+}
+
+static void *slot_main(void *arg) {
+  slot *s = arg;
+  const int index = (int)(s - slots);
+  unsigned seen = 0;
+  for (;;) {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned p;
+    for (int i = 0;
+         (p = atomic_load_explicit(&s->posted, memory_order_acquire)) == seen;
+         i++) {
+      if ((i & 255) == 255 &&
+          (elapsed_ns(&t0) > SPIN_NS || index >= atomic_load(&spinners)))
+        break;
+      cpu_relax();
+    }
+    if (p == seen) {
+      pthread_mutex_lock(&s->lock);
+      while ((p = atomic_load(&s->posted)) == seen)
+        pthread_cond_wait(&s->wake, &s->lock);
+      pthread_mutex_unlock(&s->lock);
+    }
+    seen = p;
+    s->fn(s->arg);
+    atomic_store_explicit(&s->finished, p, memory_order_release);
+  }
+  return NULL;
+}
+
+/* Owns the pool with at least n worker threads (fewer if threads cannot
+ * be started); returns how many it has, or -1 when another caller owns
+ * it. */
+static int pool_acquire(int n) {
+  if (pthread_mutex_trylock(&pool_owner) != 0)
+    return -1;
+  while (nslots < n) {
+    slot *s = &slots[nslots];
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    atomic_init(&s->posted, 0);
+    atomic_init(&s->finished, 0);
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &attr, slot_main, s);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+      pthread_cond_destroy(&s->wake);
+      pthread_mutex_destroy(&s->lock);
+      break;
+    }
+    nslots++;
+  }
+  return nslots < n ? nslots : n;
+}
+
+static void pool_release(void) { pthread_mutex_unlock(&pool_owner); }
+
+/* Runs fn(arg) on pool thread i (the caller owns the pool). */
+static void slot_post(int i, void *(*fn)(void *), void *arg) {
+  slot *s = &slots[i];
+  s->fn = fn;
+  s->arg = arg;
+  pthread_mutex_lock(&s->lock);
+  atomic_store_explicit(&s->posted, atomic_load(&s->posted) + 1,
+                        memory_order_release);
+  pthread_cond_signal(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* Waits for pool thread i's last task (its band loop ends as soon as no
+ * band is left, so this is a short wait at the end of a loop). */
+static void slot_wait(int i) {
+  slot *s = &slots[i];
+  const unsigned p = atomic_load(&s->posted);
+  for (int k = 0;
+       atomic_load_explicit(&s->finished, memory_order_acquire) != p; k++)
+    if (k < 4096)
+      cpu_relax();
+    else
+      sched_yield();
+}
+
+/* Worker threads for a loop: pool threads when the pool is free, fresh
+ * threads otherwise.  start(i, fn, arg) for i in [0, n) returns how many
+ * started; join waits for them. */
+typedef struct {
+  int pooled; /* owns the pool */
+  int started;
+  pthread_t th[MAX_WORKERS];
+} crew;
+
+static int crew_start(crew *c, int n, void *(*fn)(void *), worker_arg *args) {
+  int have = pool_acquire(n);
+  c->pooled = have >= 0;
+  c->started = 0;
+  if (c->pooled) {
+    atomic_store(&spinners, have);
+    for (int i = 0; i < have; i++)
+      slot_post(i, fn, &args[i]);
+    c->started = have;
+    return have;
+  }
+  for (int i = 0; i < n; i++) {
+    if (pthread_create(&c->th[i], NULL, fn, &args[i]) != 0)
+      break;
+    c->started++;
+  }
+  return c->started;
+}
+
+static void crew_join(crew *c) {
+  for (int i = 0; i < c->started; i++) {
+    if (c->pooled)
+      slot_wait(i);
+    else
+      pthread_join(c->th[i], NULL);
+  }
+  if (c->pooled)
+    pool_release();
+}
+
 sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
                          sst_progress *p, sst_error *err) {
   if (workers > nbands)
@@ -78,17 +244,15 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
   atomic_init(&j.done, 0);
   atomic_init(&j.stop, 0);
   worker_arg args[MAX_WORKERS];
-  pthread_t th[MAX_WORKERS];
-  int started = 0;
   int blas_threads = openblas_get_num_threads();
   openblas_set_num_threads(1);
-  for (int i = 1; i < workers; i++) {
+  for (int i = 0; i < workers - 1; i++) {
     args[i].j = &j;
-    args[i].worker = i;
-    if (pthread_create(&th[i], NULL, worker_main, &args[i]) != 0)
-      break; /* fewer threads: the caller still takes every band left */
-    started = i;
+    args[i].worker = i + 1; /* the caller is worker 0 */
   }
+  /* fewer threads: the caller still takes every band left */
+  crew c;
+  crew_start(&c, workers - 1, worker_main, args);
   int cancelled = 0;
   for (int b; (b = take_band(&j)) >= 0;) {
     fn(ctx, b, 0);
@@ -98,8 +262,7 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
       atomic_store(&j.stop, 1);
     }
   }
-  for (int i = 1; i <= started; i++)
-    pthread_join(th[i], NULL);
+  crew_join(&c);
   openblas_set_num_threads(blas_threads);
   if (!cancelled && sst_progress_tick(p, 1.0f))
     cancelled = 1;
@@ -157,18 +320,17 @@ sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
   pthread_mutex_init(&m.lock, NULL);
   pthread_cond_init(&m.cond, NULL);
   worker_arg args[MAX_WORKERS];
-  pthread_t th[MAX_WORKERS];
   int started = 0, cancelled = monitor(ctx);
   int blas_threads = openblas_get_num_threads();
   openblas_set_num_threads(1);
   m.running = workers;
-  for (int i = 0; i < workers && !cancelled; i++) {
+  for (int i = 0; i < workers; i++) {
     args[i].j = &m.j;
     args[i].worker = i;
-    if (pthread_create(&th[i], NULL, monitored_main, &args[i]) != 0)
-      break;
-    started++;
   }
+  crew c = {0};
+  if (!cancelled)
+    started = crew_start(&c, workers, monitored_main, args);
   pthread_mutex_lock(&m.lock);
   m.running -= workers - started; /* never started */
   pthread_mutex_unlock(&m.lock);
@@ -197,8 +359,7 @@ sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
     }
   }
   pthread_mutex_unlock(&m.lock);
-  for (int i = 0; i < started; i++)
-    pthread_join(th[i], NULL);
+  crew_join(&c);
   openblas_set_num_threads(blas_threads);
   pthread_cond_destroy(&m.cond);
   pthread_mutex_destroy(&m.lock);

@@ -295,6 +295,89 @@ static void test_monitored(void) {
          "calling thread\n");
 }
 
+/* The persistent workers (conv_par.c): a loop whose bands start loops of
+ * their own (nested: the pool is taken, so they get fresh threads), two
+ * callers at once (one of them without the pool), and narrow loops after
+ * wide ones.  Every band of every loop must run exactly once. */
+typedef struct {
+  atomic_int hits[64];
+  int inner; /* bands of the nested loop each band starts (0: none) */
+} pool_ctx;
+
+static void count_band(void *ctx, int band, int worker) {
+  (void)worker;
+  pool_ctx *c = ctx;
+  atomic_fetch_add(&c->hits[band], 1);
+  if (c->inner) {
+    pool_ctx in = {.inner = 0};
+    for (int b = 0; b < 64; b++)
+      atomic_init(&in.hits[b], 0);
+    sst_error err = {0};
+    sst_run_bands(c->inner, 3, count_band, &in, NULL, &err);
+    for (int b = 0; b < c->inner; b++)
+      if (atomic_load(&in.hits[b]) != 1)
+        atomic_fetch_add(&c->hits[63], 1000); /* flags a nested miss */
+  }
+}
+
+static int ran_once(pool_ctx *c, int nbands) {
+  for (int b = 0; b < 64; b++)
+    if (atomic_load(&c->hits[b]) != (b < nbands ? 1 : 0))
+      return 0;
+  return 1;
+}
+
+static void *pool_caller(void *arg) {
+  pool_ctx *c = arg;
+  sst_error err = {0};
+  for (int r = 0; r < 50; r++) {
+    for (int b = 0; b < 64; b++)
+      atomic_store(&c->hits[b], 0);
+    if (sst_run_bands(40, 3, count_band, c, NULL, &err) != SST_OK ||
+        !ran_once(c, 40))
+      return (void *)1;
+  }
+  return NULL;
+}
+
+static void test_pool(void) {
+  sst_error err = {0};
+  pool_ctx nested = {.inner = 7};
+  for (int b = 0; b < 64; b++)
+    atomic_init(&nested.hits[b], 0);
+  sst_status rc = sst_run_bands(9, 3, count_band, &nested, NULL, &err);
+  CHECK(rc == SST_OK && ran_once(&nested, 9), "nested loops: a band ran "
+                                              "twice or not at all");
+  pool_ctx a = {0}, b = {0};
+  pthread_t ta, tb;
+  void *ra = (void *)1, *rb = (void *)1;
+  if (pthread_create(&ta, NULL, pool_caller, &a) == 0) {
+    if (pthread_create(&tb, NULL, pool_caller, &b) == 0)
+      pthread_join(tb, &rb);
+    pthread_join(ta, &ra);
+  }
+  CHECK(!ra && !rb, "two callers at once: a band ran twice or not at all");
+  /* wide (monitored, 4 workers) then narrow (2) then wide again */
+  int ok = 1;
+  for (int r = 0; r < 20 && ok; r++) {
+    mon_ctx m = {.cancel_at = 0, .caller = pthread_self()};
+    atomic_init(&m.stop, 0);
+    atomic_init(&m.bands_done, 0);
+    atomic_init(&m.entered, 0);
+    ok = sst_run_bands_monitored(4, 4, spin_band, &m, count_monitor, &err) ==
+             SST_OK &&
+         atomic_load(&m.bands_done) == 4;
+    pool_ctx n = {0};
+    for (int k = 0; k < 64; k++)
+      atomic_init(&n.hits[k], 0);
+    ok = ok && sst_run_bands(5, 2, count_band, &n, NULL, &err) == SST_OK &&
+         ran_once(&n, 5);
+  }
+  CHECK(ok, "wide and narrow loops in turn: a band ran twice or not at all");
+  printf("ok   persistent workers: nested loops, two callers at once, wide "
+         "and narrow loops in turn\n");
+}
+
 static int same_tensor(const sst_tensor *a, const sst_tensor *b) {
   return a->data && b->data && a->c == b->c && a->h == b->h && a->w == b->w &&
          memcmp(a->data, b->data, sst_tensor_size(a) * sizeof(float)) == 0;
@@ -409,6 +492,7 @@ int main(void) {
   test_cache();
   test_fused();
   test_monitored();
+  test_pool();
   printf("%s\n", failures ? "FAILED" : "all winograd checks passed");
   return failures ? 1 : 0;
 }
