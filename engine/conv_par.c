@@ -187,8 +187,9 @@ static void slot_wait(int i) {
 }
 
 /* Worker threads for a loop: pool threads when the pool is free, fresh
- * threads otherwise.  start(i, fn, arg) for i in [0, n) returns how many
- * started; join waits for them. */
+ * threads otherwise.  crew_start runs fn(&args[i]) for i in [0, n) and
+ * returns how many threads took one (the rest: the caller's to run);
+ * crew_join waits for them and frees the pool. */
 typedef struct {
   int pooled; /* owns the pool */
   int started;
