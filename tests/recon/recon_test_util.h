@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-
+#include "reconstruct.h"
 
 /* Deterministic generator (xorshift64*) so the tests never depend on libc. */
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
@@ -31,6 +31,18 @@ static inline void fill_relu(float *x, size_t n, double a, double b) {
     double v = a * rng_normal() + b;
     x[i] = (float)(v > 0.0 ? v : 0.0);
   }
+}
+
+/* Statistics a test needs: a failure to build them is a CHECK failure
+ * (with the engine's message) and gives NULL. */
+static inline sst_recon_stats *stats_or_fail(const float *fc, int C, int N,
+                                             const float *wc, const float *fs,
+                                             int M, const float *ws, int K) {
+  sst_recon_stats *st = NULL;
+  sst_error err = {0};
+  CHECK(sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, &err) == SST_OK,
+        "statistics: %s", err.msg);
+  return st;
 }
 
 /* ||a - b|| / ||b|| */

@@ -38,10 +38,8 @@ int main(void) {
     wc[i] = i < N / 2 ? 1.0f : 0.0f;
     wc[N + i] = 1.0f - wc[i];
   }
-  sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, wc, fs, M, NULL, 2, &st, &err) == SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(fc, C, N, wc, fs, M, NULL, 2);
   if (!st)
     return 1;
   const sst_kernel ks[] = {SST_KERNEL_POLY, SST_KERNEL_BN, SST_KERNEL_GAUSSIAN};

@@ -158,11 +158,8 @@ static double loss(const sst_recon_stats *st, const sst_recon_params *p,
 }
 
 static void test_monotone(void) {
-  sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st, &err) ==
-            SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(fc, C, N, NULL, fs, M, NULL, 1);
   if (!st)
     return;
   static const kcase cases[] = {
@@ -206,11 +203,8 @@ static double style_distance(const sst_recon_stats *st, sst_kernel k,
 }
 
 static void test_style_moves(void) {
-  sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st, &err) ==
-            SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(fc, C, N, NULL, fs, M, NULL, 1);
   if (!st)
     return;
   static float out[C * N];
@@ -240,10 +234,8 @@ static void test_uncovered(void) {
   memcpy(w2, wc, sizeof w2);
   for (int i = 0; i < 40; i++)
     w2[i] = w2[N + i] = 0.0f;
-  sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, w2, fs, M, ws, K, &st, &err) == SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(fc, C, N, w2, fs, M, ws, K);
   if (!st)
     return;
   sst_recon_params p = {SST_KERNEL_POLY, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10};
@@ -282,10 +274,8 @@ static void test_hard_masks(void) {
     w2[i] = (float)(1 - t);
     w2[N + i] = (float)t;
   }
-  sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, w2, fs, M, ws, K, &st, &err) == SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(fc, C, N, w2, fs, M, ws, K);
   if (!st)
     return;
   const sst_kernel ks[] = {SST_KERNEL_POLY, SST_KERNEL_BN, SST_KERNEL_GAUSSIAN};
@@ -438,10 +428,7 @@ static void test_singular_moments(void) {
     w2[i] = i % 40 == 0 && i < 280 ? 1.0f : 0.0f;
     w2[N + i] = 1.0f - w2[i];
   }
-  sst_recon_stats *st = NULL;
-  sst_error err = {0};
-  CHECK(sst_recon_stats_new(f, C, N, w2, fs, M, ws, 2, &st, &err) == SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(f, C, N, w2, fs, M, ws, 2);
   if (!st)
     return;
   poly_fast_vs_plain("singular moments", st, 10.0, f, C * N, a, b);
@@ -463,11 +450,7 @@ static void test_wide(void) {
       s[c * MW + j] = (float)(v > 0 ? 1.5 * v : 0.0);
     }
   }
-  sst_recon_stats *st = NULL;
-  sst_error err = {0};
-  CHECK(sst_recon_stats_new(f, CW, NW, NULL, s, MW, NULL, 1, &st, &err) ==
-            SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(f, CW, NW, NULL, s, MW, NULL, 1);
   if (!st)
     return;
   poly_fast_vs_plain("C=72", st, 5.0, f, CW * NW, a, b);

@@ -330,10 +330,8 @@ static void test_estimator(void) {
   fill_relu(fs, (size_t)C * M, 1.5, 0.8);
   for (int i = 0; i < N; i++)
     wc[i] = i < N / 4 ? 0.0f : (float)(0.2 + 0.8 * rng_u01());
-  sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, wc, fs, M, NULL, 1, &st, &err) == SST_OK,
-        "%s", err.msg);
+  sst_recon_stats *st = stats_or_fail(fc, C, N, wc, fs, M, NULL, 1);
   if (!st)
     return;
   const sst_region_stats *r = &st->reg[0];
