@@ -12,6 +12,7 @@
 #include "conv_par.h"
 #include "error.h"
 #include "recon_internal.h"
+#include "scratch_pool.h"
 
 #define APPLY_BLOCK 1024 /* pixels per sgemm block when blending regions */
 
@@ -160,20 +161,27 @@ static sst_status apply_rows(apply_job *j, sst_progress *prog,
   int workers = sst_conv_threads();
   workers = workers < nbands ? workers : nbands;
   workers = workers < SST_MAX_WORKERS ? workers : SST_MAX_WORKERS;
+  /* per worker one pooled block (scratch_pool.h): the decoder asks for
+   * the target tile by tile, each call a fresh 1 MB per worker otherwise */
   const size_t C = (size_t)j->r->st->C;
+  const size_t tmp_bytes = sizeof(float) * C * APPLY_BLOCK;
+  size_t bytes = 0;
+  sst_scratch_carve(NULL, &bytes, tmp_bytes);
+  sst_scratch_carve(NULL, &bytes, sizeof(float) * APPLY_BLOCK);
+  char *block[SST_MAX_WORKERS];
   int ok = 1;
   for (int t = 0; t < workers; t++) {
-    j->tmp[t] = malloc(sizeof(float) * C * APPLY_BLOCK);
-    j->wsum[t] = malloc(sizeof(float) * APPLY_BLOCK);
-    ok &= j->tmp[t] && j->wsum[t];
+    block[t] = sst_scratch_take(bytes);
+    ok &= block[t] != NULL;
+    size_t off = 0;
+    j->tmp[t] = sst_scratch_carve(block[t], &off, tmp_bytes);
+    j->wsum[t] = sst_scratch_carve(block[t], &off, sizeof(float) * APPLY_BLOCK);
   }
   sst_status rc =
       ok ? sst_run_bands(nbands, workers, apply_band, j, prog, err)
          : sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
-  for (int t = 0; t < workers; t++) {
-    free(j->tmp[t]);
-    free(j->wsum[t]);
-  }
+  for (int t = 0; t < workers; t++)
+    sst_scratch_give(block[t], bytes);
   return rc;
 }
 

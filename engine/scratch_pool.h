@@ -7,6 +7,7 @@
  * preview's gamma change pay ~25 ms before the first iteration
  * (bench/NOTES.md).  This pool keeps a few freed blocks for the next solve,
  * which is the common case in the dialog (every slider move solves again).
+ * The target blend (recon_result.c) keeps its per-worker scratch here too.
  * Thread-safe (one mutex). */
 #ifndef SST_SCRATCH_POOL_H
 #define SST_SCRATCH_POOL_H
