@@ -19,11 +19,12 @@
 #define MAX_REGIONS 4096
 
 /* One streaming pass over the columns of f (C x n, leading dimension ld)
- * on the calling thread.  For each weight row r (w[r] == NULL: all ones) accumulates sum w f into
- * sf[r], the upper triangle of sum w f f^T into sff[r] and sum w into W[r],
- * over the columns with w > 0 only (soft masks overlap little, so K regions
- * cost about one pass).  Columns are gathered STAT_BLOCK at a time as
- * sqrt(w) f in float64 and multiplied with dsyrk. */
+ * on the calling thread.  For each weight row r (w[r] == NULL: all ones)
+ * accumulates sum w f into sf[r], the upper triangle of sum w f f^T into
+ * sff[r] and sum w into W[r], over the columns with w > 0 only (soft
+ * masks overlap little, so K regions cost about one pass).  Columns are
+ * gathered STAT_BLOCK at a time as sqrt(w) f in float64 and multiplied
+ * with dsyrk. */
 static int moments_range(const float *f, int C, int n, size_t ld, int R,
                          const float *const *w, double *const *sf,
                          double *const *sff, double *W) {
