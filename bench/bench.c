@@ -96,26 +96,29 @@ double bench_sgemm_rate(int threads) {
   return 2.0 * M * N * K / bench_median(t, 5) / 1e9;
 }
 
-void bench_pipeline(const bench_ctx *ctx) {
-  const sst_model *m = ctx->model;
-  int runs = ctx->runs, threads = ctx->threads;
+typedef struct {
+  double enc, rec, dec, tot, regamma; /* medians, s */
+} pipeline_times;
+
+/* Medians of `runs` fresh sessions at precision prec, and of a re-run
+ * after a gamma change in each. */
+static pipeline_times time_pipeline(const bench_ctx *ctx, sst_precision prec,
+                                    const sst_image *content,
+                                    const sst_map *cmap, const sst_image *style,
+                                    const sst_map *smap) {
+  const int runs = ctx->runs;
   sst_error err = {0};
-  const int W = 800, H = 600, SW = 512, SH = 384;
-  sst_image content, style, out;
-  bench_image(&content, W, H, 1);
-  bench_image(&style, SW, SH, 7);
-  uint8_t *cm = bench_halves_map(W, H), *sm = bench_halves_map(SW, SH);
-  sst_map cmap = {W, H, cm}, smap = {SW, SH, sm};
+  sst_image out;
   sst_params p;
   sst_params_default(&p);
-  p.threads = threads;
-
+  p.threads = ctx->threads;
+  p.precision = prec;
   double enc[64], rec[64], dec[64], tot[64], regamma[64];
   for (int r = 0; r < runs; r++) {
-    sst_session *s = sst_session_new(m);
+    sst_session *s = sst_session_new(ctx->model);
     sst_timings t;
-    if (sst_session_set_content(s, &content, &cmap, &err) ||
-        sst_session_set_style(s, &style, &smap, &err) ||
+    if (sst_session_set_content(s, content, cmap, &err) ||
+        sst_session_set_style(s, style, smap, &err) ||
         sst_session_run(s, &p, &out, &err)) {
       fprintf(stderr, "bench: %s\n", err.msg);
       exit(1);
@@ -134,23 +137,49 @@ void bench_pipeline(const bench_ctx *ctx) {
     sst_image_free(&out);
     sst_session_free(s);
   }
-  double e = bench_median(enc, runs), rc = bench_median(rec, runs), d = bench_median(dec, runs),
-         tt = bench_median(tot, runs), g = bench_median(regamma, runs);
+  pipeline_times pt = {bench_median(enc, runs), bench_median(rec, runs),
+                       bench_median(dec, runs), bench_median(tot, runs),
+                       bench_median(regamma, runs)};
+  return pt;
+}
+
+void bench_pipeline(const bench_ctx *ctx) {
+  const int W = 800, H = 600, SW = 512, SH = 384;
+  sst_image content, style;
+  bench_image(&content, W, H, 1);
+  bench_image(&style, SW, SH, 7);
+  uint8_t *cm = bench_halves_map(W, H), *sm = bench_halves_map(SW, SH);
+  sst_map cmap = {W, H, cm}, smap = {SW, SH, sm};
+  const int bf16 = sst_precision_available(SST_PRECISION_BF16);
+  pipeline_times f = time_pipeline(ctx, SST_PRECISION_FLOAT32, &content, &cmap,
+                                   &style, &smap);
+  pipeline_times b = f;
+  if (bf16)
+    b = time_pipeline(ctx, SST_PRECISION_BF16, &content, &cmap, &style, &smap);
   double flops = encoder_flops(H, W) + encoder_flops(SH, SW) + decoder_flops(H, W);
-  double conv_rate = flops / (e + d) / 1e9;
-  double blas = bench_sgemm_rate(threads);
+  double blas = bench_sgemm_rate(ctx->threads);
   printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, %d runs\n",
-         W, H, SW, SH, runs);
+         W, H, SW, SH, ctx->runs);
   printf("OpenBLAS kernels: %s%s\n", openblas_get_corename(),
          getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE is set)" : "");
-  printf("%-28s %10s\n", "stage", "median s");
-  printf("%-28s %10.3f\n", "encode (content+style)", e);
-  printf("%-28s %10.3f\n", "reconstruct", rc);
-  printf("%-28s %10.3f\n", "decode", d);
-  printf("%-28s %10.3f\n", "total", tt);
-  printf("%-28s %10.3f\n", "re-run after gamma change", g);
+  printf("%-28s %10s %10s\n", "stage (median s)", "float32",
+         bf16 ? "bf16" : "bf16: n/a");
+#define ROW(name, field)                                                       \
+  if (bf16)                                                                    \
+    printf("%-28s %10.3f %10.3f\n", name, f.field, b.field);                  \
+  else                                                                         \
+    printf("%-28s %10.3f\n", name, f.field)
+  ROW("encode (content+style)", enc);
+  ROW("reconstruct", rec);
+  ROW("decode", dec);
+  ROW("total", tot);
+  ROW("re-run after gamma change", regamma);
+#undef ROW
   printf("conv GFLOP/s (encode+decode): %.1f   OpenBLAS sgemm GFLOP/s: %.1f   ratio %.0f%%\n",
-         conv_rate, blas, 100.0 * conv_rate / blas);
+         flops / (f.enc + f.dec) / 1e9, blas, 100.0 * flops / (f.enc + f.dec) / 1e9 / blas);
+  if (bf16)
+    printf("  with bf16 products: %.1f GFLOP/s (float32-equivalent), %.0f%% of sgemm\n",
+           flops / (b.enc + b.dec) / 1e9, 100.0 * flops / (b.enc + b.dec) / 1e9 / blas);
   free(cm); free(sm);
   sst_image_free(&content); sst_image_free(&style);
 }

@@ -16,7 +16,7 @@ static const char usage_text[] =
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
     "            [--iterations N] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n"
-    "            [--tile auto|off|PIXELS]\n";
+    "            [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
 static int fail(const char *fmt, ...) {
@@ -84,7 +84,7 @@ static const char *default_weights(void) {
 
 int main(int argc, char **argv) {
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
-         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_HELP };
+         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_HELP };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'},
       {"content-map", required_argument, 0, O_CMAP},
@@ -101,6 +101,7 @@ int main(int argc, char **argv) {
       {"threads", required_argument, 0, O_THREADS},
       {"timings", no_argument, 0, O_TIMINGS},
       {"tile", required_argument, 0, O_TILE},
+      {"precision", required_argument, 0, O_PRECISION},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   sst_params p;
@@ -162,6 +163,13 @@ int main(int argc, char **argv) {
         p.tile = -1;
       else if (parse_int(optarg, &p.tile) != 0 || p.tile < 64 || p.tile > 65536)
         return fail("--tile '%s' is not auto, off or a tile size in 64..65536 pixels", optarg);
+      break;
+    case O_PRECISION:
+      if (sst_precision_from_name(optarg, &p.precision) != 0)
+        return fail("unknown --precision '%s' (use float32 or bf16)", optarg);
+      if (!sst_precision_available(p.precision))
+        fprintf(stderr, "sst-stylize: note: this CPU has no AVX-512 BF16; "
+                        "running in float32\n");
       break;
     case 'h':
     case O_HELP: fputs(usage_text, stdout); return 0;

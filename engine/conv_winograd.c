@@ -19,6 +19,7 @@
  * Both transforms run on whole tile rows with the tiles as the innermost,
  * contiguous index, so the compiler vectorises them across tiles. */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,8 @@
 #include "conv_cache.h"
 #include "conv_par.h"
 #include "conv_winograd.h"
-#include "layers.h" /* sst_reflect1 */
+#include "gemm_bf16.h"
+#include "layers.h" /* sst_reflect1, sst_conv_get_precision */
 #include "error.h"
 
 #define NXI 36 /* 6 x 6 Winograd positions */
@@ -47,6 +49,7 @@ sst_status sst_wino_weights_init(sst_wino_weights *wt, const float *weight,
                                  {0, 0, 1}};
   wt->cin = wt->cout = 0;
   wt->u = NULL;
+  atomic_init(&wt->u16, NULL);
   if (!weight || cin <= 0 || cout <= 0 || (size_t)cin * (size_t)cout >
                                               (size_t)INT_MAX / NXI)
     return sst_fail(err, SST_ERR_INVALID, "winograd weights: invalid shape");
@@ -81,8 +84,32 @@ void sst_wino_weights_free(sst_wino_weights *wt) {
   if (!wt)
     return;
   free(wt->u);
+  free(atomic_exchange(&wt->u16, NULL));
   wt->u = NULL;
   wt->cin = wt->cout = 0;
+}
+
+/* The bfloat16 kernels, made once: concurrent first callers may both
+ * build them; one copy wins, the other is freed. */
+static const uint32_t *bf16_weights(sst_wino_weights *wt, sst_error *err) {
+  uint32_t *have = atomic_load(&wt->u16);
+  if (have)
+    return have;
+  const size_t words = sst_bf16_packed_a_words(wt->cout, wt->cin);
+  uint32_t *u16 = aligned_alloc(64, ((NXI * words * sizeof *u16) + 63) & ~(size_t)63);
+  if (!u16) {
+    sst_fail(err, SST_ERR_NOMEM, "out of memory for bfloat16 kernels");
+    return NULL;
+  }
+  const size_t mat = (size_t)wt->cout * (size_t)wt->cin;
+  for (int xi = 0; xi < NXI; xi++)
+    sst_bf16_pack_a(wt->u + (size_t)xi * mat, wt->cout, wt->cin,
+                    (size_t)wt->cin, u16 + (size_t)xi * words);
+  if (!atomic_compare_exchange_strong(&wt->u16, &have, u16)) {
+    free(u16);
+    return have;
+  }
+  return u16;
 }
 
 /* The 1-D transforms, each over n independent columns (restrict pointer
@@ -227,16 +254,43 @@ static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
   }
 }
 
+/* One worker's scratch, in floats from its start (each part 64-byte
+ * aligned): the transformed inputs V (float32, or bfloat16 pair words on
+ * the reduced-precision path), the products M, the transforms' row
+ * scratch, and on the bfloat16 path one tile row's transforms of two
+ * channels and the product's B panel. */
+typedef struct {
+  size_t v, m, tmp, sc, rows, pairs, panel, total;
+} band_layout;
+
+static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+static band_layout layout_for(int cin, int cout, size_t tmax, int tx_n, int w,
+                              int bf16) {
+  const size_t cpn = ((size_t)cin + 1) / 2;
+  band_layout l;
+  l.v = 0;
+  l.m = l.v + align16((size_t)NXI * (bf16 ? cpn : (size_t)cin) * tmax);
+  l.tmp = l.m + align16((size_t)NXI * (size_t)cout * tmax);
+  l.sc = l.tmp + align16(6 * ((size_t)4 * (size_t)tx_n + 2));
+  l.rows = l.sc + align16(24 * (size_t)tx_n + 4);
+  l.pairs = l.rows + align16(6 * (size_t)w);
+  l.panel = l.pairs + (bf16 ? align16(2 * NXI * (size_t)tx_n) : 0);
+  l.total = l.panel + (bf16 ? align16(cpn * SST_BF16_NR) : 0);
+  return l;
+}
+
 typedef struct {
   const sst_tensor *in;
   const sst_wino_weights *wt;
+  const uint32_t *u16; /* bfloat16 kernels, or NULL: float32 products */
   const float *bias;
   int relu, band_rows, tx_n, ty_n;
   int h, w;         /* the convolution's own input size (after upsampling) */
   sst_wino_fuse fuse;
   sst_tensor *out;
-  float *scratch;   /* per worker: V, M, row scratch */
-  size_t per_worker;
+  float *scratch;   /* per worker: band_layout */
+  band_layout lay;
   const float *zero; /* a row of w zeros */
 } wino_job;
 
@@ -293,6 +347,46 @@ static void pool_rows(const float *rows, int w, int ty, float *outc, int oh) {
   }
 }
 
+/* Input transform of the band into V: float32, V[(xi*cin + c)*T + t]. */
+static void transform_band_f32(const wino_job *j, int ty0, int ty1, float *V,
+                               float *tmp, float *rows, size_t T) {
+  const int cin = j->in->c, tx_n = j->tx_n;
+  const size_t in_plane = (size_t)j->in->h * (size_t)j->in->w;
+  for (int c = 0; c < cin; c++)
+    for (int ty = ty0; ty < ty1; ty++) {
+      const float *r[6];
+      tile_rows(j, j->in->data + (size_t)c * in_plane, ty, rows, r);
+      input_tile_row(r, j->w, tx_n, tmp, V + (size_t)c * T, (size_t)cin * T,
+                     (size_t)(ty - ty0) * (size_t)tx_n);
+    }
+}
+
+/* The same into bfloat16 pair words, channels 2p and 2p + 1 in word
+ * V16[(xi*cpn + p)*T + t]: each tile row of a channel pair goes through
+ * float32 (pairs: 36 rows of tx_n per channel) and is rounded once. */
+static void transform_band_bf16(const wino_job *j, int ty0, int ty1,
+                                uint32_t *V16, float *tmp, float *rows,
+                                float *pairs, size_t T) {
+  const int cin = j->in->c, tx_n = j->tx_n, cpn = (cin + 1) / 2;
+  const size_t in_plane = (size_t)j->in->h * (size_t)j->in->w;
+  const size_t n = (size_t)tx_n;
+  for (int p = 0; p < cpn; p++)
+    for (int ty = ty0; ty < ty1; ty++) {
+      const int odd = 2 * p + 1 < cin;
+      for (int k = 0; k <= odd; k++) {
+        const float *r[6];
+        tile_rows(j, j->in->data + (size_t)(2 * p + k) * in_plane, ty, rows,
+                  r);
+        input_tile_row(r, j->w, tx_n, tmp, pairs + (size_t)k * NXI * n, n, 0);
+      }
+      for (int xi = 0; xi < NXI; xi++)
+        sst_bf16_pack_rows(pairs + (size_t)xi * n,
+                           odd ? pairs + (NXI + (size_t)xi) * n : NULL, tx_n,
+                           V16 + ((size_t)xi * (size_t)cpn + (size_t)p) * T +
+                               (size_t)(ty - ty0) * n);
+    }
+}
+
 /* One band of tile rows: input transform, 36 products, output transform. */
 static void wino_band(void *ctx, int band, int worker) {
   const wino_job *j = ctx;
@@ -301,26 +395,28 @@ static void wino_band(void *ctx, int band, int worker) {
   const int ty0 = band * j->band_rows;
   const int ty1 = ty0 + j->band_rows < j->ty_n ? ty0 + j->band_rows : j->ty_n;
   const size_t T = (size_t)(ty1 - ty0) * (size_t)tx_n;
-  const size_t tmax = (size_t)j->band_rows * (size_t)tx_n;
-  const size_t in_plane = (size_t)j->in->h * (size_t)j->in->w;
   const size_t out_plane = (size_t)j->out->h * (size_t)j->out->w;
-  float *V = j->scratch + (size_t)worker * j->per_worker;
-  float *M = V + (size_t)NXI * (size_t)cin * tmax;
-  float *tmp = M + (size_t)NXI * (size_t)cout * tmax;
-  float *sc = tmp + 6 * ((size_t)4 * (size_t)tx_n + 2);
-  float *rows = sc + 24 * (size_t)tx_n + 4; /* 6 rows of w: fused I/O */
-  for (int c = 0; c < cin; c++)
-    for (int ty = ty0; ty < ty1; ty++) {
-      const float *r[6];
-      tile_rows(j, j->in->data + (size_t)c * in_plane, ty, rows, r);
-      input_tile_row(r, w, tx_n, tmp, V + (size_t)c * T, (size_t)cin * T,
-                     (size_t)(ty - ty0) * (size_t)tx_n);
-    }
-  for (int xi = 0; xi < NXI; xi++)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)T, cin,
-                1.0f, j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin, cin,
-                V + (size_t)xi * (size_t)cin * T, (int)T, 0.0f,
-                M + (size_t)xi * (size_t)cout * T, (int)T);
+  float *base = j->scratch + (size_t)worker * j->lay.total;
+  float *V = base + j->lay.v, *M = base + j->lay.m, *tmp = base + j->lay.tmp;
+  float *sc = base + j->lay.sc, *rows = base + j->lay.rows; /* rows: fused I/O */
+  if (j->u16) {
+    const int cpn = (cin + 1) / 2;
+    const size_t words = sst_bf16_packed_a_words(cout, cin);
+    uint32_t *V16 = (uint32_t *)V;
+    transform_band_bf16(j, ty0, ty1, V16, tmp, rows, base + j->lay.pairs, T);
+    for (int xi = 0; xi < NXI; xi++)
+      sst_bf16_gemm(cout, (int)T, cpn, j->u16 + (size_t)xi * words,
+                    V16 + (size_t)xi * (size_t)cpn * T, T,
+                    M + (size_t)xi * (size_t)cout * T, T,
+                    (uint32_t *)(base + j->lay.panel));
+  } else {
+    transform_band_f32(j, ty0, ty1, V, tmp, rows, T);
+    for (int xi = 0; xi < NXI; xi++)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)T, cin,
+                  1.0f, j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin,
+                  cin, V + (size_t)xi * (size_t)cin * T, (int)T, 0.0f,
+                  M + (size_t)xi * (size_t)cout * T, (int)T);
+  }
   for (int co = 0; co < cout; co++)
     for (int ty = ty0; ty < ty1; ty++) {
       const float *m = M + (size_t)co * T + (size_t)(ty - ty0) * (size_t)tx_n;
@@ -384,20 +480,23 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
   if (tmax * (size_t)(cin > cout ? cin : cout) > (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: %dx%dx%d "
                                           "too large", cin, h, w);
-  const size_t pw = (size_t)4 * (size_t)tx_n + 2;
-  size_t per_worker = (size_t)NXI * ((size_t)cin + (size_t)cout) * tmax +
-                      6 * pw + 24 * (size_t)tx_n + 4 + 6 * (size_t)w;
-  per_worker = (per_worker + 15) & ~(size_t)15; /* 64-byte aligned parts */
-  size_t nbuf = per_worker * (size_t)workers + (size_t)w;
+  const uint32_t *u16 = NULL;
+  if (sst_conv_get_precision() == SST_PRECISION_BF16 && sst_bf16_available()) {
+    u16 = bf16_weights((sst_wino_weights *)wt, err);
+    if (!u16)
+      return SST_ERR_NOMEM;
+  }
+  const band_layout lay = layout_for(cin, cout, tmax, tx_n, w, u16 != NULL);
+  size_t nbuf = lay.total * (size_t)workers + (size_t)w;
   sst_tensor scratch;
   sst_status s = sst_fmap_layer(out, cout, pool ? h / 2 : h, pool ? w / 2 : w,
                                 &scratch, nbuf, err);
   if (s)
     return s;
-  float *zero = scratch.data + per_worker * (size_t)workers;
+  float *zero = scratch.data + lay.total * (size_t)workers;
   memset(zero, 0, (size_t)w * sizeof *zero);
-  wino_job j = {in, wt, bias, relu, band_tile_rows, tx_n, ty_n, h, w, fuse,
-                out, scratch.data, per_worker, zero};
+  wino_job j = {in, wt, u16, bias, relu, band_tile_rows, tx_n, ty_n, h, w,
+                fuse, out, scratch.data, lay, zero};
   return sst_fmap_layer_done(
       out, &scratch, sst_run_bands(nbands, workers, wino_band, &j, p, err));
 }

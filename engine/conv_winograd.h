@@ -15,6 +15,8 @@
  * optional ReLU, progress ticks and cancellation per band. */
 #ifndef SST_CONV_WINOGRAD_H
 #define SST_CONV_WINOGRAD_H
+#include <stdint.h>
+
 #include "progress.h"
 #include "tensor.h"
 
@@ -31,6 +33,11 @@
 typedef struct {
   int cin, cout;
   float *u;
+  /* The same kernels rounded to bfloat16 and packed for sst_bf16_gemm
+   * (gemm_bf16.h), one block per position: made on the first
+   * reduced-precision run (sst_conv_set_precision), so float32 users never
+   * hold them. */
+  _Atomic(uint32_t *) u16;
 } sst_wino_weights;
 
 /* weight: PyTorch layout [cout, cin, 3, 3].  Computed in double. */

@@ -180,6 +180,16 @@ sst_conv_path sst_conv_get_path(void) {
   return (sst_conv_path)v;
 }
 
+static atomic_int conv_precision = SST_PRECISION_FLOAT32;
+
+void sst_conv_set_precision(sst_precision p) {
+  atomic_store(&conv_precision, (int)p);
+}
+
+sst_precision sst_conv_get_precision(void) {
+  return (sst_precision)atomic_load(&conv_precision);
+}
+
 int sst_conv_pick_winograd(int cin, int cout, int h, int w) {
   switch (sst_conv_get_path()) {
   case SST_CONV_IM2COL:

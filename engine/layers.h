@@ -64,6 +64,11 @@ typedef enum {
  * environment variable SST_CONV=im2col|winograd|auto decides. */
 void sst_conv_set_path(sst_conv_path path);
 sst_conv_path sst_conv_get_path(void);
+/* Arithmetic of every later Winograd convolution of the process (the
+ * pipeline sets it from sst_params.precision); SST_PRECISION_BF16 runs
+ * as float32 where the CPU lacks AVX-512 BF16. */
+void sst_conv_set_precision(sst_precision p);
+sst_precision sst_conv_get_precision(void);
 /* Non-zero when a cin -> cout convolution over an h x w map should run as
  * Winograd under the current path setting. */
 int sst_conv_pick_winograd(int cin, int cout, int h, int w);

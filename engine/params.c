@@ -1,6 +1,7 @@
 /* params.c - parameter defaults and the names used by the CLI and plug-in. */
 #include <string.h>
 
+#include "gemm_bf16.h"
 #include "sst.h"
 
 static const char *const kernel_names[] = {"none", "linear", "poly", "gaussian",
@@ -31,6 +32,7 @@ void sst_params_default(sst_params *p) {
   p->max_size = 0;
   p->style_max_size = 512;
   p->threads = 0;
+  p->precision = SST_PRECISION_FLOAT32;
   p->tile = 0;
 }
 
@@ -63,4 +65,25 @@ int sst_layer_from_name(const char *name, sst_layer *out) {
     return 0;
   }
   return -1;
+}
+
+const char *sst_precision_name(sst_precision p) {
+  return p == SST_PRECISION_BF16 ? "bf16" : "float32";
+}
+
+int sst_precision_from_name(const char *name, sst_precision *out) {
+  if (name && strcmp(name, "float32") == 0) {
+    *out = SST_PRECISION_FLOAT32;
+    return 0;
+  }
+  if (name && strcmp(name, "bf16") == 0) {
+    *out = SST_PRECISION_BF16;
+    return 0;
+  }
+  return -1;
+}
+
+int sst_precision_available(sst_precision p) {
+  return p == SST_PRECISION_FLOAT32 ||
+         (p == SST_PRECISION_BF16 && sst_bf16_available());
 }

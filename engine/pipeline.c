@@ -11,6 +11,7 @@
 #include "error.h"
 #include "image.h"
 #include "labels.h"
+#include "layers.h" /* sst_conv_set_precision */
 #include "nn.h"
 #include "reconstruct.h"
 #include "tiles.h"
@@ -35,6 +36,7 @@ typedef struct {
   int enc_valid;
   int enc_w, enc_h;   /* processed (resized) image size */
   sst_layer enc_layer;
+  sst_precision enc_precision; /* arithmetic the encoding ran with */
   sst_tensor feat;    /* features at enc_layer */
   float *weights;     /* regions x grid, area-downsampled label masks */
   int generation;     /* bumps when the encoding changes */
@@ -236,7 +238,9 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
     return sst_fail(err, SST_ERR_INVALID,
                     "size limit %d makes a %dx%d image smaller than %d pixels",
                     max_side, sd->img.width, sd->img.height, MIN_SIDE);
-  if (sd->enc_valid && sd->enc_w == w && sd->enc_h == h && sd->enc_layer == layer)
+  const sst_precision prec = sst_conv_get_precision();
+  if (sd->enc_valid && sd->enc_w == w && sd->enc_h == h &&
+      sd->enc_layer == layer && sd->enc_precision == prec)
     return SST_OK;
   side_drop_encoding(sd);
 
@@ -286,6 +290,7 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
   sd->enc_w = w;
   sd->enc_h = h;
   sd->enc_layer = layer;
+  sd->enc_precision = prec;
   sd->enc_valid = 1;
   return SST_OK;
 }
@@ -348,6 +353,10 @@ static sst_status check_params(const sst_model *m, const sst_params *p,
     return sst_fail(err, SST_ERR_INVALID, "size limits must not be negative");
   if (p->layer != SST_RELU3_1 && p->layer != SST_RELU4_1)
     return sst_fail(err, SST_ERR_INVALID, "unknown feature layer %d", (int)p->layer);
+  if (p->precision != SST_PRECISION_FLOAT32 &&
+      p->precision != SST_PRECISION_BF16)
+    return sst_fail(err, SST_ERR_INVALID, "unknown precision %d",
+                    (int)p->precision);
   if (!sst_model_has_layer(m, p->layer))
     return sst_fail(err, SST_ERR_IO,
                     "no decoder for %s is installed (weights/%s is missing)",
@@ -376,6 +385,7 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   if (!s->content.img.rgb || !s->style.img.rgb)
     return sst_fail(err, SST_ERR_INVALID, "content and style images must be set");
   sst_set_threads(p->threads);
+  sst_conv_set_precision(p->precision);
 
   double t0 = sst_now();
   sst_progress root = {s->fn, s->user, "encode content", 0.0f, 1.0f, 0.0, 0};

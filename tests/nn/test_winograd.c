@@ -85,6 +85,47 @@ static double worst_wino = 0, worst_im2col = 0, worst_taps = 0;
  * far below what a wrong tap or a misplaced border gives (0.1-1). */
 #define WINO_TOL 6e-6
 
+/* The reduced-precision path (SST_PRECISION_BF16): where the CPU has
+ * AVX-512 BF16 its error must be clearly above float32's (so the bfloat16
+ * products really ran) and within BF16_TOL; elsewhere it must fall back to
+ * float32 exactly.  BF16_TOL: rounding the Winograd-domain inputs and
+ * kernels to 8 significant bits (relative error up to 2^-9 each), then A'
+ * (entries up to 8) on the sums; the measured worst scaled error over these
+ * shapes is 2.3e-2 (cin = 3, where nothing averages out; 1.1-1.8e-2
+ * otherwise), so the bound leaves ~2x.  A wrong tap or border gives 0.1-1;
+ * the exact product code is checked tightly in nn_gemm_bf16. */
+#define BF16_TOL 5e-2
+static double worst_bf16 = 0;
+
+static void run_bf16(const sst_tensor *x, const sst_wino_weights *ww,
+                     const float *b, shape s, const double *ref,
+                     double e_f32) {
+  sst_error err = {0};
+  sst_tensor f = {0}, y = {0};
+  const size_t nout = (size_t)s.cout * s.h * s.w;
+  sst_status st = sst_conv3x3_winograd(x, ww, b, s.relu, 0, &f, NULL, &err);
+  sst_conv_set_precision(SST_PRECISION_BF16);
+  if (!st)
+    st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &y, NULL, &err);
+  sst_conv_set_precision(SST_PRECISION_FLOAT32);
+  CHECK(st == SST_OK, "bf16 winograd: %s", err.msg);
+  if (!st && sst_precision_available(SST_PRECISION_BF16)) {
+    double e = scaled_err(y.data, ref, nout);
+    CHECK(e <= BF16_TOL, "bf16 winograd %dx%dx%d -> %d: scaled error %.3g > "
+          "%.0e", s.cin, s.h, s.w, s.cout, e, BF16_TOL);
+    CHECK(e > 10 * e_f32, "bf16 winograd %dx%dx%d -> %d: error %.3g not above "
+          "float32's %.3g: did the bfloat16 products run?", s.cin, s.h, s.w,
+          s.cout, e, e_f32);
+    printf("     bf16 products: scaled max err %.2e\n", e);
+    worst_bf16 = isnan(e) ? e : fmax(worst_bf16, e);
+  } else if (!st) {
+    CHECK(memcmp(f.data, y.data, nout * sizeof *f.data) == 0,
+          "bf16 requested without AVX-512 BF16: result is not float32's");
+  }
+  sst_tensor_free(&f);
+  sst_tensor_free(&y);
+}
+
 static void run_shape(shape s) {
   sst_error err = {0};
   sst_tensor x;
@@ -134,6 +175,8 @@ static void run_shape(shape s) {
   printf("%s cin %3d cout %3d %3dx%-3d relu %d: scaled max err im2col %.2e  "
          "winograd %.2e (bands 0,1,2)\n", ok ? "ok  " : "FAIL", s.cin, s.cout,
          s.h, s.w, s.relu, e_im, e_wi);
+  if (!st)
+    run_bf16(&x, &ww, b, s, ref, e_wi);
   worst_wino = fmax(worst_wino, e_wi);
   worst_im2col = fmax(worst_im2col, e_im);
   if (s.cout <= SST_TAPS_MAX_COUT) { /* the tap-plane path (conv_taps.h) */
@@ -388,11 +431,12 @@ static int same_tensor(const sst_tensor *a, const sst_tensor *b) {
  * order, so the results must be bit-identical, on odd sizes (pooling
  * drops the last row / column), a 1-pixel input and banding across
  * workers. */
-static void test_fused(void) {
+static void test_fused_at(sst_precision prec) {
   const shape shapes[] = {{16, 8, 7, 9, 1},  {8, 16, 1, 1, 0},
                           {32, 8, 12, 10, 1}, {16, 16, 13, 6, 0},
                           {8, 3, 2, 3, 1}};
   int identical = 1, ran = 0;
+  sst_conv_set_precision(prec);
   for (int t = 1; t <= 3; t++) {
     sst_conv_set_threads(t);
     for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
@@ -453,11 +497,18 @@ static void test_fused(void) {
     }
   }
   sst_conv_set_threads(2);
+  sst_conv_set_precision(SST_PRECISION_FLOAT32);
   CHECK(ran == 15, "fused: only %d of 15 cases ran", ran);
-  CHECK(identical, "fused upsample / pool differ from the separate layers");
+  CHECK(identical, "fused upsample / pool differ from the separate layers "
+        "(%s)", sst_precision_name(prec));
   printf("fused upsample+conv and conv+pool bit-identical to the separate "
-         "layers (%d cases)\n",
-         ran);
+         "layers (%d cases, %s)\n",
+         ran, sst_precision_name(prec));
+}
+
+static void test_fused(void) {
+  test_fused_at(SST_PRECISION_FLOAT32);
+  test_fused_at(SST_PRECISION_BF16);
 }
 
 int main(void) {
@@ -488,6 +539,12 @@ int main(void) {
   printf("worst scaled error: im2col %.2e, winograd %.2e, tap planes %.2e "
          "(bound %.0e)\n",
          worst_im2col, worst_wino, worst_taps, WINO_TOL);
+  if (sst_precision_available(SST_PRECISION_BF16))
+    printf("worst scaled error of the bf16 products: %.2e (bound %.0e)\n",
+           worst_bf16, BF16_TOL);
+  else
+    printf("no AVX-512 BF16 here: bf16 requests ran as float32, "
+           "bit-identical\n");
   test_progress_and_errors();
   test_cache();
   test_fused();

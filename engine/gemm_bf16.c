@@ -1,0 +1,165 @@
+/* gemm_bf16.c - bfloat16 products on AVX-512 BF16 (see gemm_bf16.h).
+ *
+ * The kernel keeps an 8 x 48 block of C in 24 zmm accumulators.  Per pair
+ * p of the inner dimension it loads three vectors of B (16 columns x 2
+ * inputs each) from a panel packed contiguously, and for each of the 8
+ * rows broadcasts A's pair word and issues three vdpbf16ps: 24 dot
+ * products of 32 multiply-adds against 3 vector loads and 8 broadcasts.
+ * B's panel is copied once per 48 columns and reused by every block of 8
+ * rows, so the kernel streams it from L1 (kp * 192 bytes: 48 KB at
+ * 512 input channels). */
+#include <string.h>
+
+#include "gemm_bf16.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SST_HAVE_BF16_CODE 1
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
+#endif
+
+int sst_bf16_available(void) {
+#ifdef SST_HAVE_BF16_CODE
+  /* libgcc's checks include the OS's XSAVE support for the zmm state */
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512bf16");
+#else
+  return 0;
+#endif
+}
+
+uint16_t sst_bf16_round(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) /* NaN stays a (quiet) NaN */
+    return (uint16_t)((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+
+static uint32_t pair(float lo, float hi) {
+  return (uint32_t)sst_bf16_round(lo) | (uint32_t)sst_bf16_round(hi) << 16;
+}
+
+size_t sst_bf16_packed_a_words(int m, int k) {
+  size_t blocks = ((size_t)m + SST_BF16_MR - 1) / SST_BF16_MR;
+  return blocks * SST_BF16_MR * (((size_t)k + 1) / 2);
+}
+
+void sst_bf16_pack_a(const float *a, int m, int k, size_t lda, uint32_t *dst) {
+  const size_t kp = ((size_t)k + 1) / 2;
+  const size_t blocks = ((size_t)m + SST_BF16_MR - 1) / SST_BF16_MR;
+  for (size_t b = 0; b < blocks; b++)
+    for (size_t p = 0; p < kp; p++)
+      for (size_t i = 0; i < SST_BF16_MR; i++) {
+        const size_t row = b * SST_BF16_MR + i;
+        uint32_t w = 0;
+        if (row < (size_t)m) {
+          const float *r = a + row * lda;
+          w = pair(r[2 * p], 2 * p + 1 < (size_t)k ? r[2 * p + 1] : 0.0f);
+        }
+        dst[(b * kp + p) * SST_BF16_MR + i] = w;
+      }
+}
+
+#ifdef SST_HAVE_BF16_CODE
+static inline __mmask16 lanes(int n) {
+  return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1);
+}
+
+TARGET static void pack_rows_avx512(const float *r0, const float *r1, int n,
+                                    uint32_t *dst) {
+  /* vcvtne2ps2bf16 puts r0's 16 values in the low half and r1's in the
+   * high half; vpermw interleaves them into (r0[t], r1[t]) words. */
+  const __m512i order = _mm512_set_epi16(
+      31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
+      6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  for (int t = 0; t < n; t += 16) {
+    const __mmask16 m = lanes(n - t);
+    __m512 x0 = _mm512_maskz_loadu_ps(m, r0 + t);
+    __m512 x1 = r1 ? _mm512_maskz_loadu_ps(m, r1 + t) : _mm512_setzero_ps();
+    __m512i h = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
+    _mm512_mask_storeu_epi32(dst + t, m, _mm512_permutexvar_epi16(order, h));
+  }
+}
+
+/* B's columns n0 .. n0 + nc - 1 (nc <= 48) into a contiguous panel,
+ * zero-padded to 48 columns. */
+TARGET static void pack_panel(int kp, const uint32_t *b, size_t ldb, int nc,
+                              uint32_t *panel) {
+  const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
+  for (int p = 0; p < kp; p++) {
+    const uint32_t *s = b + (size_t)p * ldb;
+    uint32_t *d = panel + (size_t)p * SST_BF16_NR;
+    _mm512_store_si512(d, _mm512_maskz_loadu_epi32(m0, s));
+    _mm512_store_si512(d + 16, _mm512_maskz_loadu_epi32(m1, s + 16));
+    _mm512_store_si512(d + 32, _mm512_maskz_loadu_epi32(m2, s + 32));
+  }
+}
+
+/* C[0..mr) x [0..nc) = A block (8 rows) x panel; rows past mr and
+ * columns past nc are computed from zero padding and not stored. */
+TARGET static void kernel_8x48(int kp, const uint32_t *a,
+                               const uint32_t *panel, float *c, size_t ldc,
+                               int mr, int nc) {
+  __m512 acc[SST_BF16_MR][3];
+#pragma GCC unroll 8
+  for (int i = 0; i < SST_BF16_MR; i++)
+    acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
+  for (int p = 0; p < kp; p++) {
+    const uint32_t *bp = panel + (size_t)p * SST_BF16_NR;
+    const __m512bh b0 = (__m512bh)_mm512_load_si512(bp);
+    const __m512bh b1 = (__m512bh)_mm512_load_si512(bp + 16);
+    const __m512bh b2 = (__m512bh)_mm512_load_si512(bp + 32);
+    const uint32_t *ap = a + (size_t)p * SST_BF16_MR;
+#pragma GCC unroll 8
+    for (int i = 0; i < SST_BF16_MR; i++) {
+      const __m512bh ai = (__m512bh)_mm512_set1_epi32((int)ap[i]);
+      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
+      acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
+      acc[i][2] = _mm512_dpbf16_ps(acc[i][2], ai, b2);
+    }
+  }
+  const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
+#pragma GCC unroll 8
+  for (int i = 0; i < SST_BF16_MR; i++) {
+    if (i >= mr)
+      break;
+    float *ci = c + (size_t)i * ldc;
+    _mm512_mask_storeu_ps(ci, m0, acc[i][0]);
+    _mm512_mask_storeu_ps(ci + 16, m1, acc[i][1]);
+    _mm512_mask_storeu_ps(ci + 32, m2, acc[i][2]);
+  }
+}
+#endif
+
+void sst_bf16_pack_rows(const float *r0, const float *r1, int n,
+                        uint32_t *dst) {
+#ifdef SST_HAVE_BF16_CODE
+  if (sst_bf16_available()) {
+    pack_rows_avx512(r0, r1, n, dst);
+    return;
+  }
+#endif
+  for (int t = 0; t < n; t++)
+    dst[t] = pair(r0[t], r1 ? r1[t] : 0.0f);
+}
+
+void sst_bf16_gemm(int m, int n, int kp, const uint32_t *a, const uint32_t *b,
+                   size_t ldb, float *c, size_t ldc, uint32_t *panel) {
+#ifdef SST_HAVE_BF16_CODE
+  for (int n0 = 0; n0 < n; n0 += SST_BF16_NR) {
+    const int nc = n - n0 < SST_BF16_NR ? n - n0 : SST_BF16_NR;
+    pack_panel(kp, b + n0, ldb, nc, panel);
+    for (int m0 = 0; m0 < m; m0 += SST_BF16_MR)
+      kernel_8x48(kp, a + (size_t)m0 * (size_t)kp, panel,
+                  c + (size_t)m0 * ldc + n0, ldc,
+                  m - m0 < SST_BF16_MR ? m - m0 : SST_BF16_MR, nc);
+  }
+#else
+  (void)m, (void)n, (void)kp, (void)a, (void)b, (void)ldb, (void)c, (void)ldc,
+      (void)panel;
+#endif
+}

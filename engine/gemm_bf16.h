@@ -1,0 +1,53 @@
+/* gemm_bf16.h - matrix products with bfloat16 inputs and float32 sums, on
+ * the AVX-512 BF16 dot-product instruction (vdpbf16ps).
+ *
+ * This is the engine's optional reduced-precision path (SST_PRECISION_BF16,
+ * sst.h): the Winograd convolutions round their transformed inputs and
+ * kernels to bfloat16 (8-bit significand, round to nearest even) and sum
+ * the products in float32.  One vdpbf16ps does 32 multiply-adds where a
+ * float32 FMA of the same width does 16, so on a CPU that runs both at
+ * full 512-bit width the products take about half the time of float32
+ * AVX-512 and a third of OpenBLAS's AVX2 kernel (bench/NOTES.md).
+ *
+ * Operands are "pair" words: one uint32_t holds two bfloat16 values, the
+ * even index k in its low half and k + 1 in its high half, which is the
+ * order vdpbf16ps multiplies and adds them in.
+ *
+ * All entry points run only where sst_bf16_available() says so; the code
+ * is compiled for AVX-512 through function attributes, the rest of the
+ * engine stays at the baseline instruction set. */
+#ifndef SST_GEMM_BF16_H
+#define SST_GEMM_BF16_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Rows per block of a packed A (the kernel's row count). */
+#define SST_BF16_MR 8
+/* Columns per panel of B (three 16-lane vectors). */
+#define SST_BF16_NR 48
+
+/* Non-zero when this CPU and OS run AVX-512 F, BW and BF16 (checked once). */
+int sst_bf16_available(void);
+
+/* float32 -> bfloat16, round to nearest even (as vcvtne2ps2bf16; the
+ * way back is sst_bf16_to_float in safetensors.h). */
+uint16_t sst_bf16_round(float x);
+
+/* Pair words of A (m x k row-major float32, lda) packed for
+ * sst_bf16_gemm: blocks of SST_BF16_MR rows, within a block pair p of row
+ * i at [p * MR + i]; rows past m and the odd k's partner are zero.
+ * sst_bf16_packed_a_words gives the size in uint32_t. */
+size_t sst_bf16_packed_a_words(int m, int k);
+void sst_bf16_pack_a(const float *a, int m, int k, size_t lda, uint32_t *dst);
+
+/* dst[t] = (r0[t], r1[t]) for t < n: two rows of B (inputs k and k + 1)
+ * into one row of pair words.  r1 NULL stands for a row of zeros. */
+void sst_bf16_pack_rows(const float *r0, const float *r1, int n,
+                        uint32_t *dst);
+
+/* C (m x n float32, ldc) = A B, where A is packed (sst_bf16_pack_a, kp =
+ * ceil(k / 2) pairs) and B is kp rows of n pair words (ldb).  panel:
+ * scratch of kp * SST_BF16_NR words, 64-byte aligned. */
+void sst_bf16_gemm(int m, int n, int kp, const uint32_t *a, const uint32_t *b,
+                   size_t ldb, float *c, size_t ldc, uint32_t *panel);
+#endif

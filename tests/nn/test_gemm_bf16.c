@@ -1,0 +1,160 @@
+/* test_gemm_bf16.c - the bfloat16 product code (engine/gemm_bf16.c)
+ * against references computed here.
+ *
+ * Rounding: sst_bf16_round and the AVX-512 pair packing against a
+ * bfloat16 rounding written independently in double arithmetic (frexp +
+ * rint), including exact ties, which must go to even.
+ *
+ * Products: for awkward shapes (m, n not multiples of the 8 x 48 block, odd
+ * k, leading dimensions wider than the matrix) C must equal the float64
+ * product of the *rounded* inputs to within float32 summation error,
+ * k * 2^-23 * sum |a b| per element: a tight check of the kernel's indexing,
+ * since every wrong or missing term is of the order of the terms
+ * themselves.  Cells beside C must keep their sentinel.
+ *
+ * On a CPU without AVX-512 BF16 the kernel cannot run: the rounding and
+ * the portable packing are still checked, and the program says so. */
+#include "../check.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm_bf16.h"
+#include "safetensors.h" /* sst_bf16_to_float */
+
+static uint64_t rng = 0x2545F4914F6CDD1Du;
+static double urand(void) { /* splitmix64 -> [0, 1) */
+  uint64_t z = (rng += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
+/* x rounded to 8 significant bits, ties to even (rint's default mode). */
+static double ref_round(double x) {
+  if (x == 0)
+    return x;
+  int e;
+  frexp(x, &e); /* x = f * 2^e, 0.5 <= |f| < 1 */
+  const double ulp = ldexp(1.0, e - 8);
+  return rint(x / ulp) * ulp;
+}
+
+static void test_rounding(int vector) {
+  enum { N = 4000 };
+  static float x[N];
+  int n = 0;
+  /* exact ties: 1 + 2^-8 (-> 1), 1 + 3*2^-8 (-> 1 + 2^-6), and scaled */
+  const float ties[] = {1.00390625f, 1.01171875f, -3.0234375f, 0.0f, -0.0f,
+                        65536.0f * 1.00390625f, 1.0f / 1024 * 1.01171875f};
+  for (size_t i = 0; i < sizeof ties / sizeof *ties; i++)
+    x[n++] = ties[i];
+  while (n < N) /* magnitudes 2^-20 .. 2^20, both signs */
+    x[n++] = (float)((urand() < 0.5 ? -1 : 1) * ldexp(1 + urand(), (int)(urand() * 40) - 20));
+  int bad = 0;
+  for (int i = 0; i < N; i++) {
+    const double want = ref_round(x[i]);
+    bad += (double)sst_bf16_to_float(sst_bf16_round(x[i])) != want;
+  }
+  CHECK(bad == 0, "sst_bf16_round: %d of %d values differ from the reference", bad, N);
+  /* pair packing: low half = r0, high half = r1; odd lengths hit the tail */
+  uint32_t *w = malloc(N * sizeof *w);
+  int badp = 0;
+  for (int len = 1; len <= 37; len += 9) {
+    sst_bf16_pack_rows(x, x + 2000, len, w);
+    for (int t = 0; t < len; t++)
+      badp += (double)sst_bf16_to_float((uint16_t)(w[t] & 0xffffu)) != ref_round(x[t]) ||
+              (double)sst_bf16_to_float((uint16_t)(w[t] >> 16)) != ref_round(x[2000 + t]);
+    sst_bf16_pack_rows(x, NULL, len, w);
+    for (int t = 0; t < len; t++)
+      badp += (w[t] >> 16) != 0;
+  }
+  CHECK(badp == 0, "sst_bf16_pack_rows (%s): %d words wrong", vector ? "AVX-512" : "portable",
+        badp);
+  free(w);
+  printf("%s bfloat16 rounding (%d values, ties to even) and pair packing (%s)\n",
+         bad || badp ? "FAIL" : "ok  ", N, vector ? "AVX-512" : "portable");
+}
+
+typedef struct {
+  int m, n, k;
+} dims;
+
+static double worst_ratio = 0; /* max |err| / bound seen */
+
+static void test_product(dims d) {
+  const int kp = (d.k + 1) / 2;
+  const size_t lda = (size_t)d.k + 5, ldb = (size_t)d.n + 7, ldc = (size_t)d.n + 3;
+  const int rows_c = d.m + 1; /* one sentinel row below C */
+  float *a = malloc((size_t)d.m * lda * sizeof *a);
+  float *b = malloc((size_t)(2 * kp) * (size_t)d.n * sizeof *b);
+  float *c = malloc((size_t)rows_c * ldc * sizeof *c);
+  uint32_t *ap = aligned_alloc(64, (sst_bf16_packed_a_words(d.m, d.k) * 4 + 63) & ~(size_t)63);
+  uint32_t *bp = malloc((size_t)kp * ldb * sizeof *bp);
+  uint32_t *panel = aligned_alloc(64, (size_t)kp * SST_BF16_NR * 4);
+  for (size_t i = 0; i < (size_t)d.m * lda; i++)
+    a[i] = (float)(2 * urand() - 1);
+  for (size_t i = 0; i < (size_t)(2 * kp) * (size_t)d.n; i++)
+    b[i] = (float)urand();
+  for (size_t i = 0; i < (size_t)rows_c * ldc; i++)
+    c[i] = -12345.0f;
+  sst_bf16_pack_a(a, d.m, d.k, lda, ap);
+  for (int p = 0; p < kp; p++) /* B rows 2p, 2p+1; an odd k has no partner */
+    sst_bf16_pack_rows(b + (size_t)(2 * p) * d.n,
+                       2 * p + 1 < d.k ? b + (size_t)(2 * p + 1) * d.n : NULL, d.n,
+                       bp + (size_t)p * ldb);
+  sst_bf16_gemm(d.m, d.n, kp, ap, bp, ldb, c, ldc, panel);
+  int bad = 0, touched = 0;
+  double ratio = 0;
+  for (int i = 0; i < rows_c; i++)
+    for (size_t j = 0; j < ldc; j++) {
+      const float got = c[(size_t)i * ldc + j];
+      if (i >= d.m || j >= (size_t)d.n) {
+        touched += got != -12345.0f;
+        continue;
+      }
+      double ref = 0, mag = 0;
+      for (int q = 0; q < d.k; q++) {
+        double t = ref_round(a[(size_t)i * lda + q]) * ref_round(b[(size_t)q * d.n + j]);
+        ref += t;
+        mag += fabs(t);
+      }
+      const double bound = d.k * ldexp(1.0, -23) * mag + 1e-30;
+      const double r = fabs((double)got - ref) / bound;
+      if (!(r <= 1.0))
+        bad++;
+      ratio = isnan(r) ? r : fmax(ratio, r);
+    }
+  CHECK(bad == 0, "bf16 gemm %dx%dx%d: %d elements beyond the float32 summation bound "
+        "(worst %.3g x bound)", d.m, d.n, d.k, bad, ratio);
+  CHECK(touched == 0, "bf16 gemm %dx%dx%d: %d cells outside C written", d.m, d.n, d.k, touched);
+  printf("%s m %3d n %3d k %3d: worst error %.3f of the summation bound\n",
+         bad || touched ? "FAIL" : "ok  ", d.m, d.n, d.k, ratio);
+  worst_ratio = isnan(ratio) ? ratio : fmax(worst_ratio, ratio);
+  free(a);
+  free(b);
+  free(c);
+  free(ap);
+  free(bp);
+  free(panel);
+}
+
+int main(void) {
+  const int vector = sst_bf16_available();
+  test_rounding(vector);
+  if (!vector) {
+    printf("this CPU has no AVX-512 BF16: the product kernel cannot run here "
+           "(the engine runs such requests in float32; nn_winograd checks that)\n");
+    return failures ? 1 : 0;
+  }
+  const dims shapes[] = {{1, 1, 1},    {5, 15, 3},   {8, 16, 2},    {8, 48, 64},
+                         {13, 47, 17}, {16, 49, 33}, {64, 300, 128}, {24, 97, 255},
+                         {3, 130, 512}, {9, 96, 1}};
+  for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+    test_product(shapes[i]);
+  printf("worst error: %.3f of the bound\n", worst_ratio);
+  printf("%s\n", failures ? "FAILED" : "all bf16 product checks passed");
+  return failures ? 1 : 0;
+}
