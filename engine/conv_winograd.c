@@ -89,34 +89,55 @@ void sst_wino_weights_free(sst_wino_weights *wt) {
   wt->cin = wt->cout = 0;
 }
 
-/* The bfloat16 kernels, made once: concurrent first callers may both
- * build them; one copy wins, the other is freed. */
-static const uint32_t *bf16_weights(sst_wino_weights *wt, sst_error *err) {
+/* The bfloat16 kernels into *out, made once: concurrent first callers may
+ * both build them; one copy wins, the other is freed. */
+static sst_status bf16_weights(sst_wino_weights *wt, const uint32_t **out,
+                               sst_error *err) {
   uint32_t *have = atomic_load(&wt->u16);
+  *out = have;
   if (have)
-    return have;
+    return SST_OK;
   const size_t words = sst_bf16_packed_a_words(wt->cout, wt->cin);
-  uint32_t *u16 = aligned_alloc(64, ((NXI * words * sizeof *u16) + 63) & ~(size_t)63);
-  if (!u16) {
-    sst_fail(err, SST_ERR_NOMEM, "out of memory for bfloat16 kernels");
-    return NULL;
-  }
+  if (words > (size_t)INT_MAX / NXI)
+    return sst_fail(err, SST_ERR_INVALID, "bfloat16 kernels: too large");
+  /* a tensor for its large-page allocation (a word is a float's size);
+   * released with free */
+  sst_tensor t;
+  sst_status s = sst_tensor_alloc(&t, NXI, (int)words, 1, err);
+  if (s)
+    return s;
+  uint32_t *u16 = (uint32_t *)t.data;
   const size_t mat = (size_t)wt->cout * (size_t)wt->cin;
   for (int xi = 0; xi < NXI; xi++)
     sst_bf16_pack_a(wt->u + (size_t)xi * mat, wt->cout, wt->cin,
                     (size_t)wt->cin, u16 + (size_t)xi * words);
-  if (!atomic_compare_exchange_strong(&wt->u16, &have, u16)) {
+  if (atomic_compare_exchange_strong(&wt->u16, &have, u16)) {
+    *out = u16;
+  } else {
     free(u16);
-    return have;
+    *out = have;
   }
-  return u16;
+  return SST_OK;
 }
+
+/* The transforms of a tile row are built twice, for the baseline x86-64
+ * (SSE2) and for AVX2, and the loader picks one (GCC's target_clones, an
+ * ifunc): 8-wide vectors took the bf16 path's whole pipeline from 0.385 to
+ * 0.355 s (bench/NOTES.md).  No FMA: ISO C11 mode keeps
+ * -ffp-contract=off, so both versions round identically and results do not
+ * depend on the CPU.  The 1-D transforms inline into both. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+#define INLINE inline __attribute__((always_inline))
 
 /* The 1-D transforms, each over n independent columns (restrict pointer
  * parameters let the compiler vectorise across the columns). */
 
 /* B' applied to 6 rows: o_i[x] = sum_a B'[i][a] d_a[x]. */
-static void bt_rows(const float *restrict d0, const float *restrict d1,
+INLINE static void bt_rows(const float *restrict d0, const float *restrict d1,
                     const float *restrict d2, const float *restrict d3,
                     const float *restrict d4, const float *restrict d5,
                     float *restrict o0, float *restrict o1, float *restrict o2,
@@ -133,7 +154,7 @@ static void bt_rows(const float *restrict d0, const float *restrict d1,
 }
 
 /* B' along a row for n tiles: tile tx reads s[4tx .. 4tx+5]. */
-static void bt_cols(const float *restrict s, float *restrict v0,
+INLINE static void bt_cols(const float *restrict s, float *restrict v0,
                     float *restrict v1, float *restrict v2, float *restrict v3,
                     float *restrict v4, float *restrict v5, int n) {
   for (int tx = 0; tx < n; tx++) {
@@ -148,7 +169,7 @@ static void bt_cols(const float *restrict s, float *restrict v0,
 }
 
 /* A' applied to 6 rows: o_r[x] = sum_i A'[r][i] m_i[x]. */
-static void at_rows(const float *restrict m0, const float *restrict m1,
+INLINE static void at_rows(const float *restrict m0, const float *restrict m1,
                     const float *restrict m2, const float *restrict m3,
                     const float *restrict m4, const float *restrict m5,
                     float *restrict o0, float *restrict o1, float *restrict o2,
@@ -164,7 +185,7 @@ static void at_rows(const float *restrict m0, const float *restrict m1,
 
 /* A' along a row for n whole tiles, plus bias (and ReLU): output pixels
  * 4tx .. 4tx+3 of o. */
-static void at_cols(const float *restrict q0, const float *restrict q1,
+INLINE static void at_cols(const float *restrict q0, const float *restrict q1,
                     const float *restrict q2, const float *restrict q3,
                     const float *restrict q4, const float *restrict q5,
                     float bias, int relu, float *restrict o, int n) {
@@ -196,7 +217,7 @@ static void at_cols(const float *restrict q0, const float *restrict q1,
  * caller), each w floats.  Writes V[(xi*cin+c)*T + t0 + tx] (V already
  * offset by c*T; xs = cin*T).  t: scratch of 6 rows of pw = 4*tx_n + 2
  * floats. */
-static void input_tile_row(const float *const r[6], int w, int tx_n,
+CLONES static void input_tile_row(const float *const r[6], int w, int tx_n,
                            float *t, float *V, size_t xs, size_t t0) {
   const size_t pw = (size_t)4 * (size_t)tx_n + 2;
   float *q[6];
@@ -224,7 +245,7 @@ static void input_tile_row(const float *const r[6], int w, int tx_n,
  * contiguous floats each; position xi at M + xi*xs), bias, ReLU, into
  * nrows (<= 4, the rows left in the image) rows of w floats at dst, row
  * stride ld.  s: scratch of 24*tx_n + 4 floats. */
-static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
+CLONES static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
                             int relu, float *s, float *dst, size_t ld, int w,
                             int nrows) {
   const size_t n = (size_t)tx_n;
@@ -255,12 +276,12 @@ static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
 }
 
 /* One worker's scratch, in floats from its start (each part 64-byte
- * aligned): the transformed inputs V (float32, or bfloat16 pair words on
- * the reduced-precision path), the products M, the transforms' row
- * scratch, and on the bfloat16 path one tile row's transforms of two
- * channels and the product's B panel. */
+ * aligned): the transformed inputs V (float32, or on the reduced-precision
+ * path bfloat16 pair words in B panels), the products M, the transforms'
+ * row scratch, and on the bfloat16 path one tile row's transforms of two
+ * channels. */
 typedef struct {
-  size_t v, m, tmp, sc, rows, pairs, panel, total;
+  size_t v, m, tmp, sc, rows, pairs, total;
 } band_layout;
 
 static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
@@ -270,13 +291,14 @@ static band_layout layout_for(int cin, int cout, size_t tmax, int tx_n, int w,
   const size_t cpn = ((size_t)cin + 1) / 2;
   band_layout l;
   l.v = 0;
-  l.m = l.v + align16((size_t)NXI * (bf16 ? cpn : (size_t)cin) * tmax);
+  l.m = l.v + align16((size_t)NXI * (bf16 ? sst_bf16_b_words((int)cpn,
+                                                             (int)tmax)
+                                           : (size_t)cin * tmax));
   l.tmp = l.m + align16((size_t)NXI * (size_t)cout * tmax);
   l.sc = l.tmp + align16(6 * ((size_t)4 * (size_t)tx_n + 2));
   l.rows = l.sc + align16(24 * (size_t)tx_n + 4);
   l.pairs = l.rows + align16(6 * (size_t)w);
-  l.panel = l.pairs + (bf16 ? align16(2 * NXI * (size_t)tx_n) : 0);
-  l.total = l.panel + (bf16 ? align16(cpn * SST_BF16_NR) : 0);
+  l.total = l.pairs + (bf16 ? align16(2 * NXI * (size_t)tx_n) : 0);
   return l;
 }
 
@@ -303,7 +325,7 @@ typedef struct {
  * SST_WINO_UPSAMPLED_INPUT the convolution's input is chan (h/2 x w/2)
  * upsampled 2x by nearest neighbour: its rows are built in up (6 rows of
  * w floats), a row that repeats the previous one reusing it. */
-static void tile_rows(const wino_job *j, const float *chan, int ty,
+CLONES static void tile_rows(const wino_job *j, const float *chan, int ty,
                       float *up, const float *r[6]) {
   const int h = j->h, w = j->w;
   int last = -1;
@@ -334,7 +356,7 @@ static void tile_rows(const wino_job *j, const float *chan, int ty,
 
 /* 2x2 max-pool of rows (nrows of w floats) into pooled rows 2ty, 2ty+1 of
  * the output plane (h/2 x w/2), the same comparisons as sst_maxpool2. */
-static void pool_rows(const float *rows, int w, int ty, float *outc, int oh) {
+CLONES static void pool_rows(const float *rows, int w, int ty, float *outc, int oh) {
   const int ow = w / 2;
   for (int q = 0; q < 2 && 2 * ty + q < oh; q++) {
     const float *r0 = rows + (size_t)(2 * q) * (size_t)w, *r1 = r0 + w;
@@ -361,12 +383,13 @@ static void transform_band_f32(const wino_job *j, int ty0, int ty1, float *V,
     }
 }
 
-/* The same into bfloat16 pair words, channels 2p and 2p + 1 in word
- * V16[(xi*cpn + p)*T + t]: each tile row of a channel pair goes through
- * float32 (pairs: 36 rows of tx_n per channel) and is rounded once. */
+/* The same into bfloat16 pair words, channels 2p and 2p + 1 in pair row
+ * p of position xi's B panels (gemm_bf16.h) at V16 + xi * xs: each tile
+ * row of a channel pair goes through float32 (pairs: 36 rows of tx_n per
+ * channel) and is rounded once. */
 static void transform_band_bf16(const wino_job *j, int ty0, int ty1,
-                                uint32_t *V16, float *tmp, float *rows,
-                                float *pairs, size_t T) {
+                                uint32_t *V16, size_t xs, float *tmp,
+                                float *rows, float *pairs, size_t T) {
   const int cin = j->in->c, tx_n = j->tx_n, cpn = (cin + 1) / 2;
   const size_t in_plane = (size_t)j->in->h * (size_t)j->in->w;
   const size_t n = (size_t)tx_n;
@@ -380,11 +403,12 @@ static void transform_band_bf16(const wino_job *j, int ty0, int ty1,
         input_tile_row(r, j->w, tx_n, tmp, pairs + (size_t)k * NXI * n, n, 0);
       }
       for (int xi = 0; xi < NXI; xi++)
-        sst_bf16_pack_rows(pairs + (size_t)xi * n,
-                           odd ? pairs + (NXI + (size_t)xi) * n : NULL, tx_n,
-                           V16 + ((size_t)xi * (size_t)cpn + (size_t)p) * T +
-                               (size_t)(ty - ty0) * n);
+        sst_bf16_pack_b(pairs + (size_t)xi * n,
+                        odd ? pairs + (NXI + (size_t)xi) * n : NULL, tx_n, cpn,
+                        p, (ty - ty0) * tx_n, V16 + (size_t)xi * xs);
     }
+  for (int xi = 0; xi < NXI; xi++)
+    sst_bf16_clear_b_tail(cpn, (int)T, V16 + (size_t)xi * xs);
 }
 
 /* One band of tile rows: input transform, 36 products, output transform. */
@@ -402,13 +426,14 @@ static void wino_band(void *ctx, int band, int worker) {
   if (j->u16) {
     const int cpn = (cin + 1) / 2;
     const size_t words = sst_bf16_packed_a_words(cout, cin);
+    const size_t xs = sst_bf16_b_words(cpn, (int)T);
     uint32_t *V16 = (uint32_t *)V;
-    transform_band_bf16(j, ty0, ty1, V16, tmp, rows, base + j->lay.pairs, T);
+    transform_band_bf16(j, ty0, ty1, V16, xs, tmp, rows, base + j->lay.pairs,
+                        T);
     for (int xi = 0; xi < NXI; xi++)
       sst_bf16_gemm(cout, (int)T, cpn, j->u16 + (size_t)xi * words,
-                    V16 + (size_t)xi * (size_t)cpn * T, T,
-                    M + (size_t)xi * (size_t)cout * T, T,
-                    (uint32_t *)(base + j->lay.panel));
+                    V16 + (size_t)xi * xs, M + (size_t)xi * (size_t)cout * T,
+                    T);
   } else {
     transform_band_f32(j, ty0, ty1, V, tmp, rows, T);
     for (int xi = 0; xi < NXI; xi++)
@@ -482,9 +507,10 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
                                           "too large", cin, h, w);
   const uint32_t *u16 = NULL;
   if (sst_conv_get_precision() == SST_PRECISION_BF16 && sst_bf16_available()) {
-    u16 = bf16_weights((sst_wino_weights *)wt, err);
-    if (!u16)
-      return SST_ERR_NOMEM;
+    /* the lazily made copy is a cache, not a visible change of wt */
+    sst_status s = bf16_weights((sst_wino_weights *)wt, &u16, err);
+    if (s)
+      return s;
   }
   const band_layout lay = layout_for(cin, cout, tmax, tx_n, w, u16 != NULL);
   size_t nbuf = lay.total * (size_t)workers + (size_t)w;

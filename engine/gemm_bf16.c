@@ -5,9 +5,10 @@
  * inputs each) from a panel packed contiguously, and for each of the 8
  * rows broadcasts A's pair word and issues three vdpbf16ps: 24 dot
  * products of 32 multiply-adds against 3 vector loads and 8 broadcasts.
- * B's panel is copied once per 48 columns and reused by every block of 8
- * rows, so the kernel streams it from L1 (kp * 192 bytes: 48 KB at
- * 512 input channels). */
+ * B arrives in panels of 48 columns (written so by the Winograd input
+ * transform), and each panel serves every block of 8 rows from L1 or L2
+ * (kp * 192 bytes: 48 KB at 512 input channels). */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "gemm_bf16.h"
@@ -20,11 +21,18 @@
 
 int sst_bf16_available(void) {
 #ifdef SST_HAVE_BF16_CODE
-  /* libgcc's checks include the OS's XSAVE support for the zmm state */
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512bf16");
+  /* -1: not asked yet; concurrent first calls compute the same answer.
+   * libgcc's checks include the OS's XSAVE support for the zmm state. */
+  static atomic_int have = -1;
+  int v = atomic_load_explicit(&have, memory_order_relaxed);
+  if (v < 0) {
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512bf16");
+    atomic_store_explicit(&have, v, memory_order_relaxed);
+  }
+  return v;
 #else
   return 0;
 #endif
@@ -69,33 +77,27 @@ static inline __mmask16 lanes(int n) {
   return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1);
 }
 
-TARGET static void pack_rows_avx512(const float *r0, const float *r1, int n,
-                                    uint32_t *dst) {
-  /* vcvtne2ps2bf16 puts r0's 16 values in the low half and r1's in the
-   * high half; vpermw interleaves them into (r0[t], r1[t]) words. */
+/* Pair row p, columns t0 .. t0 + n - 1: 16 columns at a time, a run that
+ * crosses a panel edge split there.  vcvtne2ps2bf16 puts r0's values in
+ * the low half and r1's in the high half; vpermw interleaves them into
+ * (r0[t], r1[t]) words. */
+TARGET static void pack_b_avx512(const float *r0, const float *r1, int n,
+                                 int kp, int p, int t0, uint32_t *b) {
   const __m512i order = _mm512_set_epi16(
       31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
       6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-  for (int t = 0; t < n; t += 16) {
-    const __mmask16 m = lanes(n - t);
-    __m512 x0 = _mm512_maskz_loadu_ps(m, r0 + t);
-    __m512 x1 = r1 ? _mm512_maskz_loadu_ps(m, r1 + t) : _mm512_setzero_ps();
+  for (int i = 0; i < n;) {
+    const int t = t0 + i, edge = SST_BF16_NR - t % SST_BF16_NR;
+    int len = n - i < 16 ? n - i : 16;
+    if (len > edge)
+      len = edge;
+    const __mmask16 m = lanes(len);
+    __m512 x0 = _mm512_maskz_loadu_ps(m, r0 + i);
+    __m512 x1 = r1 ? _mm512_maskz_loadu_ps(m, r1 + i) : _mm512_setzero_ps();
     __m512i h = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
-    _mm512_mask_storeu_epi32(dst + t, m, _mm512_permutexvar_epi16(order, h));
-  }
-}
-
-/* B's columns n0 .. n0 + nc - 1 (nc <= 48) into a contiguous panel,
- * zero-padded to 48 columns. */
-TARGET static void pack_panel(int kp, const uint32_t *b, size_t ldb, int nc,
-                              uint32_t *panel) {
-  const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
-  for (int p = 0; p < kp; p++) {
-    const uint32_t *s = b + (size_t)p * ldb;
-    uint32_t *d = panel + (size_t)p * SST_BF16_NR;
-    _mm512_store_si512(d, _mm512_maskz_loadu_epi32(m0, s));
-    _mm512_store_si512(d + 16, _mm512_maskz_loadu_epi32(m1, s + 16));
-    _mm512_store_si512(d + 32, _mm512_maskz_loadu_epi32(m2, s + 32));
+    _mm512_mask_storeu_epi32(b + sst_bf16_b_index(kp, p, t), m,
+                             _mm512_permutexvar_epi16(order, h));
+    i += len;
   }
 }
 
@@ -135,31 +137,36 @@ TARGET static void kernel_8x48(int kp, const uint32_t *a,
 }
 #endif
 
-void sst_bf16_pack_rows(const float *r0, const float *r1, int n,
-                        uint32_t *dst) {
+void sst_bf16_pack_b(const float *r0, const float *r1, int n, int kp, int p,
+                     int t0, uint32_t *b) {
 #ifdef SST_HAVE_BF16_CODE
   if (sst_bf16_available()) {
-    pack_rows_avx512(r0, r1, n, dst);
+    pack_b_avx512(r0, r1, n, kp, p, t0, b);
     return;
   }
 #endif
-  for (int t = 0; t < n; t++)
-    dst[t] = pair(r0[t], r1 ? r1[t] : 0.0f);
+  for (int i = 0; i < n; i++)
+    b[sst_bf16_b_index(kp, p, t0 + i)] = pair(r0[i], r1 ? r1[i] : 0.0f);
+}
+
+void sst_bf16_clear_b_tail(int kp, int n, uint32_t *b) {
+  const int rest = (SST_BF16_NR - n % SST_BF16_NR) % SST_BF16_NR;
+  for (int p = 0; p < kp && rest; p++)
+    memset(b + sst_bf16_b_index(kp, p, n), 0, (size_t)rest * sizeof *b);
 }
 
 void sst_bf16_gemm(int m, int n, int kp, const uint32_t *a, const uint32_t *b,
-                   size_t ldb, float *c, size_t ldc, uint32_t *panel) {
+                   float *c, size_t ldc) {
 #ifdef SST_HAVE_BF16_CODE
   for (int n0 = 0; n0 < n; n0 += SST_BF16_NR) {
     const int nc = n - n0 < SST_BF16_NR ? n - n0 : SST_BF16_NR;
-    pack_panel(kp, b + n0, ldb, nc, panel);
+    const uint32_t *panel = b + sst_bf16_b_index(kp, 0, n0);
     for (int m0 = 0; m0 < m; m0 += SST_BF16_MR)
       kernel_8x48(kp, a + (size_t)m0 * (size_t)kp, panel,
                   c + (size_t)m0 * ldc + n0, ldc,
                   m - m0 < SST_BF16_MR ? m - m0 : SST_BF16_MR, nc);
   }
 #else
-  (void)m, (void)n, (void)kp, (void)a, (void)b, (void)ldb, (void)c, (void)ldc,
-      (void)panel;
+  (void)m, (void)n, (void)kp, (void)a, (void)b, (void)c, (void)ldc;
 #endif
 }

@@ -40,14 +40,28 @@ uint16_t sst_bf16_round(float x);
 size_t sst_bf16_packed_a_words(int m, int k);
 void sst_bf16_pack_a(const float *a, int m, int k, size_t lda, uint32_t *dst);
 
-/* dst[t] = (r0[t], r1[t]) for t < n: two rows of B (inputs k and k + 1)
- * into one row of pair words.  r1 NULL stands for a row of zeros. */
-void sst_bf16_pack_rows(const float *r0, const float *r1, int n,
-                        uint32_t *dst);
+/* B (kp pair rows x n columns) lives in panels of SST_BF16_NR columns,
+ * each panel pair-row-major, so the kernel reads it contiguously: word
+ * (p, t) at sst_bf16_b_index(kp, p, t).  sst_bf16_b_words(kp, n) is the
+ * size, columns rounded up to whole panels. */
+static inline size_t sst_bf16_b_index(int kp, int p, int t) {
+  return ((size_t)(t / SST_BF16_NR) * (size_t)kp + (size_t)p) * SST_BF16_NR +
+         (size_t)(t % SST_BF16_NR);
+}
+static inline size_t sst_bf16_b_words(int kp, int n) {
+  return ((size_t)n + SST_BF16_NR - 1) / SST_BF16_NR * SST_BF16_NR * (size_t)kp;
+}
+
+/* Words (p, t0 + i) = (r0[i], r1[i]) for i < n: two rows of B (inputs 2p
+ * and 2p + 1) into pair row p.  r1 NULL stands for a row of zeros. */
+void sst_bf16_pack_b(const float *r0, const float *r1, int n, int kp, int p,
+                     int t0, uint32_t *b);
+/* Zeroes columns n .. the end of the last panel, which the kernel reads
+ * (their results are never stored, but they stay finite and defined). */
+void sst_bf16_clear_b_tail(int kp, int n, uint32_t *b);
 
 /* C (m x n float32, ldc) = A B, where A is packed (sst_bf16_pack_a, kp =
- * ceil(k / 2) pairs) and B is kp rows of n pair words (ldb).  panel:
- * scratch of kp * SST_BF16_NR words, 64-byte aligned. */
+ * ceil(k / 2) pairs) and B is in panels as above. */
 void sst_bf16_gemm(int m, int n, int kp, const uint32_t *a, const uint32_t *b,
-                   size_t ldb, float *c, size_t ldc, uint32_t *panel);
+                   float *c, size_t ldc);
 #endif

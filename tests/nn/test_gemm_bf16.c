@@ -59,19 +59,23 @@ static void test_rounding(int vector) {
     bad += (double)sst_bf16_to_float(sst_bf16_round(x[i])) != want;
   }
   CHECK(bad == 0, "sst_bf16_round: %d of %d values differ from the reference", bad, N);
-  /* pair packing: low half = r0, high half = r1; odd lengths hit the tail */
-  uint32_t *w = malloc(N * sizeof *w);
+  /* pair packing: low half = r0, high half = r1, at the panel index of
+   * each column (kp = 2, pair row 1, runs starting mid-panel) */
+  const int kp = 2, t0 = 29;
+  uint32_t *w = malloc(sst_bf16_b_words(kp, t0 + 120) * sizeof *w);
   int badp = 0;
-  for (int len = 1; len <= 37; len += 9) {
-    sst_bf16_pack_rows(x, x + 2000, len, w);
+  for (int len = 1; len <= 120; len += 17) {
+    sst_bf16_pack_b(x, x + 2000, len, kp, 1, t0, w);
+    for (int t = 0; t < len; t++) {
+      const uint32_t v = w[sst_bf16_b_index(kp, 1, t0 + t)];
+      badp += (double)sst_bf16_to_float((uint16_t)(v & 0xffffu)) != ref_round(x[t]) ||
+              (double)sst_bf16_to_float((uint16_t)(v >> 16)) != ref_round(x[2000 + t]);
+    }
+    sst_bf16_pack_b(x, NULL, len, kp, 1, t0, w);
     for (int t = 0; t < len; t++)
-      badp += (double)sst_bf16_to_float((uint16_t)(w[t] & 0xffffu)) != ref_round(x[t]) ||
-              (double)sst_bf16_to_float((uint16_t)(w[t] >> 16)) != ref_round(x[2000 + t]);
-    sst_bf16_pack_rows(x, NULL, len, w);
-    for (int t = 0; t < len; t++)
-      badp += (w[t] >> 16) != 0;
+      badp += (w[sst_bf16_b_index(kp, 1, t0 + t)] >> 16) != 0;
   }
-  CHECK(badp == 0, "sst_bf16_pack_rows (%s): %d words wrong", vector ? "AVX-512" : "portable",
+  CHECK(badp == 0, "sst_bf16_pack_b (%s): %d words wrong", vector ? "AVX-512" : "portable",
         badp);
   free(w);
   printf("%s bfloat16 rounding (%d values, ties to even) and pair packing (%s)\n",
@@ -86,14 +90,16 @@ static double worst_ratio = 0; /* max |err| / bound seen */
 
 static void test_product(dims d) {
   const int kp = (d.k + 1) / 2;
-  const size_t lda = (size_t)d.k + 5, ldb = (size_t)d.n + 7, ldc = (size_t)d.n + 3;
+  const size_t lda = (size_t)d.k + 5, ldc = (size_t)d.n + 3;
   const int rows_c = d.m + 1; /* one sentinel row below C */
   float *a = malloc((size_t)d.m * lda * sizeof *a);
   float *b = malloc((size_t)(2 * kp) * (size_t)d.n * sizeof *b);
   float *c = malloc((size_t)rows_c * ldc * sizeof *c);
   uint32_t *ap = aligned_alloc(64, (sst_bf16_packed_a_words(d.m, d.k) * 4 + 63) & ~(size_t)63);
-  uint32_t *bp = malloc((size_t)kp * ldb * sizeof *bp);
-  uint32_t *panel = aligned_alloc(64, (size_t)kp * SST_BF16_NR * 4);
+  const size_t bwords = sst_bf16_b_words(kp, d.n);
+  uint32_t *bp = aligned_alloc(64, bwords * sizeof *bp);
+  for (size_t i = 0; i < bwords; i++) /* NaN: the tail must be cleared */
+    bp[i] = 0x7fc07fc0u;
   for (size_t i = 0; i < (size_t)d.m * lda; i++)
     a[i] = (float)(2 * urand() - 1);
   for (size_t i = 0; i < (size_t)(2 * kp) * (size_t)d.n; i++)
@@ -101,11 +107,22 @@ static void test_product(dims d) {
   for (size_t i = 0; i < (size_t)rows_c * ldc; i++)
     c[i] = -12345.0f;
   sst_bf16_pack_a(a, d.m, d.k, lda, ap);
-  for (int p = 0; p < kp; p++) /* B rows 2p, 2p+1; an odd k has no partner */
-    sst_bf16_pack_rows(b + (size_t)(2 * p) * d.n,
-                       2 * p + 1 < d.k ? b + (size_t)(2 * p + 1) * d.n : NULL, d.n,
-                       bp + (size_t)p * ldb);
-  sst_bf16_gemm(d.m, d.n, kp, ap, bp, ldb, c, ldc, panel);
+  /* B rows 2p, 2p+1 (an odd k has no partner), in two runs per row that
+   * need not start at a panel edge */
+  const int cut = d.n / 3;
+  for (int p = 0; p < kp; p++) {
+    const float *r0 = b + (size_t)(2 * p) * d.n;
+    const float *r1 = 2 * p + 1 < d.k ? b + (size_t)(2 * p + 1) * d.n : NULL;
+    sst_bf16_pack_b(r0, r1, cut, kp, p, 0, bp);
+    sst_bf16_pack_b(r0 + cut, r1 ? r1 + cut : NULL, d.n - cut, kp, p, cut, bp);
+  }
+  sst_bf16_clear_b_tail(kp, d.n, bp);
+  int tail_bad = 0;
+  for (int p = 0; p < kp; p++)
+    for (int t = d.n; (size_t)t < bwords / kp; t++)
+      tail_bad += bp[sst_bf16_b_index(kp, p, t)] != 0;
+  CHECK(tail_bad == 0, "bf16 B tail: %d words not cleared", tail_bad);
+  sst_bf16_gemm(d.m, d.n, kp, ap, bp, c, ldc);
   int bad = 0, touched = 0;
   double ratio = 0;
   for (int i = 0; i < rows_c; i++)
@@ -138,7 +155,6 @@ static void test_product(dims d) {
   free(c);
   free(ap);
   free(bp);
-  free(panel);
 }
 
 int main(void) {
