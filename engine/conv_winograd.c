@@ -29,6 +29,7 @@
 #include "conv_par.h"
 #include "conv_winograd.h"
 #include "gemm_bf16.h"
+#include "gemm_f32.h"
 #include "layers.h" /* sst_reflect1, sst_conv_get_precision */
 #include "error.h"
 
@@ -212,13 +213,23 @@ INLINE static void at_cols(const float *restrict q0, const float *restrict q1,
   }
 }
 
+/* Where tile t of a transformed row goes: row layouts have the tiles
+ * contiguous (one panel of unbounded width), the AVX-512 products' B
+ * panels (gemm_panel.h) 48 tiles per panel, panels `stride` floats apart. */
+typedef struct {
+  size_t width, stride;
+} tile_panels;
+
+static const tile_panels ROW_LAYOUT = {(size_t)-1, 0};
+
 /* Input transform of one channel's tile row: the six input rows it reads
  * are r[0..5] (rows 4ty-1 .. 4ty+4, reflected or zero, chosen by the
- * caller), each w floats.  Writes V[(xi*cin+c)*T + t0 + tx] (V already
- * offset by c*T; xs = cin*T).  t: scratch of 6 rows of pw = 4*tx_n + 2
- * floats. */
+ * caller), each w floats.  Writes tile t0 + tx of position xi at
+ * V + xi*xs + its place in `panels` (V already offset by the channel).
+ * t: scratch of 6 rows of pw = 4*tx_n + 2 floats. */
 CLONES static void input_tile_row(const float *const r[6], int w, int tx_n,
-                           float *t, float *V, size_t xs, size_t t0) {
+                                  float *t, float *V, size_t xs, size_t t0,
+                                  tile_panels panels) {
   const size_t pw = (size_t)4 * (size_t)tx_n + 2;
   float *q[6];
   for (int i = 0; i < 6; i++)
@@ -234,10 +245,17 @@ CLONES static void input_tile_row(const float *const r[6], int w, int tx_n,
     for (size_t k = (size_t)w + 2; k < pw; k++)
       ti[k] = 0.0f;                        /* past the edge: unused */
   }
-  for (int i = 0; i < 6; i++) {
-    float *v = V + (size_t)(6 * i) * xs + t0;
-    bt_cols(q[i], v, v + xs, v + 2 * xs, v + 3 * xs, v + 4 * xs, v + 5 * xs,
-            tx_n);
+  /* horizontal pass, one run of tiles per panel the row crosses */
+  for (size_t a = 0; a < (size_t)tx_n;) {
+    const size_t t = t0 + a, room = panels.width - t % panels.width;
+    const size_t len = (size_t)tx_n - a < room ? (size_t)tx_n - a : room;
+    float *v = V + t / panels.width * panels.stride + t % panels.width;
+    for (int i = 0; i < 6; i++) {
+      float *vi = v + (size_t)(6 * i) * xs;
+      bt_cols(q[i] + 4 * a, vi, vi + xs, vi + 2 * xs, vi + 3 * xs,
+              vi + 4 * xs, vi + 5 * xs, (int)len);
+    }
+    a += len;
   }
 }
 
@@ -287,13 +305,14 @@ typedef struct {
 static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 static band_layout layout_for(int cin, int cout, size_t tmax, int tx_n, int w,
-                              int bf16) {
-  const size_t cpn = ((size_t)cin + 1) / 2;
+                              int bf16, int f32_panels) {
+  const int cpn = (cin + 1) / 2;
+  const size_t v = bf16         ? sst_panel_words(cpn, (int)tmax)
+                   : f32_panels ? sst_panel_words(cin, (int)tmax)
+                                : (size_t)cin * tmax;
   band_layout l;
   l.v = 0;
-  l.m = l.v + align16((size_t)NXI * (bf16 ? sst_bf16_b_words((int)cpn,
-                                                             (int)tmax)
-                                           : (size_t)cin * tmax));
+  l.m = l.v + align16((size_t)NXI * v);
   l.tmp = l.m + align16((size_t)NXI * (size_t)cout * tmax);
   l.sc = l.tmp + align16(6 * ((size_t)4 * (size_t)tx_n + 2));
   l.rows = l.sc + align16(24 * (size_t)tx_n + 4);
@@ -306,6 +325,7 @@ typedef struct {
   const sst_tensor *in;
   const sst_wino_weights *wt;
   const uint32_t *u16; /* bfloat16 kernels, or NULL: float32 products */
+  int f32_panels;      /* float32 products on AVX-512 (gemm_f32.h) */
   const float *bias;
   int relu, band_rows, tx_n, ty_n;
   int h, w;         /* the convolution's own input size (after upsampling) */
@@ -369,18 +389,30 @@ CLONES static void pool_rows(const float *rows, int w, int ty, float *outc, int 
   }
 }
 
-/* Input transform of the band into V: float32, V[(xi*cin + c)*T + t]. */
+/* Input transform of the band into V, float32: for OpenBLAS row-major,
+ * V[(xi*cin + c)*T + t]; for the AVX-512 kernel (j->f32_panels) position
+ * xi's B panels at V + xi * sst_panel_words(cin, T). */
 static void transform_band_f32(const wino_job *j, int ty0, int ty1, float *V,
                                float *tmp, float *rows, size_t T) {
   const int cin = j->in->c, tx_n = j->tx_n;
   const size_t in_plane = (size_t)j->in->h * (size_t)j->in->w;
-  for (int c = 0; c < cin; c++)
+  const size_t xs = j->f32_panels ? sst_panel_words(cin, (int)T)
+                                  : (size_t)cin * T;
+  const tile_panels panels =
+      j->f32_panels ? (tile_panels){SST_PANEL_NR, (size_t)cin * SST_PANEL_NR}
+                    : ROW_LAYOUT;
+  for (int c = 0; c < cin; c++) {
+    float *Vc = V + (size_t)c * (j->f32_panels ? SST_PANEL_NR : T);
     for (int ty = ty0; ty < ty1; ty++) {
       const float *r[6];
       tile_rows(j, j->in->data + (size_t)c * in_plane, ty, rows, r);
-      input_tile_row(r, j->w, tx_n, tmp, V + (size_t)c * T, (size_t)cin * T,
-                     (size_t)(ty - ty0) * (size_t)tx_n);
+      input_tile_row(r, j->w, tx_n, tmp, Vc, xs,
+                     (size_t)(ty - ty0) * (size_t)tx_n, panels);
     }
+  }
+  if (j->f32_panels)
+    for (int xi = 0; xi < NXI; xi++)
+      sst_panel_clear_tail(cin, (int)T, V + (size_t)xi * xs);
 }
 
 /* The same into bfloat16 pair words, channels 2p and 2p + 1 in pair row
@@ -400,7 +432,8 @@ static void transform_band_bf16(const wino_job *j, int ty0, int ty1,
         const float *r[6];
         tile_rows(j, j->in->data + (size_t)(2 * p + k) * in_plane, ty, rows,
                   r);
-        input_tile_row(r, j->w, tx_n, tmp, pairs + (size_t)k * NXI * n, n, 0);
+        input_tile_row(r, j->w, tx_n, tmp, pairs + (size_t)k * NXI * n, n, 0,
+                       ROW_LAYOUT);
       }
       for (int xi = 0; xi < NXI; xi++)
         sst_bf16_pack_b(pairs + (size_t)xi * n,
@@ -408,7 +441,7 @@ static void transform_band_bf16(const wino_job *j, int ty0, int ty1,
                         p, (ty - ty0) * tx_n, V16 + (size_t)xi * xs);
     }
   for (int xi = 0; xi < NXI; xi++)
-    sst_bf16_clear_b_tail(cpn, (int)T, V16 + (size_t)xi * xs);
+    sst_panel_clear_tail(cpn, (int)T, V16 + (size_t)xi * xs);
 }
 
 /* One band of tile rows: input transform, 36 products, output transform. */
@@ -426,7 +459,7 @@ static void wino_band(void *ctx, int band, int worker) {
   if (j->u16) {
     const int cpn = (cin + 1) / 2;
     const size_t words = sst_bf16_packed_a_words(cout, cin);
-    const size_t xs = sst_bf16_b_words(cpn, (int)T);
+    const size_t xs = sst_panel_words(cpn, (int)T);
     uint32_t *V16 = (uint32_t *)V;
     transform_band_bf16(j, ty0, ty1, V16, xs, tmp, rows, base + j->lay.pairs,
                         T);
@@ -436,7 +469,13 @@ static void wino_band(void *ctx, int band, int worker) {
                     T);
   } else {
     transform_band_f32(j, ty0, ty1, V, tmp, rows, T);
-    for (int xi = 0; xi < NXI; xi++)
+    const size_t xs = sst_panel_words(cin, (int)T);
+    for (int xi = 0; xi < NXI && j->f32_panels; xi++)
+      sst_f32_gemm(cout, (int)T, cin,
+                   j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin,
+                   (size_t)cin, V + (size_t)xi * xs,
+                   M + (size_t)xi * (size_t)cout * T, T);
+    for (int xi = 0; xi < NXI && !j->f32_panels; xi++)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)T, cin,
                   1.0f, j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin,
                   cin, V + (size_t)xi * (size_t)cin * T, (int)T, 0.0f,
@@ -512,7 +551,9 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
     if (s)
       return s;
   }
-  const band_layout lay = layout_for(cin, cout, tmax, tx_n, w, u16 != NULL);
+  const int f32_panels = !u16 && sst_f32_avx512_available();
+  const band_layout lay =
+      layout_for(cin, cout, tmax, tx_n, w, u16 != NULL, f32_panels);
   size_t nbuf = lay.total * (size_t)workers + (size_t)w;
   sst_tensor scratch;
   sst_status s = sst_fmap_layer(out, cout, pool ? h / 2 : h, pool ? w / 2 : w,
@@ -521,8 +562,9 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
     return s;
   float *zero = scratch.data + lay.total * (size_t)workers;
   memset(zero, 0, (size_t)w * sizeof *zero);
-  wino_job j = {in, wt, u16, bias, relu, band_tile_rows, tx_n, ty_n, h, w,
-                fuse, out, scratch.data, lay, zero};
+  wino_job j = {in,   wt,           u16, f32_panels, bias, relu,
+                band_tile_rows, tx_n, ty_n, h, w, fuse, out, scratch.data,
+                lay,  zero};
   return sst_fmap_layer_done(
       out, &scratch, sst_run_bands(nbands, workers, wino_band, &j, p, err));
 }

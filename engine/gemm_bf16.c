@@ -52,23 +52,23 @@ static uint32_t pair(float lo, float hi) {
 }
 
 size_t sst_bf16_packed_a_words(int m, int k) {
-  size_t blocks = ((size_t)m + SST_BF16_MR - 1) / SST_BF16_MR;
-  return blocks * SST_BF16_MR * (((size_t)k + 1) / 2);
+  size_t blocks = ((size_t)m + SST_PANEL_MR - 1) / SST_PANEL_MR;
+  return blocks * SST_PANEL_MR * (((size_t)k + 1) / 2);
 }
 
 void sst_bf16_pack_a(const float *a, int m, int k, size_t lda, uint32_t *dst) {
   const size_t kp = ((size_t)k + 1) / 2;
-  const size_t blocks = ((size_t)m + SST_BF16_MR - 1) / SST_BF16_MR;
+  const size_t blocks = ((size_t)m + SST_PANEL_MR - 1) / SST_PANEL_MR;
   for (size_t b = 0; b < blocks; b++)
     for (size_t p = 0; p < kp; p++)
-      for (size_t i = 0; i < SST_BF16_MR; i++) {
-        const size_t row = b * SST_BF16_MR + i;
+      for (size_t i = 0; i < SST_PANEL_MR; i++) {
+        const size_t row = b * SST_PANEL_MR + i;
         uint32_t w = 0;
         if (row < (size_t)m) {
           const float *r = a + row * lda;
           w = pair(r[2 * p], 2 * p + 1 < (size_t)k ? r[2 * p + 1] : 0.0f);
         }
-        dst[(b * kp + p) * SST_BF16_MR + i] = w;
+        dst[(b * kp + p) * SST_PANEL_MR + i] = w;
       }
 }
 
@@ -87,7 +87,7 @@ TARGET static void pack_b_avx512(const float *r0, const float *r1, int n,
       31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
       6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   for (int i = 0; i < n;) {
-    const int t = t0 + i, edge = SST_BF16_NR - t % SST_BF16_NR;
+    const int t = t0 + i, edge = SST_PANEL_NR - t % SST_PANEL_NR;
     int len = n - i < 16 ? n - i : 16;
     if (len > edge)
       len = edge;
@@ -95,7 +95,7 @@ TARGET static void pack_b_avx512(const float *r0, const float *r1, int n,
     __m512 x0 = _mm512_maskz_loadu_ps(m, r0 + i);
     __m512 x1 = r1 ? _mm512_maskz_loadu_ps(m, r1 + i) : _mm512_setzero_ps();
     __m512i h = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
-    _mm512_mask_storeu_epi32(b + sst_bf16_b_index(kp, p, t), m,
+    _mm512_mask_storeu_epi32(b + sst_panel_index(kp, p, t), m,
                              _mm512_permutexvar_epi16(order, h));
     i += len;
   }
@@ -106,18 +106,18 @@ TARGET static void pack_b_avx512(const float *r0, const float *r1, int n,
 TARGET static void kernel_8x48(int kp, const uint32_t *a,
                                const uint32_t *panel, float *c, size_t ldc,
                                int mr, int nc) {
-  __m512 acc[SST_BF16_MR][3];
+  __m512 acc[SST_PANEL_MR][3];
 #pragma GCC unroll 8
-  for (int i = 0; i < SST_BF16_MR; i++)
+  for (int i = 0; i < SST_PANEL_MR; i++)
     acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
   for (int p = 0; p < kp; p++) {
-    const uint32_t *bp = panel + (size_t)p * SST_BF16_NR;
+    const uint32_t *bp = panel + (size_t)p * SST_PANEL_NR;
     const __m512bh b0 = (__m512bh)_mm512_load_si512(bp);
     const __m512bh b1 = (__m512bh)_mm512_load_si512(bp + 16);
     const __m512bh b2 = (__m512bh)_mm512_load_si512(bp + 32);
-    const uint32_t *ap = a + (size_t)p * SST_BF16_MR;
+    const uint32_t *ap = a + (size_t)p * SST_PANEL_MR;
 #pragma GCC unroll 8
-    for (int i = 0; i < SST_BF16_MR; i++) {
+    for (int i = 0; i < SST_PANEL_MR; i++) {
       const __m512bh ai = (__m512bh)_mm512_set1_epi32((int)ap[i]);
       acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
@@ -126,7 +126,7 @@ TARGET static void kernel_8x48(int kp, const uint32_t *a,
   }
   const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
 #pragma GCC unroll 8
-  for (int i = 0; i < SST_BF16_MR; i++) {
+  for (int i = 0; i < SST_PANEL_MR; i++) {
     if (i >= mr)
       break;
     float *ci = c + (size_t)i * ldc;
@@ -146,25 +146,19 @@ void sst_bf16_pack_b(const float *r0, const float *r1, int n, int kp, int p,
   }
 #endif
   for (int i = 0; i < n; i++)
-    b[sst_bf16_b_index(kp, p, t0 + i)] = pair(r0[i], r1 ? r1[i] : 0.0f);
-}
-
-void sst_bf16_clear_b_tail(int kp, int n, uint32_t *b) {
-  const int rest = (SST_BF16_NR - n % SST_BF16_NR) % SST_BF16_NR;
-  for (int p = 0; p < kp && rest; p++)
-    memset(b + sst_bf16_b_index(kp, p, n), 0, (size_t)rest * sizeof *b);
+    b[sst_panel_index(kp, p, t0 + i)] = pair(r0[i], r1 ? r1[i] : 0.0f);
 }
 
 void sst_bf16_gemm(int m, int n, int kp, const uint32_t *a, const uint32_t *b,
                    float *c, size_t ldc) {
 #ifdef SST_HAVE_BF16_CODE
-  for (int n0 = 0; n0 < n; n0 += SST_BF16_NR) {
-    const int nc = n - n0 < SST_BF16_NR ? n - n0 : SST_BF16_NR;
-    const uint32_t *panel = b + sst_bf16_b_index(kp, 0, n0);
-    for (int m0 = 0; m0 < m; m0 += SST_BF16_MR)
+  for (int n0 = 0; n0 < n; n0 += SST_PANEL_NR) {
+    const int nc = n - n0 < SST_PANEL_NR ? n - n0 : SST_PANEL_NR;
+    const uint32_t *panel = b + sst_panel_index(kp, 0, n0);
+    for (int m0 = 0; m0 < m; m0 += SST_PANEL_MR)
       kernel_8x48(kp, a + (size_t)m0 * (size_t)kp, panel,
                   c + (size_t)m0 * ldc + n0, ldc,
-                  m - m0 < SST_BF16_MR ? m - m0 : SST_BF16_MR, nc);
+                  m - m0 < SST_PANEL_MR ? m - m0 : SST_PANEL_MR, nc);
   }
 #else
   (void)m, (void)n, (void)kp, (void)a, (void)b, (void)c, (void)ldc;

@@ -21,10 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Rows per block of a packed A (the kernel's row count). */
-#define SST_BF16_MR 8
-/* Columns per panel of B (three 16-lane vectors). */
-#define SST_BF16_NR 48
+#include "gemm_panel.h"
 
 /* Non-zero when this CPU and OS run AVX-512 F, BW and BF16 (checked once). */
 int sst_bf16_available(void);
@@ -34,34 +31,19 @@ int sst_bf16_available(void);
 uint16_t sst_bf16_round(float x);
 
 /* Pair words of A (m x k row-major float32, lda) packed for
- * sst_bf16_gemm: blocks of SST_BF16_MR rows, within a block pair p of row
+ * sst_bf16_gemm: blocks of SST_PANEL_MR rows, within a block pair p of row
  * i at [p * MR + i]; rows past m and the odd k's partner are zero.
  * sst_bf16_packed_a_words gives the size in uint32_t. */
 size_t sst_bf16_packed_a_words(int m, int k);
 void sst_bf16_pack_a(const float *a, int m, int k, size_t lda, uint32_t *dst);
 
-/* B (kp pair rows x n columns) lives in panels of SST_BF16_NR columns,
- * each panel pair-row-major, so the kernel reads it contiguously: word
- * (p, t) at sst_bf16_b_index(kp, p, t).  sst_bf16_b_words(kp, n) is the
- * size, columns rounded up to whole panels. */
-static inline size_t sst_bf16_b_index(int kp, int p, int t) {
-  return ((size_t)(t / SST_BF16_NR) * (size_t)kp + (size_t)p) * SST_BF16_NR +
-         (size_t)(t % SST_BF16_NR);
-}
-static inline size_t sst_bf16_b_words(int kp, int n) {
-  return ((size_t)n + SST_BF16_NR - 1) / SST_BF16_NR * SST_BF16_NR * (size_t)kp;
-}
-
-/* Words (p, t0 + i) = (r0[i], r1[i]) for i < n: two rows of B (inputs 2p
+/* B (kp pair rows x n columns) is in panels (gemm_panel.h, K = kp).
+ * Words (p, t0 + i) = (r0[i], r1[i]) for i < n: two rows of B (inputs 2p
  * and 2p + 1) into pair row p.  r1 NULL stands for a row of zeros. */
 void sst_bf16_pack_b(const float *r0, const float *r1, int n, int kp, int p,
                      int t0, uint32_t *b);
-/* Zeroes columns n .. the end of the last panel, which the kernel reads
- * (their results are never stored, but they stay finite and defined). */
-void sst_bf16_clear_b_tail(int kp, int n, uint32_t *b);
-
 /* C (m x n float32, ldc) = A B, where A is packed (sst_bf16_pack_a, kp =
- * ceil(k / 2) pairs) and B is in panels as above. */
+ * ceil(k / 2) pairs) and B is in panels. */
 void sst_bf16_gemm(int m, int n, int kp, const uint32_t *a, const uint32_t *b,
                    float *c, size_t ldc);
 #endif

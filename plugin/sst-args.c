@@ -42,6 +42,7 @@ sst_args_from_config (GimpProcedureConfig *config,
   args->params.kernel      = (sst_kernel) gimp_procedure_config_get_choice_id (config, "kernel");
   args->params.fuse_kernel = (sst_kernel) gimp_procedure_config_get_choice_id (config, "fuse-kernel");
   args->params.layer       = (sst_layer)  gimp_procedure_config_get_choice_id (config, "feature-layer");
+  args->params.precision   = (sst_precision) gimp_procedure_config_get_choice_id (config, "precision");
   args->params.gamma       = gamma;
   args->params.poly_c      = poly_c;
   args->params.fuse_weight = fuse_weight;

@@ -402,12 +402,17 @@ sst_dialog_run (GimpProcedure       *procedure,
   gimp_procedure_dialog_fill_box (dialog, "transfer-box",
                                   "kernel", "gamma", "poly-c",
                                   "fuse-kernel", "fuse-weight",
-                                  "feature-layer", "iterations", NULL);
+                                  "feature-layer", "iterations", "precision",
+                                  NULL);
   gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
                                     FALSE, "transfer-box");
   gimp_procedure_dialog_set_sensitive_if_in (dialog, "fuse-weight", NULL,
                                              "fuse-kernel",
                                              string_values ("none"), FALSE);
+  /* Without AVX-512 BF16 the engine would run bf16 as float32 anyway. */
+  if (! sst_precision_available (SST_PRECISION_BF16))
+    gimp_procedure_dialog_set_sensitive (dialog, "precision", FALSE,
+                                         NULL, NULL, FALSE);
 
   widget = gimp_procedure_dialog_fill_box (dialog, "settings-box",
                                            "style-frame", "maps-frame",

@@ -1,0 +1,88 @@
+/* gemm_f32.c - float32 products on AVX-512 (see gemm_f32.h).
+ *
+ * The kernel keeps an 8 x 48 block of C in 24 zmm accumulators; per k it
+ * loads three vectors of B's panel, broadcasts one element of each of the
+ * 8 rows of A and issues 24 FMAs (768 flops against 3 loads and 8
+ * broadcasts).  The 8 rows of A are read in place, 8 sequential streams;
+ * rows past m repeat the last row and are not stored. */
+#include <stdatomic.h>
+
+#include "gemm_f32.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SST_HAVE_AVX512_CODE 1
+#define TARGET __attribute__((target("avx512f")))
+#endif
+
+int sst_f32_avx512_available(void) {
+#ifdef SST_HAVE_AVX512_CODE
+  static atomic_int have = -1; /* -1: not asked yet */
+  int v = atomic_load_explicit(&have, memory_order_relaxed);
+  if (v < 0) {
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512f");
+    atomic_store_explicit(&have, v, memory_order_relaxed);
+  }
+  return v;
+#else
+  return 0;
+#endif
+}
+
+#ifdef SST_HAVE_AVX512_CODE
+static inline __mmask16 lanes(int n) {
+  return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1);
+}
+
+TARGET static void kernel_8x48(int k, const float *a, size_t lda,
+                               const float *panel, float *c, size_t ldc,
+                               int mr, int nc) {
+  const float *row[SST_PANEL_MR];
+  for (int i = 0; i < SST_PANEL_MR; i++)
+    row[i] = a + (size_t)(i < mr ? i : mr - 1) * lda;
+  __m512 acc[SST_PANEL_MR][3];
+#pragma GCC unroll 8
+  for (int i = 0; i < SST_PANEL_MR; i++)
+    acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
+  for (int p = 0; p < k; p++) {
+    const float *bp = panel + (size_t)p * SST_PANEL_NR;
+    const __m512 b0 = _mm512_load_ps(bp);
+    const __m512 b1 = _mm512_load_ps(bp + 16);
+    const __m512 b2 = _mm512_load_ps(bp + 32);
+#pragma GCC unroll 8
+    for (int i = 0; i < SST_PANEL_MR; i++) {
+      const __m512 ai = _mm512_set1_ps(row[i][p]);
+      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      acc[i][2] = _mm512_fmadd_ps(ai, b2, acc[i][2]);
+    }
+  }
+  const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
+#pragma GCC unroll 8
+  for (int i = 0; i < SST_PANEL_MR; i++) {
+    if (i >= mr)
+      break;
+    float *ci = c + (size_t)i * ldc;
+    _mm512_mask_storeu_ps(ci, m0, acc[i][0]);
+    _mm512_mask_storeu_ps(ci + 16, m1, acc[i][1]);
+    _mm512_mask_storeu_ps(ci + 32, m2, acc[i][2]);
+  }
+}
+#endif
+
+void sst_f32_gemm(int m, int n, int k, const float *a, size_t lda,
+                  const float *b, float *c, size_t ldc) {
+#ifdef SST_HAVE_AVX512_CODE
+  for (int n0 = 0; n0 < n; n0 += SST_PANEL_NR) {
+    const int nc = n - n0 < SST_PANEL_NR ? n - n0 : SST_PANEL_NR;
+    const float *panel = b + sst_panel_index(k, 0, n0);
+    for (int m0 = 0; m0 < m; m0 += SST_PANEL_MR)
+      kernel_8x48(k, a + (size_t)m0 * lda, lda, panel,
+                  c + (size_t)m0 * ldc + n0, ldc,
+                  m - m0 < SST_PANEL_MR ? m - m0 : SST_PANEL_MR, nc);
+  }
+#else
+  (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)c, (void)ldc;
+#endif
+}
