@@ -3,7 +3,9 @@
  * path and the Winograd F(4x4,3x3) path, with the effective rate
  * (direct-convolution FLOPs / seconds, so Winograd can beat sgemm) next to
  * OpenBLAS's sgemm rate measured in the same run.  Also prints the scaled
- * difference between the two paths (max |wino - im2col| / max |im2col|).
+ * difference between the two paths (max |wino - im2col| / max |im2col|),
+ * and where the CPU has AVX-512 BF16 the Winograd path with bf16 products
+ * (the --precision bf16 option) with its difference from im2col.
  * Random post-ReLU-like inputs and He-scaled weights: the cost does not
  * depend on the values. */
 #include <math.h>
@@ -14,6 +16,7 @@
 #include "conv_cache.h"
 #include "conv_taps.h"
 #include "conv_winograd.h"
+#include "gemm_f32.h"
 #include "layers.h"
 #include "progress.h" /* sst_now */
 
@@ -43,14 +46,17 @@ static float frand(void) {
 
 void bench_conv(const bench_ctx *ctx) {
   int runs = ctx->runs < 1 ? 1 : ctx->runs;
+  const int bf16 = sst_precision_available(SST_PRECISION_BF16);
   sst_set_threads(ctx->threads);
+  sst_conv_set_precision(SST_PRECISION_FLOAT32);
   double blas = bench_sgemm_rate(ctx->threads);
   printf("\nbench_conv: 3x3 convolutions of an 800x600 encode+decode, %d runs "
-         "(median), sgemm %.1f GFLOP/s\n", runs, blas);
-  printf("%-12s %4s %4s %8s %9s %7s %9s %7s %6s %9s\n", "layer", "cin",
-         "cout", "map", "im2col s", "GF/s", "wino s", "GF/s", "gain",
-         "diff");
-  double tot_i = 0, tot_w = 0, tot_auto = 0, flops_all = 0;
+         "(median), sgemm %.1f GFLOP/s; Winograd products: %s\n", runs, blas,
+         sst_f32_avx512_available() ? "own AVX-512 kernel" : "OpenBLAS");
+  printf("%-12s %4s %4s %8s %9s %7s %9s %7s %6s %9s%s\n", "layer", "cin",
+         "cout", "map", "im2col s", "GF/s", "wino s", "GF/s", "gain", "diff",
+         bf16 ? "   bf16 s    GF/s      diff" : "");
+  double tot_i = 0, tot_w = 0, tot_b = 0, tot_auto = 0, flops_all = 0;
   for (size_t l = 0; l < sizeof LAYERS / sizeof *LAYERS; l++) {
     const conv_layer *L = &LAYERS[l];
     sst_error err = {0};
@@ -101,10 +107,30 @@ void bench_conv(const bench_ctx *ctx) {
     }
     int auto_w = sst_conv_pick_winograd(L->cin, L->cout, L->h, L->w);
     int auto_t = sst_conv_pick_taps(L->cin, L->cout);
-    printf("%-12s %4d %4d %4dx%-3d %9.4f %7.1f %9.4f %7.1f %5.2fx %9.2e%s\n",
+    printf("%-12s %4d %4d %4dx%-3d %9.4f %7.1f %9.4f %7.1f %5.2fx %9.2e",
            L->name, L->cin, L->cout, L->w, L->h, mi, flops / mi / 1e9, mw,
-           flops / mw / 1e9, mi / mw, dmax / (ymax > 0 ? ymax : 1),
-           auto_w ? "  *" : auto_t ? "  t" : "");
+           flops / mw / 1e9, mi / mw, dmax / (ymax > 0 ? ymax : 1));
+    if (bf16) {
+      double tb[64], db = 0;
+      sst_conv_set_precision(SST_PRECISION_BF16);
+      for (int r = 0; r < runs; r++) {
+        sst_fmap_recycle(&yw);
+        double t0 = sst_now();
+        if (sst_conv3x3_winograd(&x, &ww, b, L->relu, 0, &yw, NULL, &err)) {
+          fprintf(stderr, "bench_conv: %s\n", err.msg);
+          exit(1);
+        }
+        tb[r] = sst_now() - t0;
+      }
+      sst_conv_set_precision(SST_PRECISION_FLOAT32);
+      for (size_t i = 0; i < sst_tensor_size(&yi); i++)
+        db = fmax(db, fabs((double)yi.data[i] - yw.data[i]));
+      double mb = bench_median(tb, runs);
+      tot_b += mb;
+      printf(" %9.4f %7.1f %9.2e", mb, flops / mb / 1e9,
+             db / (ymax > 0 ? ymax : 1));
+    }
+    printf("%s\n", auto_w ? "  *" : auto_t ? "  t" : "");
     double mt = 0;
     if (L->cout <= SST_TAPS_MAX_COUT) { /* the tap-plane path, conv_taps.h */
       double tt[64];
@@ -139,9 +165,12 @@ void bench_conv(const bench_ctx *ctx) {
     free(wt);
     free(b);
   }
-  printf("%-12s %19s %9.4f %7.1f %9.4f %7.1f %5.2fx\n", "all", "", tot_i,
+  printf("%-12s %19s %9.4f %7.1f %9.4f %7.1f %5.2fx", "all", "", tot_i,
          flops_all / tot_i / 1e9, tot_w, flops_all / tot_w / 1e9,
          tot_i / tot_w);
+  if (bf16)
+    printf(" %9s %9.4f %7.1f", "", tot_b, flops_all / tot_b / 1e9);
+  printf("\n");
   printf("auto rule (* = winograd, t = tap planes): %.4f s, %.1f GFLOP/s = %.0f%% of sgemm "
          "(same run)\n", tot_auto, flops_all / tot_auto / 1e9,
          100.0 * flops_all / tot_auto / 1e9 / blas);
