@@ -29,7 +29,7 @@ int sst_bf16_available(void) {
     __builtin_cpu_init();
     v = __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512bf16");
+        __builtin_cpu_supports("avx512bf16") && !sst_avx512_disabled();
     atomic_store_explicit(&have, v, memory_order_relaxed);
   }
   return v;

@@ -6,6 +6,8 @@
  * broadcasts).  The 8 rows of A are read in place, 8 sequential streams;
  * rows past m repeat the last row and are not stored. */
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "gemm_f32.h"
 
@@ -15,13 +17,18 @@
 #define TARGET __attribute__((target("avx512f")))
 #endif
 
+int sst_avx512_disabled(void) {
+  const char *e = getenv("SST_NO_AVX512");
+  return e && *e && strcmp(e, "0") != 0;
+}
+
 int sst_f32_avx512_available(void) {
 #ifdef SST_HAVE_AVX512_CODE
   static atomic_int have = -1; /* -1: not asked yet */
   int v = atomic_load_explicit(&have, memory_order_relaxed);
   if (v < 0) {
     __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx512f");
+    v = __builtin_cpu_supports("avx512f") && !sst_avx512_disabled();
     atomic_store_explicit(&have, v, memory_order_relaxed);
   }
   return v;

@@ -103,7 +103,9 @@ static void run_bf16(const sst_tensor *x, const sst_wino_weights *ww,
   sst_error err = {0};
   sst_tensor f = {0}, y = {0};
   const size_t nout = (size_t)s.cout * s.h * s.w;
-  sst_status st = sst_conv3x3_winograd(x, ww, b, s.relu, 0, &f, NULL, &err);
+  /* one tile row per band in both: the float32 products' rounding depends
+   * on the band's width */
+  sst_status st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &f, NULL, &err);
   sst_conv_set_precision(SST_PRECISION_BF16);
   if (!st)
     st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &y, NULL, &err);
