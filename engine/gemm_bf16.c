@@ -13,8 +13,8 @@
 
 #include "gemm_bf16.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gemm_avx512.h"
+#ifdef SST_AVX512_CODE
 #define SST_HAVE_BF16_CODE 1
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
 #endif
@@ -73,10 +73,6 @@ void sst_bf16_pack_a(const float *a, int m, int k, size_t lda, uint32_t *dst) {
 }
 
 #ifdef SST_HAVE_BF16_CODE
-static inline __mmask16 lanes(int n) {
-  return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1);
-}
-
 /* Pair row p, columns t0 .. t0 + n - 1: 16 columns at a time, a run that
  * crosses a panel edge split there.  vcvtne2ps2bf16 puts r0's values in
  * the low half and r1's in the high half; vpermw interleaves them into
@@ -91,7 +87,7 @@ TARGET static void pack_b_avx512(const float *r0, const float *r1, int n,
     int len = n - i < 16 ? n - i : 16;
     if (len > edge)
       len = edge;
-    const __mmask16 m = lanes(len);
+    const __mmask16 m = sst_lanes(len);
     __m512 x0 = _mm512_maskz_loadu_ps(m, r0 + i);
     __m512 x1 = r1 ? _mm512_maskz_loadu_ps(m, r1 + i) : _mm512_setzero_ps();
     __m512i h = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
@@ -124,16 +120,7 @@ TARGET static void kernel_8x48(int kp, const uint32_t *a,
       acc[i][2] = _mm512_dpbf16_ps(acc[i][2], ai, b2);
     }
   }
-  const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
-#pragma GCC unroll 8
-  for (int i = 0; i < SST_PANEL_MR; i++) {
-    if (i >= mr)
-      break;
-    float *ci = c + (size_t)i * ldc;
-    _mm512_mask_storeu_ps(ci, m0, acc[i][0]);
-    _mm512_mask_storeu_ps(ci + 16, m1, acc[i][1]);
-    _mm512_mask_storeu_ps(ci + 32, m2, acc[i][2]);
-  }
+  sst_store_block(acc, c, ldc, mr, nc);
 }
 #endif
 

@@ -11,8 +11,8 @@
 
 #include "gemm_f32.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gemm_avx512.h"
+#ifdef SST_AVX512_CODE
 #define SST_HAVE_AVX512_CODE 1
 #define TARGET __attribute__((target("avx512f")))
 #endif
@@ -38,10 +38,6 @@ int sst_f32_avx512_available(void) {
 }
 
 #ifdef SST_HAVE_AVX512_CODE
-static inline __mmask16 lanes(int n) {
-  return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1);
-}
-
 TARGET static void kernel_8x48(int k, const float *a, size_t lda,
                                const float *panel, float *c, size_t ldc,
                                int mr, int nc) {
@@ -65,16 +61,7 @@ TARGET static void kernel_8x48(int k, const float *a, size_t lda,
       acc[i][2] = _mm512_fmadd_ps(ai, b2, acc[i][2]);
     }
   }
-  const __mmask16 m0 = lanes(nc), m1 = lanes(nc - 16), m2 = lanes(nc - 32);
-#pragma GCC unroll 8
-  for (int i = 0; i < SST_PANEL_MR; i++) {
-    if (i >= mr)
-      break;
-    float *ci = c + (size_t)i * ldc;
-    _mm512_mask_storeu_ps(ci, m0, acc[i][0]);
-    _mm512_mask_storeu_ps(ci + 16, m1, acc[i][1]);
-    _mm512_mask_storeu_ps(ci + 32, m2, acc[i][2]);
-  }
+  sst_store_block(acc, c, ldc, mr, nc);
 }
 #endif
 

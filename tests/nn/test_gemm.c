@@ -91,6 +91,40 @@ typedef struct {
 
 static double worst_ratio = 0; /* max |err| / bound seen */
 
+/* C (d.m + 1 rows of ldc, sentinel -12345 outside m x n) against the
+ * float64 product of A (lda) and B (k x n row-major), their elements
+ * rounded to bfloat16 first when `rounded`; prints one line. */
+static void check_c(const char *what, dims d, const float *a, size_t lda,
+                    const float *b, int rounded, const float *c, size_t ldc) {
+  int bad = 0, touched = 0;
+  double ratio = 0;
+  for (int i = 0; i < d.m + 1; i++)
+    for (size_t j = 0; j < ldc; j++) {
+      const float got = c[(size_t)i * ldc + j];
+      if (i >= d.m || j >= (size_t)d.n) {
+        touched += got != -12345.0f;
+        continue;
+      }
+      double ref = 0, mag = 0;
+      for (int q = 0; q < d.k; q++) {
+        double x = a[(size_t)i * lda + q], y = b[(size_t)q * d.n + j];
+        double t = rounded ? ref_round(x) * ref_round(y) : x * y;
+        ref += t;
+        mag += fabs(t);
+      }
+      const double r = fabs((double)got - ref) / (d.k * ldexp(1.0, -23) * mag + 1e-30);
+      bad += !(r <= 1.0);
+      ratio = isnan(r) ? r : fmax(ratio, r);
+    }
+  CHECK(bad == 0, "%s gemm %dx%dx%d: %d elements beyond the float32 summation bound "
+        "(worst %.3g x bound)", what, d.m, d.n, d.k, bad, ratio);
+  CHECK(touched == 0, "%s gemm %dx%dx%d: %d cells outside C written", what, d.m, d.n, d.k,
+        touched);
+  printf("%s %s m %3d n %3d k %3d: worst error %.3f of the summation bound\n",
+         bad || touched ? "FAIL" : "ok  ", what, d.m, d.n, d.k, ratio);
+  worst_ratio = isnan(ratio) ? ratio : fmax(worst_ratio, ratio);
+}
+
 static void test_product(dims d) {
   const int kp = (d.k + 1) / 2;
   const size_t lda = (size_t)d.k + 5, ldc = (size_t)d.n + 3;
@@ -126,33 +160,7 @@ static void test_product(dims d) {
       tail_bad += bp[sst_panel_index(kp, p, t)] != 0;
   CHECK(tail_bad == 0, "bf16 B tail: %d words not cleared", tail_bad);
   sst_bf16_gemm(d.m, d.n, kp, ap, bp, c, ldc);
-  int bad = 0, touched = 0;
-  double ratio = 0;
-  for (int i = 0; i < rows_c; i++)
-    for (size_t j = 0; j < ldc; j++) {
-      const float got = c[(size_t)i * ldc + j];
-      if (i >= d.m || j >= (size_t)d.n) {
-        touched += got != -12345.0f;
-        continue;
-      }
-      double ref = 0, mag = 0;
-      for (int q = 0; q < d.k; q++) {
-        double t = ref_round(a[(size_t)i * lda + q]) * ref_round(b[(size_t)q * d.n + j]);
-        ref += t;
-        mag += fabs(t);
-      }
-      const double bound = d.k * ldexp(1.0, -23) * mag + 1e-30;
-      const double r = fabs((double)got - ref) / bound;
-      if (!(r <= 1.0))
-        bad++;
-      ratio = isnan(r) ? r : fmax(ratio, r);
-    }
-  CHECK(bad == 0, "bf16 gemm %dx%dx%d: %d elements beyond the float32 summation bound "
-        "(worst %.3g x bound)", d.m, d.n, d.k, bad, ratio);
-  CHECK(touched == 0, "bf16 gemm %dx%dx%d: %d cells outside C written", d.m, d.n, d.k, touched);
-  printf("%s bf16    m %3d n %3d k %3d: worst error %.3f of the summation bound\n",
-         bad || touched ? "FAIL" : "ok  ", d.m, d.n, d.k, ratio);
-  worst_ratio = isnan(ratio) ? ratio : fmax(worst_ratio, ratio);
+  check_c("bf16   ", d, a, lda, b, 1, c, ldc);
   free(a);
   free(b);
   free(c);
@@ -183,31 +191,7 @@ static void test_product_f32(dims d) {
       bp[sst_panel_index(d.k, p, t)] = b[(size_t)p * d.n + t];
   sst_panel_clear_tail(d.k, d.n, bp);
   sst_f32_gemm(d.m, d.n, d.k, a, lda, bp, c, ldc);
-  int bad = 0, touched = 0;
-  double ratio = 0;
-  for (int i = 0; i < rows_c; i++)
-    for (size_t j = 0; j < ldc; j++) {
-      const float got = c[(size_t)i * ldc + j];
-      if (i >= d.m || j >= (size_t)d.n) {
-        touched += got != -12345.0f;
-        continue;
-      }
-      double ref = 0, mag = 0;
-      for (int q = 0; q < d.k; q++) {
-        double t = (double)a[(size_t)i * lda + q] * b[(size_t)q * d.n + j];
-        ref += t;
-        mag += fabs(t);
-      }
-      const double r = fabs((double)got - ref) / (d.k * ldexp(1.0, -23) * mag + 1e-30);
-      bad += !(r <= 1.0);
-      ratio = isnan(r) ? r : fmax(ratio, r);
-    }
-  CHECK(bad == 0, "f32 gemm %dx%dx%d: %d elements beyond the float32 summation bound "
-        "(worst %.3g x bound)", d.m, d.n, d.k, bad, ratio);
-  CHECK(touched == 0, "f32 gemm %dx%dx%d: %d cells outside C written", d.m, d.n, d.k, touched);
-  printf("%s float32 m %3d n %3d k %3d: worst error %.3f of the summation bound\n",
-         bad || touched ? "FAIL" : "ok  ", d.m, d.n, d.k, ratio);
-  worst_ratio = isnan(ratio) ? ratio : fmax(worst_ratio, ratio);
+  check_c("float32", d, a, lda, b, 0, c, ldc);
   free(a);
   free(b);
   free(c);
