@@ -336,11 +336,6 @@ typedef struct {
   const float *zero; /* a row of w zeros */
 } wino_job;
 
-/* The transforms are plain C that the compiler vectorises across tiles
- * (SSE2 in the baseline x86-64 build).  AVX2 / AVX-512 clones of this
- * function (GCC target_clones) cut its share of the samples from 6.8% to
- * 5.9% against sgemm's ~50%: ~2% overall, not worth an ifunc. */
-
 /* The six input rows of channel plane `chan` for tile row ty.  With
  * SST_WINO_UPSAMPLED_INPUT the convolution's input is chan (h/2 x w/2)
  * upsampled 2x by nearest neighbour: its rows are built in up (6 rows of

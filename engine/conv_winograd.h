@@ -5,8 +5,10 @@
  * U = G g G'), multiplied elementwise and summed over input channels, and
  * mapped back (Y = A' M A).  Summing over channels for one of the 36
  * positions is a [cout x cin] x [cin x tiles] matrix product, so the work is
- * 36 cblas_sgemm per band of tiles with 36*cin*cout*tiles multiply-adds
- * instead of the direct 9*16*cin*cout*tiles: 4x fewer.  The price is a
+ * 36 products per band of tiles with 36*cin*cout*tiles multiply-adds
+ * instead of the direct 9*16*cin*cout*tiles: 4x fewer.  The products run
+ * on the engine's AVX-512 kernel where the CPU has AVX-512 F (gemm_f32.h),
+ * else on OpenBLAS's sgemm, or in bfloat16 when asked (gemm_bf16.h).  The price is a
  * larger float32 round-off (the transforms have entries up to 8): see
  * bench/NOTES.md ("Convolutions") and tests/nn/test_winograd.c for the
  * measured errors.
