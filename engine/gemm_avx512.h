@@ -4,6 +4,12 @@
  * SST_AVX512_CODE where the compiler can build AVX-512 code at all. */
 #ifndef SST_GEMM_AVX512_H
 #define SST_GEMM_AVX512_H
+
+/* What this CPU and OS run, probed once (gemm_f32.c): 0 no AVX-512 (or the
+ * environment variable SST_NO_AVX512 is set and not "0", so that one
+ * machine can test the other paths), 1 AVX-512 F, 2 also BW and BF16. */
+int sst_avx512_level(void);
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 

@@ -8,7 +8,6 @@
  * B arrives in panels of 48 columns (written so by the Winograd input
  * transform), and each panel serves every block of 8 rows from L1 or L2
  * (kp * 192 bytes: 48 KB at 512 input channels). */
-#include <stdatomic.h>
 #include <string.h>
 
 #include "gemm_bf16.h"
@@ -19,24 +18,7 @@
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
 #endif
 
-int sst_bf16_available(void) {
-#ifdef SST_HAVE_BF16_CODE
-  /* -1: not asked yet; concurrent first calls compute the same answer.
-   * libgcc's checks include the OS's XSAVE support for the zmm state. */
-  static atomic_int have = -1;
-  int v = atomic_load_explicit(&have, memory_order_relaxed);
-  if (v < 0) {
-    __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512bf16") && !sst_avx512_disabled();
-    atomic_store_explicit(&have, v, memory_order_relaxed);
-  }
-  return v;
-#else
-  return 0;
-#endif
-}
+int sst_bf16_available(void) { return sst_avx512_level() >= 2; }
 
 uint16_t sst_bf16_round(float x) {
   uint32_t u;

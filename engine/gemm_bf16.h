@@ -23,7 +23,8 @@
 
 #include "gemm_panel.h"
 
-/* Non-zero when this CPU and OS run AVX-512 F, BW and BF16 (checked once). */
+/* Non-zero when this CPU and OS run AVX-512 F, BW and BF16
+ * (sst_avx512_level). */
 int sst_bf16_available(void);
 
 /* float32 -> bfloat16, round to nearest even (as vcvtne2ps2bf16; the

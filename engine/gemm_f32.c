@@ -17,25 +17,31 @@
 #define TARGET __attribute__((target("avx512f")))
 #endif
 
-int sst_avx512_disabled(void) {
-  const char *e = getenv("SST_NO_AVX512");
-  return e && *e && strcmp(e, "0") != 0;
-}
-
-int sst_f32_avx512_available(void) {
+int sst_avx512_level(void) {
 #ifdef SST_HAVE_AVX512_CODE
-  static atomic_int have = -1; /* -1: not asked yet */
-  int v = atomic_load_explicit(&have, memory_order_relaxed);
+  /* -1: not asked yet; concurrent first calls compute the same answer.
+   * libgcc's checks include the OS's XSAVE support for the zmm state. */
+  static atomic_int level = -1;
+  int v = atomic_load_explicit(&level, memory_order_relaxed);
   if (v < 0) {
+    const char *off = getenv("SST_NO_AVX512");
     __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx512f") && !sst_avx512_disabled();
-    atomic_store_explicit(&have, v, memory_order_relaxed);
+    v = 0;
+    if (!(off && *off && strcmp(off, "0") != 0) &&
+        __builtin_cpu_supports("avx512f"))
+      v = __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512bf16")
+              ? 2
+              : 1;
+    atomic_store_explicit(&level, v, memory_order_relaxed);
   }
   return v;
 #else
   return 0;
 #endif
 }
+
+int sst_f32_avx512_available(void) { return sst_avx512_level() >= 1; }
 
 #ifdef SST_HAVE_AVX512_CODE
 TARGET static void kernel_8x48(int k, const float *a, size_t lda,

@@ -16,7 +16,7 @@
 
 #include "gemm_panel.h"
 
-/* Non-zero when this CPU and OS run AVX-512 F (checked once). */
+/* Non-zero when this CPU and OS run AVX-512 F (sst_avx512_level). */
 int sst_f32_avx512_available(void);
 
 /* C (m x n, ldc) = A (m x k, lda) B (k x n in panels). */

@@ -13,11 +13,6 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Non-zero when the environment variable SST_NO_AVX512 is set (and not
- * "0"): the engine then uses neither own kernel, as on a CPU without
- * AVX-512, so one machine can test both paths (gemm_f32.c). */
-int sst_avx512_disabled(void);
-
 #define SST_PANEL_MR 8  /* rows of C per kernel call */
 #define SST_PANEL_NR 48 /* columns per panel of B (three 16-lane vectors) */
 
