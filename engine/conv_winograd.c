@@ -138,7 +138,8 @@ static sst_status bf16_weights(sst_wino_weights *wt, const uint32_t **out,
  * parameters let the compiler vectorise across the columns). */
 
 /* B' applied to 6 rows: o_i[x] = sum_a B'[i][a] d_a[x]. */
-INLINE static void bt_rows(const float *restrict d0, const float *restrict d1,
+INLINE
+static void bt_rows(const float *restrict d0, const float *restrict d1,
                     const float *restrict d2, const float *restrict d3,
                     const float *restrict d4, const float *restrict d5,
                     float *restrict o0, float *restrict o1, float *restrict o2,
@@ -155,7 +156,8 @@ INLINE static void bt_rows(const float *restrict d0, const float *restrict d1,
 }
 
 /* B' along a row for n tiles: tile tx reads s[4tx .. 4tx+5]. */
-INLINE static void bt_cols(const float *restrict s, float *restrict v0,
+INLINE
+static void bt_cols(const float *restrict s, float *restrict v0,
                     float *restrict v1, float *restrict v2, float *restrict v3,
                     float *restrict v4, float *restrict v5, int n) {
   for (int tx = 0; tx < n; tx++) {
@@ -170,7 +172,8 @@ INLINE static void bt_cols(const float *restrict s, float *restrict v0,
 }
 
 /* A' applied to 6 rows: o_r[x] = sum_i A'[r][i] m_i[x]. */
-INLINE static void at_rows(const float *restrict m0, const float *restrict m1,
+INLINE
+static void at_rows(const float *restrict m0, const float *restrict m1,
                     const float *restrict m2, const float *restrict m3,
                     const float *restrict m4, const float *restrict m5,
                     float *restrict o0, float *restrict o1, float *restrict o2,
@@ -186,7 +189,8 @@ INLINE static void at_rows(const float *restrict m0, const float *restrict m1,
 
 /* A' along a row for n whole tiles, plus bias (and ReLU): output pixels
  * 4tx .. 4tx+3 of o. */
-INLINE static void at_cols(const float *restrict q0, const float *restrict q1,
+INLINE
+static void at_cols(const float *restrict q0, const float *restrict q1,
                     const float *restrict q2, const float *restrict q3,
                     const float *restrict q4, const float *restrict q5,
                     float bias, int relu, float *restrict o, int n) {
@@ -263,9 +267,9 @@ CLONES static void input_tile_row(const float *const r[6], int w, int tx_n,
  * contiguous floats each; position xi at M + xi*xs), bias, ReLU, into
  * nrows (<= 4, the rows left in the image) rows of w floats at dst, row
  * stride ld.  s: scratch of 24*tx_n + 4 floats. */
-CLONES static void output_tile_row(const float *M, size_t xs, int tx_n, float bias,
-                            int relu, float *s, float *dst, size_t ld, int w,
-                            int nrows) {
+CLONES static void output_tile_row(const float *M, size_t xs, int tx_n,
+                                   float bias, int relu, float *s, float *dst,
+                                   size_t ld, int w, int nrows) {
   const size_t n = (size_t)tx_n;
   /* Vertical pass (A' over i) for each column j: rows s[(4j + r)*n]. */
   for (int j = 0; j < 6; j++) {
@@ -341,7 +345,7 @@ typedef struct {
  * upsampled 2x by nearest neighbour: its rows are built in up (6 rows of
  * w floats), a row that repeats the previous one reusing it. */
 CLONES static void tile_rows(const wino_job *j, const float *chan, int ty,
-                      float *up, const float *r[6]) {
+                             float *up, const float *r[6]) {
   const int h = j->h, w = j->w;
   int last = -1;
   for (int a = 0; a < 6; a++) {
@@ -371,7 +375,8 @@ CLONES static void tile_rows(const wino_job *j, const float *chan, int ty,
 
 /* 2x2 max-pool of rows (nrows of w floats) into pooled rows 2ty, 2ty+1 of
  * the output plane (h/2 x w/2), the same comparisons as sst_maxpool2. */
-CLONES static void pool_rows(const float *rows, int w, int ty, float *outc, int oh) {
+CLONES static void pool_rows(const float *rows, int w, int ty, float *outc,
+                             int oh) {
   const int ow = w / 2;
   for (int q = 0; q < 2 && 2 * ty + q < oh; q++) {
     const float *r0 = rows + (size_t)(2 * q) * (size_t)w, *r1 = r0 + w;
@@ -450,7 +455,8 @@ static void wino_band(void *ctx, int band, int worker) {
   const size_t out_plane = (size_t)j->out->h * (size_t)j->out->w;
   float *base = j->scratch + (size_t)worker * j->lay.total;
   float *V = base + j->lay.v, *M = base + j->lay.m, *tmp = base + j->lay.tmp;
-  float *sc = base + j->lay.sc, *rows = base + j->lay.rows; /* rows: fused I/O */
+  float *sc = base + j->lay.sc;
+  float *rows = base + j->lay.rows; /* 6 rows of w: fused I/O */
   if (j->u16) {
     const int cpn = (cin + 1) / 2;
     const size_t words = sst_bf16_packed_a_words(cout, cin);
@@ -462,15 +468,17 @@ static void wino_band(void *ctx, int band, int worker) {
       sst_bf16_gemm(cout, (int)T, cpn, j->u16 + (size_t)xi * words,
                     V16 + (size_t)xi * xs, M + (size_t)xi * (size_t)cout * T,
                     T);
-  } else {
+  } else if (j->f32_panels) {
     transform_band_f32(j, ty0, ty1, V, tmp, rows, T);
     const size_t xs = sst_panel_words(cin, (int)T);
-    for (int xi = 0; xi < NXI && j->f32_panels; xi++)
+    for (int xi = 0; xi < NXI; xi++)
       sst_f32_gemm(cout, (int)T, cin,
                    j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin,
                    (size_t)cin, V + (size_t)xi * xs,
                    M + (size_t)xi * (size_t)cout * T, T);
-    for (int xi = 0; xi < NXI && !j->f32_panels; xi++)
+  } else {
+    transform_band_f32(j, ty0, ty1, V, tmp, rows, T);
+    for (int xi = 0; xi < NXI; xi++)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, (int)T, cin,
                   1.0f, j->wt->u + (size_t)xi * (size_t)cout * (size_t)cin,
                   cin, V + (size_t)xi * (size_t)cin * T, (int)T, 0.0f,
@@ -557,8 +565,8 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
     return s;
   float *zero = scratch.data + lay.total * (size_t)workers;
   memset(zero, 0, (size_t)w * sizeof *zero);
-  wino_job j = {in,   wt,           u16, f32_panels, bias, relu,
-                band_tile_rows, tx_n, ty_n, h, w, fuse, out, scratch.data,
+  wino_job j = {in,   wt,   u16,  f32_panels, bias, relu, band_tile_rows,
+                tx_n, ty_n, h,    w,          fuse, out,  scratch.data,
                 lay,  zero};
   return sst_fmap_layer_done(
       out, &scratch, sst_run_bands(nbands, workers, wino_band, &j, p, err));
