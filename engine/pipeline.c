@@ -238,7 +238,11 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
     return sst_fail(err, SST_ERR_INVALID,
                     "size limit %d makes a %dx%d image smaller than %d pixels",
                     max_side, sd->img.width, sd->img.height, MIN_SIDE);
-  const sst_precision prec = sst_conv_get_precision();
+  /* the arithmetic that will run: bf16 falls back to float32 without
+   * AVX-512 BF16, and then an encoding from either request is the same */
+  const sst_precision prec = sst_precision_available(sst_conv_get_precision())
+                                 ? sst_conv_get_precision()
+                                 : SST_PRECISION_FLOAT32;
   if (sd->enc_valid && sd->enc_w == w && sd->enc_h == h &&
       sd->enc_layer == layer && sd->enc_precision == prec)
     return SST_OK;

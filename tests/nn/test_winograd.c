@@ -93,7 +93,7 @@ static double worst_wino = 0, worst_im2col = 0, worst_taps = 0;
  * (entries up to 8) on the sums; the measured worst scaled error over these
  * shapes is 2.3e-2 (cin = 3, where nothing averages out; 1.1-1.8e-2
  * otherwise), so the bound leaves ~2x.  A wrong tap or border gives 0.1-1;
- * the exact product code is checked tightly in nn_gemm_bf16. */
+ * the exact product code is checked tightly in nn_gemm. */
 #define BF16_TOL 5e-2
 static double worst_bf16 = 0;
 
