@@ -31,6 +31,7 @@ Example:
 import argparse
 import hashlib
 import os
+import signal
 import sys
 import time
 
@@ -60,6 +61,8 @@ class Sampler:
         self.paths = [os.path.join(data_dir, "images", r[0]) for r in rows]
         area = np.array([np.prod([int(v) for v in r[5].split("x")]) for r in rows], float)
         wes = np.array([r[1] == "wesnoth-1.16-data" for r in rows])
+        # images smaller than the crop are never drawn (at crop 128 none is)
+        area *= np.array([min(int(v) for v in r[5].split("x")) >= crop for r in rows])
         p = np.where(wes, 0.5 * area / area[wes].sum(), 0.5 * area / area[~wes].sum())
         self.p = p / p.sum()
         self.crop = crop
@@ -101,26 +104,44 @@ def _stats(f):
     return mu, c - mu
 
 
-def _wct(fc, fs, eps=1e-3):
-    """Whitening-colouring transform in float64: the output has the style's
-    mean and covariance (the affine map a Gram/poly kernel drives towards).
+class _WctFactors:
+    """Whitening and colouring matrices of each sample's feature covariance,
+    computed at most once per batch (float64 eigendecomposition on the
+    feature's device, so a GPU run does not wait for the CPU).
     eps * mean eigenvalue regularises near-singular covariances."""
-    C, H, W = fc.shape
-    mc, cc = _stats(fc.double())
-    ms, cs = _stats(fs.double())
-    covc = cc @ cc.t() / cc.shape[1]
-    covs = cs @ cs.t() / cs.shape[1]
-    eye = torch.eye(C, dtype=torch.float64)
-    dc, ec = torch.linalg.eigh(covc + eps * covc.trace() / C * eye)
-    ds, es = torch.linalg.eigh(covs + eps * covs.trace() / C * eye)
-    white = ec @ torch.diag(dc.clamp_min(1e-12).rsqrt()) @ ec.t()
-    colour = es @ torch.diag(ds.clamp_min(0).sqrt()) @ es.t()
-    out = colour @ (white @ cc) + ms
-    return out.reshape(C, H, W).to(fc.dtype)
+
+    def __init__(self, f, eps=1e-3):
+        self.f = f
+        self.eps = eps
+        self.cache = {}
+
+    def get(self, i):
+        hit = self.cache.get(i)
+        if hit is None:
+            fi = self.f[i].double()
+            C = fi.shape[0]
+            mu, cc = _stats(fi)
+            cov = cc @ cc.t() / cc.shape[1]
+            eye = torch.eye(C, dtype=torch.float64, device=fi.device)
+            d, e = torch.linalg.eigh(cov + self.eps * cov.trace() / C * eye)
+            white = e @ torch.diag(d.clamp_min(1e-12).rsqrt()) @ e.t()
+            colour = e @ torch.diag(d.clamp_min(0).sqrt()) @ e.t()
+            hit = self.cache[i] = (mu, cc, white, colour)
+        return hit
+
+    def wct(self, i, j):
+        """Whitening-colouring transform of sample i towards sample j: the
+        output has j's mean and covariance (the affine map a Gram/poly
+        kernel drives towards)."""
+        _, cc, white, _ = self.get(i)
+        ms, _, _, colour = self.get(j)
+        out = colour @ (white @ cc) + ms
+        return out.reshape(self.f[i].shape).to(self.f.dtype)
 
 
-def transfer(kind, fc, fs):
-    """Full-strength statistics transfer of feature fc towards style fs."""
+def transfer(kind, f, i, j, wct):
+    """Full-strength statistics transfer of sample f[i] towards f[j]."""
+    fc, fs = f[i], f[j]
     if kind == "mean":
         return fc - _stats(fc)[0].reshape(-1, 1, 1) + _stats(fs)[0].reshape(-1, 1, 1)
     if kind == "adain":
@@ -129,7 +150,7 @@ def transfer(kind, fc, fs):
         sc = cc.pow(2).mean(1, keepdim=True).add(1e-8).sqrt()
         ss = cs.pow(2).mean(1, keepdim=True).add(1e-8).sqrt()
         return (cc / sc * ss + ms).reshape(fc.shape)
-    return _wct(fc, fs)
+    return wct.wct(i, j)
 
 
 def soft_mask(h, w, rng):
@@ -151,15 +172,16 @@ def mix_batch(f, p, p_regions, rng):
     Every random draw comes from rng (the checkpointed PCG64 stream)."""
     n = f.shape[0]
     out = f.clone()
-    clean = torch.ones(n)
+    clean = torch.ones(n, device=f.device)
     if n < 2 or p <= 0:
         return out, clean
+    wct = _WctFactors(f)
 
     def one(i):
         j = (i + int(rng.integers(1, n))) % n     # another crop as the style
         kind = MIX_KINDS[int(rng.integers(0, len(MIX_KINDS)))]
         alpha = float(rng.uniform(0.0, 1.0))
-        return f[i] + alpha * (transfer(kind, f[i], f[j]) - f[i])
+        return f[i] + alpha * (transfer(kind, f, i, j, wct) - f[i])
 
     for i in range(n):
         if rng.uniform() >= p:
@@ -167,7 +189,7 @@ def mix_batch(f, p, p_regions, rng):
         clean[i] = 0.0
         a = one(i)
         if rng.uniform() < p_regions:
-            m = soft_mask(f.shape[2], f.shape[3], rng)
+            m = soft_mask(f.shape[2], f.shape[3], rng).to(f.device)
             a = m * a + (1 - m) * one(i)
         out[i] = a
     return out, clean
@@ -207,6 +229,22 @@ def main():
     ap.add_argument("--mix-regions", type=float, default=0.3,
                     help="probability that a mixed sample is a soft "
                          "two-region blend of two mixtures")
+    ap.add_argument("--budget-minutes", type=float, default=0,
+                    help="fit the schedule to a wall-clock budget: after "
+                         "--probe-steps steps, set --steps from the measured "
+                         "speed so the run ends within the budget, and "
+                         "--decay-start to --decay-frac of it.  Before the "
+                         "probe the lr depends on the step only, so the "
+                         "printed single-run command (fixed --steps and "
+                         "--decay-start) reproduces the same schedule")
+    ap.add_argument("--probe-steps", type=int, default=200)
+    ap.add_argument("--decay-frac", type=float, default=0.5)
+    ap.add_argument("--init", default="",
+                    help="start from this decoder weights file (fresh Adam "
+                         "state) instead of PyTorch's default init")
+    ap.add_argument("--stop-step", type=int, default=0,
+                    help="stop (and export) at this step without changing "
+                         "the schedule (reproduces a stage that was cut short)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--ckpt-dir", default="/var/tmp/sst-train")
@@ -220,13 +258,19 @@ def main():
     torch.set_flush_denormal(True)   # near-dead units otherwise crawl on CPU
     torch.manual_seed(args.seed)
     dev = torch.device(args.device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     rows, man_sha = load_manifest(args.data)
     rng = np.random.Generator(np.random.PCG64(args.seed))
     sampler = Sampler(rows, args.data, args.crop, rng)
     enc = Encoder(args.encoder, args.layer).to(dev).eval()
     with open(args.encoder, "rb") as f:
         enc_sha = hashlib.sha256(f.read()).hexdigest()
-    dec = Decoder(args.layer).to(dev)
+    dec = Decoder(args.layer)
+    if args.init:
+        dec.load_file(args.init)
+        dec = dec.float()   # the file holds F16
+    dec = dec.to(dev)
     opt = torch.optim.Adam(dec.parameters(), lr=args.lr)
     os.makedirs(args.ckpt_dir, exist_ok=True)
     ckpt = os.path.join(args.ckpt_dir, "decoder_%s.pt" % args.layer)
@@ -234,7 +278,7 @@ def main():
     train_s = 0.0
     start_step = 0
     if args.resume and os.path.exists(ckpt):
-        st = torch.load(ckpt, map_location="cpu")
+        st = torch.load(ckpt, map_location="cpu", weights_only=False)
         dec.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step = st["step"]
@@ -263,13 +307,17 @@ def main():
             "mix_kinds": ",".join(MIX_KINDS) + " (alpha~U[0,1], style = other "
                          "crop of the batch; pixel term on clean samples only)",
             "resumed_from_step": str(start_step),
+            "init": os.path.basename(args.init) if args.init else "default",
             "data_manifest_sha256": man_sha, "encoder_sha256": enc_sha,
             "train_seconds": "%.0f" % train_s, "device": str(dev),
             "torch_version": torch.__version__, "final": str(final).lower()})
         print("saved step %d -> %s" % (step, args.out), flush=True)
 
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     t_start = time.time()
     t_ckpt = time.time()
+    probe_t = None
     acc = np.zeros(3)
     pacc = np.zeros(2)
     nacc = 0
@@ -287,8 +335,7 @@ def main():
         with torch.no_grad():
             f = enc(x)
             if args.mix > 0:
-                f, clean = mix_batch(f.cpu(), args.mix, args.mix_regions, rng)
-                f, clean = f.to(dev), clean.to(dev)
+                f, clean = mix_batch(f, args.mix, args.mix_regions, rng)
             else:
                 clean = torch.ones(x.shape[0], device=dev)
         y = dec(f)
@@ -323,7 +370,23 @@ def main():
         if time.time() - t_ckpt > args.ckpt_minutes * 60:
             save()
             t_ckpt = time.time()
+        if args.budget_minutes and step == start_step + args.probe_steps // 2:
+            probe_t = time.time()
+        if args.budget_minutes and step == start_step + args.probe_steps:
+            rate = (time.time() - probe_t) / (args.probe_steps - args.probe_steps // 2)
+            left = args.budget_minutes * 60 - (time.time() - t_start)
+            args.steps = step + max(0, int(0.97 * left / rate))
+            args.decay_start = max(step, int(args.decay_frac * args.steps))
+            cmd = cmd + "  [resolved: --steps %d --decay-start %d]" % (
+                args.steps, args.decay_start)
+            print("budget: %.3f s/step, %.0f s left -> --steps %d --decay-start %d"
+                  % (rate, left, args.steps, args.decay_start), flush=True)
         if args.max_minutes and time.time() - t_start > args.max_minutes * 60:
+            break
+        if args.stop_step and step >= args.stop_step:
+            break
+        if stop:
+            print("SIGTERM: saving and stopping", flush=True)
             break
     save(final=step >= args.steps)
 
