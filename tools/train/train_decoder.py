@@ -253,6 +253,9 @@ def main():
                     help="continue from CKPT_DIR/decoder_<layer>.pt")
     ap.add_argument("--log-every", type=int, default=25)
     args = ap.parse_args()
+    if args.budget_minutes and args.probe_steps < 2:
+        ap.error("--probe-steps must be at least 2 (the speed is timed over "
+                 "its second half)")
 
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)   # near-dead units otherwise crawl on CPU
