@@ -320,16 +320,23 @@ sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
   w->poly_c = p->poly_c;
   w->sty = r->style;
   w->cur = 0;
-  /* Start at o = c: A~ = I~, X = P (the first C rows of L). */
-  memcpy(w->X, w->Lt, sizeof(double) * (size_t)C * w->r);
-  memcpy(w->sig[0], r->sig, sizeof(double) * (size_t)C * C);
-  memcpy(w->mu[0], r->mu, sizeof(double) * (size_t)C);
-  w->content[0] = 0.0;
+  /* Start at o = A0 c (recon_warm.c): X = A0 P, P the first C rows of L.
+   * Y is free until the first direction() and holds A0. */
+  double t0 = 0.0;
+  sst_status rc = sst_recon_warm_start(r, ts, p->gamma, p->poly_c, C, w->Y,
+                                       w->sig[0], w->mu[0], &w->content[0],
+                                       &t0, err);
+  if (rc != SST_OK)
+    return rc;
+  if (t0 > 0.0)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, w->r, C, 1.0,
+                w->Y, C, w->Lt, w->r, 0.0, w->X, w->r);
+  else
+    memcpy(w->X, w->Lt, sizeof(double) * (size_t)C * w->r);
   double J = slot_J(w, 0);
   double dn = direction(w);
   sst_descent_ops ops = {trial, accept, &w->frac, 0};
-  sst_status rc =
-      sst_recon_descend(&ops, w, J, dn, p->iterations, prog, f0, f1, err);
+  rc = sst_recon_descend(&ops, w, J, dn, p->iterations, prog, f0, f1, err);
   if (rc == SST_OK)
     recover_map(w, A_out, b_out);
   return rc;

@@ -16,6 +16,14 @@ typedef struct {
   double diag;      /* sum_j (w_j / V)^2 over all style pixels */
 } sst_style_set;
 
+/* The gamma-independent part of a region's warm start (recon_warm.c),
+ * filled by the first solve with a poly term and kept with the stats. */
+typedef struct {
+  int state;              /* 0 not computed, 1 ready, -1 no map (identity) */
+  double *D, *L1, *L2;    /* C x C each: T - I, D S + S D^T, D S D^T */
+  double *Dmu, trL2;      /* D mu_c (C), tr(L2) */
+} sst_warm_cache;
+
 typedef struct {
   double W;         /* sum of the content weights; 0 => region skipped */
   int n;            /* content pixels with weight > 0 */
@@ -25,6 +33,7 @@ typedef struct {
   int L;         /* content landmarks */
   int *lm;       /* ranks among the region's pixels with weight > 0 */
   double *a;     /* landmark weights, sum 1 */
+  sst_warm_cache *warm; /* allocated with the stats, filled on first use */
 } sst_region_stats;
 
 struct sst_recon_stats {
@@ -112,6 +121,19 @@ sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
                                const sst_recon_params *p, int k, float *A_out,
                                double *b_out, sst_progress *prog, float f0,
                                float f1, sst_error *err);
+
+/* Start of the descent for region r (recon_warm.c): A (C x C, b = 0) on
+ * the line from the identity to the gamma -> infinity Gram-matching map,
+ * the grid point with the lowest J; with it Sigma_o, mu_o and the content
+ * term there, and t (0 = the identity).  Only with a poly term and no
+ * Gaussian one (otherwise the identity, t = 0). */
+sst_status sst_recon_warm_start(const sst_region_stats *r,
+                                const sst_termset *ts, double gamma,
+                                double poly_c, int C, double *A,
+                                double *sig_o, double *mu_o, double *content,
+                                double *t_out, sst_error *err);
+
+void sst_warm_cache_free(sst_warm_cache *wc);
 
 /* The per-pixel path (recon_pixel.c), used when a Gaussian term is on. */
 sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,

@@ -513,6 +513,32 @@ static sst_status plain_init(plain_ctx *pc, region_ctx *rg, sst_error *err) {
   return SST_OK;
 }
 
+/* o at the start: the map of recon_warm.c (the identity unless a poly
+ * term chose another), applied literally to every pixel. */
+static sst_status plain_start(plain_ctx *pc, const region_ctx *rg,
+                              const sst_termset *ts, const sst_recon_params *p,
+                              sst_error *err) {
+  const int C = rg->C, n = rg->n;
+  const size_t cc = (size_t)C * C;
+  double *A = malloc(sizeof(double) * (2 * cc + C));
+  if (!A)
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  double content, t;
+  sst_status rc = sst_recon_warm_start(rg->r, ts, p->gamma,
+                                       p->poly_c, C, A, A + cc, A + 2 * cc,
+                                       &content, &t, err);
+  if (rc == SST_OK)
+    for (int a = 0; a < C; a++)
+      for (int i = 0; i < n; i++) {
+        double v = 0.0;
+        for (int q = 0; q < C; q++)
+          v += A[(size_t)a * C + q] * pc->c[(size_t)q * n + i];
+        pc->o[0][(size_t)a * n + i] = v;
+      }
+  free(A);
+  return rc;
+}
+
 sst_status sst_reconstruct_plain(const sst_recon_stats *st,
                                  const sst_recon_params *p, float *out,
                                  sst_progress *prog, sst_error *err) {
@@ -547,10 +573,10 @@ sst_status sst_reconstruct_plain(const sst_recon_stats *st,
       region_free(&rg);
       break;
     }
-    const size_t cn = (size_t)C * rg.n;
-    memcpy(pc.o[0], pc.c, sizeof(double) * cn);
     double J, dn;
-    rc = plain_eval(&pc, pc.o[0], pc.d[0], &J, &dn, err);
+    rc = plain_start(&pc, &rg, &ts, p, err);
+    if (rc == SST_OK)
+      rc = plain_eval(&pc, pc.o[0], pc.d[0], &J, &dn, err);
     if (rc == SST_OK) {
       sst_descent_ops ops = {plain_trial, plain_accept, &rg.frac, 0};
       rc = sst_recon_descend(&ops, &pc, J, dn, p->iterations, prog,

@@ -251,6 +251,7 @@ void sst_recon_stats_free(sst_recon_stats *st) {
       free(st->reg[k].sig);
       free(st->reg[k].lm);
       free(st->reg[k].a);
+      sst_warm_cache_free(st->reg[k].warm);
     }
   if (st->sets)
     for (int s = 0; s < st->nsets; s++) {
@@ -389,7 +390,8 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
     sst_region_stats *r = &st->reg[k];
     r->mu = calloc((size_t)C, sizeof(double));
     r->sig = calloc(cc, sizeof(double));
-    if (!r->mu || !r->sig)
+    r->warm = calloc(1, sizeof *r->warm);
+    if (!r->mu || !r->sig || !r->warm)
       goto nomem;
     wrow[k] = wc ? wc + (size_t)k * N : NULL;
     sf[k] = r->mu;

@@ -1,0 +1,213 @@
+/* recon_warm.c - where the poly iteration starts (see recon_internal.h).
+ *
+ * With a poly term the descent starts at o = c and, at large gamma, ten
+ * Armijo steps do not reach the style's second moment: the style term's
+ * curvature spreads with the eigenvalues of Sigma_s, so gamma 300-1000 moved
+ * *less* style than gamma 30 (QUALITY.md's sweep, 0.86 against 0.79).
+ * The gamma -> infinity limit has a closed form: among linear maps o = T c
+ * with T Sigma_c T = Sigma_s (Sigma = uncentred second moments), the one
+ * closest to the identity in mean_w ||o - c||^2 is
+ *     T = S^1/2 (S^1/2 Sigma_c S^1/2)^-1/2 S^1/2,   S = Sigma_s
+ * (the Gram-matching "Monge map"; in the factored coordinates X = A~ L it
+ * is the orthogonal-Procrustes projection of the content onto
+ * X X^T = Sigma_s).  The start is A(t) = I + t (T - I), b = 0, with t on a
+ * grid in [0, 1] minimising the full J (content term + gamma * every
+ * statistics term), so it is never worse than the identity (t = 0 wins
+ * ties) and the descent then refines it.  Along the line everything is a
+ * quadratic in t of C x C matrices:
+ *     Sigma_o(t) = Sigma_c + t (D Sigma_c + Sigma_c D^T) + t^2 D Sigma_c D^T,
+ *     mu_o(t) = mu_c + t D mu_c,  content(t) = t^2 tr(D Sigma_c D^T),
+ * D = T - I, so a grid point costs O(C^2).  Both the fast path and the
+ * plain reference start from this map. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "recon_internal.h"
+
+#define T_GRID 16 /* grid steps on t in [0, 1] */
+
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n,
+                    double *a, const int *lda, double *w, double *work,
+                    const int *lwork, int *iwork, const int *liwork, int *info,
+                    size_t jobz_len, size_t uplo_len);
+
+/* out = f(M) for symmetric M (C x C) with f = sqrt (inv = 0) or 1/sqrt
+ * (inv = 1).  Eigenvalues below a relative tolerance count as 0 (and 1/sqrt
+ * of them as 0: a pseudo-inverse on singular moments).  M is overwritten.
+ * 0 on success. */
+static int sym_sqrt(int C, double *M, int inv, double *out, double *ev) {
+  int info = 0, lwork = -1, liwork = -1, iw = 0;
+  double wq = 0.0;
+  dsyevd_("V", "U", &C, M, &C, ev, &wq, &lwork, &iw, &liwork, &info, 1, 1);
+  if (info != 0)
+    return -1;
+  lwork = (int)wq;
+  liwork = iw;
+  double *work = malloc(sizeof(double) * (size_t)lwork);
+  int *iwork = malloc(sizeof(int) * (size_t)liwork);
+  if (work && iwork)
+    dsyevd_("V", "U", &C, M, &C, ev, work, &lwork, iwork, &liwork, &info, 1,
+            1);
+  else
+    info = -1;
+  free(work);
+  free(iwork);
+  if (info != 0)
+    return -1;
+  /* column-major eigenvectors = row k of M (row-major) is eigenvector k */
+  const double tol = 1e-12 * fabs(ev[C - 1]) * C;
+  for (int k = 0; k < C; k++) {
+    double f = ev[k] > tol ? sqrt(sqrt(ev[k])) : 0.0; /* f(l)^(1/2) */
+    if (inv && f > 0.0)
+      f = 1.0 / f;
+    for (int i = 0; i < C; i++)
+      M[(size_t)k * C + i] *= f;
+  }
+  /* f(M) = V^T diag(f) V = (diag(f^1/2) V)^T (diag(f^1/2) V) */
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, C, C, 1.0, M, C, 0.0, out,
+              C);
+  for (int i = 0; i < C; i++)
+    for (int j = 0; j < i; j++)
+      out[(size_t)i * C + j] = out[(size_t)j * C + i];
+  return 0;
+}
+
+/* T of the header from Sigma_c and Sigma_s into T; 0 on success. */
+static int monge_map(int C, const double *sig_c, const double *sig_s,
+                     double *T, double *a, double *b, double *c, double *ev) {
+  const size_t cc = (size_t)C * C;
+  memcpy(a, sig_s, sizeof(double) * cc);
+  if (sym_sqrt(C, a, 0, b, ev)) /* b = S^1/2 */
+    return -1;
+  cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, C, C, 1.0, b, C, sig_c, C,
+              0.0, c, C); /* c = S^1/2 Sigma_c */
+  cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, C, C, 1.0, b, C, c, C,
+              0.0, a, C); /* a = S^1/2 Sigma_c S^1/2 */
+  for (int i = 0; i < C; i++) /* exact symmetry for dsyevd */
+    for (int j = 0; j < i; j++)
+      a[(size_t)i * C + j] = a[(size_t)j * C + i] =
+          0.5 * (a[(size_t)i * C + j] + a[(size_t)j * C + i]);
+  if (sym_sqrt(C, a, 1, c, ev)) /* c = (S^1/2 Sigma_c S^1/2)^-1/2 */
+    return -1;
+  cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, C, C, 1.0, b, C, c, C, 0.0,
+              a, C); /* a = S^1/2 c */
+  cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, C, C, 1.0, b, C, a, C,
+              0.0, T, C); /* T = S^1/2 c S^1/2 */
+  return 0;
+}
+
+void sst_warm_cache_free(sst_warm_cache *wc) {
+  if (!wc)
+    return;
+  free(wc->D); /* one block: D, L1, L2, Dmu */
+  free(wc);
+}
+
+/* Fills the cache from the region's moments: D = T - I and the products
+ * the line needs.  Leaves state -1 (identity start) when the moments give
+ * no map. */
+static sst_status warm_prepare(const sst_region_stats *r, int C,
+                               sst_warm_cache *wc, sst_error *err) {
+  const size_t cc = (size_t)C * C;
+  double *blk = malloc(sizeof(double) * (3 * cc + C));
+  double *tmp = malloc(sizeof(double) * (3 * cc + C));
+  if (!blk || !tmp) {
+    free(blk);
+    free(tmp);
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  }
+  double *D = blk, *L1 = D + cc, *L2 = L1 + cc, *Dmu = L2 + cc;
+  double *a = tmp, *b = a + cc, *c = b + cc, *ev = c + cc;
+  if (monge_map(C, r->sig, r->style->sig, D, a, b, c, ev)) {
+    free(blk);
+    free(tmp);
+    wc->state = -1;
+    return SST_OK;
+  }
+  for (int i = 0; i < C; i++)
+    D[(size_t)i * C + i] -= 1.0;
+  cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, C, C, 1.0, r->sig, C, D,
+              C, 0.0, a, C); /* a = D Sigma_c */
+  for (int i = 0; i < C; i++)
+    for (int j = 0; j < C; j++)
+      L1[(size_t)i * C + j] = a[(size_t)i * C + j] + a[(size_t)j * C + i];
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, C, C, 1.0, a, C, D,
+              C, 0.0, L2, C);
+  double tr = 0.0;
+  for (int i = 0; i < C; i++)
+    tr += L2[(size_t)i * C + i];
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, C, C, 1.0, D, C, r->mu, 1, 0.0, Dmu,
+              1);
+  free(tmp);
+  wc->D = D;
+  wc->L1 = L1;
+  wc->L2 = L2;
+  wc->Dmu = Dmu;
+  wc->trL2 = tr;
+  wc->state = 1;
+  return SST_OK;
+}
+
+sst_status sst_recon_warm_start(const sst_region_stats *r,
+                                const sst_termset *ts, double gamma,
+                                double poly_c, int C, double *A,
+                                double *sig_o, double *mu_o, double *content,
+                                double *t_out, sst_error *err) {
+  const size_t cc = (size_t)C * C;
+  /* start at the identity until a better t is found */
+  memset(A, 0, sizeof(double) * cc);
+  for (int i = 0; i < C; i++)
+    A[(size_t)i * C + i] = 1.0;
+  memcpy(sig_o, r->sig, sizeof(double) * cc);
+  memcpy(mu_o, r->mu, sizeof(double) * (size_t)C);
+  *content = 0.0;
+  *t_out = 0.0;
+  if (!ts->full || ts->gauss_wt > 0.0 || !(gamma > 0.0) || !r->warm)
+    return SST_OK;
+  sst_warm_cache *wc = r->warm;
+  if (wc->state == 0) {
+    sst_status rc = warm_prepare(r, C, wc, err);
+    if (rc != SST_OK)
+      return rc;
+  }
+  if (wc->state != 1)
+    return SST_OK;
+  /* scratch for the grid: Sigma_o(t), mu_o(t) and the unused gradients */
+  double *buf = malloc(sizeof(double) * (2 * cc + 3 * (size_t)C));
+  if (!buf)
+    return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
+  double *sg = buf, *G = sg + cc, *mu = G + cc, *gm = mu + C, *gd = gm + C;
+  double best = gamma * sst_recon_stats_terms(ts, poly_c, C, r->mu, r->sig,
+                                              r->style, gm, G, gd);
+  double best_t = 0.0;
+  for (int q = 1; q <= T_GRID; q++) {
+    const double t = (double)q / T_GRID;
+    for (size_t e = 0; e < cc; e++)
+      sg[e] = r->sig[e] + t * wc->L1[e] + t * t * wc->L2[e];
+    for (int i = 0; i < C; i++)
+      mu[i] = r->mu[i] + t * wc->Dmu[i];
+    const double J = t * t * wc->trL2 + gamma * sst_recon_stats_terms(
+                                                    ts, poly_c, C, mu, sg,
+                                                    r->style, gm, G, gd);
+    if (J < best) {
+      best = J;
+      best_t = t;
+    }
+  }
+  if (best_t > 0.0) {
+    const double t = best_t;
+    for (size_t e = 0; e < cc; e++) {
+      A[e] += t * wc->D[e];
+      sig_o[e] = r->sig[e] + t * wc->L1[e] + t * t * wc->L2[e];
+    }
+    for (int i = 0; i < C; i++)
+      mu_o[i] = r->mu[i] + t * wc->Dmu[i];
+    *content = t * t * wc->trL2;
+    *t_out = t;
+  }
+  free(buf);
+  return SST_OK;
+}
