@@ -9,7 +9,10 @@
  *   o_i = sum_k wc_ki o_ki / sum_k wc_ki.
  * Linear, polynomial and BN kernels keep Fo = A_k Fc + b_k 1^T, so those run
  * on per-region statistics (mean, second moment) in O(C^3) per iteration;
- * the Gaussian kernel runs per pixel with a subsampled (linear-time) MMD. */
+ * the Gaussian kernel runs per pixel with a subsampled (linear-time) MMD.
+ * The descent starts at Fo = Fc, except with a poly term (and no Gaussian
+ * one), where it starts on the line towards the closed-form map that
+ * matches the style's second moment (recon_warm.c). */
 #ifndef SST_RECONSTRUCT_H
 #define SST_RECONSTRUCT_H
 #include "progress.h"
