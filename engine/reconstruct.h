@@ -47,6 +47,9 @@ void sst_recon_stats_free(sst_recon_stats *st);
  * pointers into the stats object, which must outlive it. */
 typedef struct sst_recon_result sst_recon_result;
 
+/* Solves on one stats object must not overlap in time: the first solve
+ * with a poly term fills a per-region cache inside it (recon_warm.c).
+ * Different stats objects are independent. */
 sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
                            sst_recon_result **out, sst_progress *prog,
                            sst_error *err);
