@@ -72,6 +72,15 @@ static int sym_sqrt(int C, double *M, double *out, double *ev) {
   return 0;
 }
 
+/* M = (M + M^T) / 2 in place (C x C): exact symmetry after products
+ * whose rounding differs between the two triangles. */
+static void symmetrise(int C, double *M) {
+  for (int i = 0; i < C; i++)
+    for (int j = 0; j < i; j++)
+      M[(size_t)i * C + j] = M[(size_t)j * C + i] =
+          0.5 * (M[(size_t)i * C + j] + M[(size_t)j * C + i]);
+}
+
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
                     int *info, size_t uplo_len);
 
@@ -112,20 +121,14 @@ static int monge_map(int C, const double *sig_c, const double *sig_s,
               CblasNonUnit, C, C, 1.0, a, C, b, C); /* b = U Sigma_s */
   cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans,
               CblasNonUnit, C, C, 1.0, a, C, b, C); /* b = U Sigma_s U^T */
-  for (int i = 0; i < C; i++) /* exact symmetry for dsyevd */
-    for (int j = 0; j < i; j++)
-      b[(size_t)i * C + j] = b[(size_t)j * C + i] =
-          0.5 * (b[(size_t)i * C + j] + b[(size_t)j * C + i]);
+  symmetrise(C, b); /* dsyevd reads one triangle */
   if (sym_sqrt(C, b, T, ev)) /* T = (U Sigma_s U^T)^1/2 */
     return -1;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans,
               CblasNonUnit, C, C, 1.0, a, C, T, C); /* U^-1 T */
   cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans,
               CblasNonUnit, C, C, 1.0, a, C, T, C); /* ... U^-T */
-  for (int i = 0; i < C; i++)
-    for (int j = 0; j < i; j++)
-      T[(size_t)i * C + j] = T[(size_t)j * C + i] =
-          0.5 * (T[(size_t)i * C + j] + T[(size_t)j * C + i]);
+  symmetrise(C, T);
   return 0;
 }
 
@@ -181,6 +184,16 @@ static sst_status warm_prepare(const sst_region_stats *r, int C,
   return SST_OK;
 }
 
+/* Sigma_o and mu_o at the point t of the line (see the header). */
+static void line_point(const sst_region_stats *r, const sst_warm_cache *wc,
+                       int C, double t, double *sig_o, double *mu_o) {
+  const size_t cc = (size_t)C * C;
+  for (size_t e = 0; e < cc; e++)
+    sig_o[e] = r->sig[e] + t * wc->L1[e] + t * t * wc->L2[e];
+  for (int i = 0; i < C; i++)
+    mu_o[i] = r->mu[i] + t * wc->Dmu[i];
+}
+
 sst_status sst_recon_warm_start(const sst_region_stats *r,
                                 const sst_termset *ts, double gamma,
                                 double poly_c, int C, double *A,
@@ -215,10 +228,7 @@ sst_status sst_recon_warm_start(const sst_region_stats *r,
   double best_t = 0.0;
   for (int q = 1; q <= T_GRID; q++) {
     const double t = (double)q / T_GRID;
-    for (size_t e = 0; e < cc; e++)
-      sg[e] = r->sig[e] + t * wc->L1[e] + t * t * wc->L2[e];
-    for (int i = 0; i < C; i++)
-      mu[i] = r->mu[i] + t * wc->Dmu[i];
+    line_point(r, wc, C, t, sg, mu);
     const double J = t * t * wc->trL2 + gamma * sst_recon_stats_terms(
                                                     ts, poly_c, C, mu, sg,
                                                     r->style, gm, G, gd);
@@ -229,12 +239,9 @@ sst_status sst_recon_warm_start(const sst_region_stats *r,
   }
   if (best_t > 0.0) {
     const double t = best_t;
-    for (size_t e = 0; e < cc; e++) {
+    for (size_t e = 0; e < cc; e++)
       A[e] += t * wc->D[e];
-      sig_o[e] = r->sig[e] + t * wc->L1[e] + t * t * wc->L2[e];
-    }
-    for (int i = 0; i < C; i++)
-      mu_o[i] = r->mu[i] + t * wc->Dmu[i];
+    line_point(r, wc, C, t, sig_o, mu_o);
     *content = t * t * wc->trL2;
     *t_out = t;
   }
