@@ -15,7 +15,7 @@ static const char usage_text[] =
     "usage: sst-stylize CONTENT STYLE -o OUTPUT [--content-map PNG] [--style-map PNG]\n"
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
-    "            [--iterations N] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n"
+    "            [--iterations N] [--color-match S] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n"
     "            [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
@@ -84,7 +84,7 @@ static const char *default_weights(void) {
 
 int main(int argc, char **argv) {
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
-         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_HELP };
+         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_HELP };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'},
       {"content-map", required_argument, 0, O_CMAP},
@@ -102,6 +102,7 @@ int main(int argc, char **argv) {
       {"timings", no_argument, 0, O_TIMINGS},
       {"tile", required_argument, 0, O_TILE},
       {"precision", required_argument, 0, O_PRECISION},
+      {"color-match", required_argument, 0, O_COLOR},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   sst_params p;
@@ -145,6 +146,11 @@ int main(int argc, char **argv) {
     case O_ITER:
       if (parse_int(optarg, &p.iterations) != 0 || p.iterations > 1000)
         return fail("--iterations '%s' is not an integer in 0..1000", optarg);
+      break;
+    case O_COLOR:
+      if (parse_double(optarg, &p.color_match) != 0 || p.color_match < 0 ||
+          p.color_match > 1)
+        return fail("--color-match '%s' is not a number in 0..1", optarg);
       break;
     case O_MAXSIZE:
       if (parse_int(optarg, &p.max_size) != 0)

@@ -29,6 +29,7 @@ void sst_params_default(sst_params *p) {
   p->fuse_weight = 0.5;
   p->layer = SST_RELU3_1;
   p->iterations = 10;
+  p->color_match = 1.0;
   p->max_size = 0;
   p->style_max_size = 512;
   p->threads = 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "color_match.h"
 #include "error.h"
 #include "image.h"
 #include "labels.h"
@@ -39,6 +40,10 @@ typedef struct {
   sst_precision enc_precision; /* arithmetic the encoding ran with */
   sst_tensor feat;    /* features at enc_layer */
   float *weights;     /* regions x grid, area-downsampled label masks */
+  int block;          /* pixels per grid cell */
+  /* RGB moments of the processed image: per label (when there is a map)
+   * and of the whole image */
+  sst_color_moments colors[SST_MAX_LABELS], color_all;
   int generation;     /* bumps when the encoding changes */
 } side;
 
@@ -51,6 +56,7 @@ struct sst_session {
   sst_recon_stats *stats;
   int stats_content_gen, stats_style_gen;
   float *style_weights; /* K x M, style weights per content region */
+  int style_label[SST_MAX_LABELS]; /* per content region; -1 = whole style */
   sst_timings timings;
 };
 
@@ -259,21 +265,24 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
   }
   sst_tensor rgb = {0};
   st = sst_image_to_tensor(src, PAD_MULTIPLE, &rgb, err);
-  sst_image_free(&small);
-  if (st != SST_OK)
+  if (st != SST_OK) {
+    sst_image_free(&small);
     return st;
+  }
 
   int pw = rgb.w, ph = rgb.h;
   st = sst_encode_tiled(s->model->enc, &rgb, layer, tile_size(tile_opt, pw, ph),
                         &sd->feat, prog, err);
   sst_tensor_free(&rgb);
-  if (st != SST_OK)
+  if (st != SST_OK) {
+    sst_image_free(&small);
     return st;
+  }
+  sd->block = pw / sd->feat.w;
 
   /* Region masks on the feature grid: labels resized to the processed size,
    * mirror-padded like the image, area-downsampled per cell. */
   if (sd->labels) {
-    int block = pw / sd->feat.w;
     uint8_t *lab = malloc((size_t)w * h);
     uint8_t *pad = malloc((size_t)pw * ph);
     size_t grid = (size_t)sd->feat.w * sd->feat.h;
@@ -281,16 +290,25 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
     if (!lab || !pad || !sd->weights) {
       free(lab);
       free(pad);
+      sst_image_free(&small);
       side_drop_encoding(sd);
       return sst_fail(err, SST_ERR_NOMEM, "out of memory for region masks");
     }
     sst_labels_resize(sd->labels, sd->img.width, sd->img.height, lab, w, h);
     sst_labels_pad(lab, w, h, pad, pw, ph);
-    sst_mask_downsample(pad, pw, ph, sd->pal.n, block, sd->feat.w, sd->feat.h,
+    sst_mask_downsample(pad, pw, ph, sd->pal.n, sd->block, sd->feat.w, sd->feat.h,
                         sd->weights);
     free(lab);
     free(pad);
   }
+  /* colour moments for the colour match (color_match.h) */
+  sst_color_moments_compute(src, NULL, &sd->color_all);
+  if (sd->weights) {
+    sst_region_masks m = {sd->weights, sd->pal.n, sd->feat.w, sd->feat.h,
+                          sd->block};
+    sst_color_moments_compute(src, &m, sd->colors);
+  }
+  sst_image_free(&small);
   sd->enc_w = w;
   sd->enc_h = h;
   sd->enc_layer = layer;
@@ -312,10 +330,11 @@ static sst_status ensure_stats(sst_session *s, sst_error *err) {
   const float *ws = NULL;
   if (c->labels) {
     int match[SST_MAX_LABELS];
-    for (int k = 0; k < K; k++)
+    for (int k = 0; k < SST_MAX_LABELS; k++)
       match[k] = -1;
     if (c->labels && y->labels)
       sst_match_labels(&c->pal, &y->pal, match);
+    memcpy(s->style_label, match, sizeof match);
     s->style_weights = malloc((size_t)K * M * sizeof(float));
     if (!s->style_weights)
       return sst_fail(err, SST_ERR_NOMEM, "out of memory for style masks");
@@ -347,6 +366,8 @@ static sst_status check_params(const sst_model *m, const sst_params *p,
                     (int)p->fuse_kernel);
   if (!(p->gamma >= 0 && p->gamma <= 1e6))
     return sst_fail(err, SST_ERR_INVALID, "gamma must be between 0 and 1e6");
+  if (!(p->color_match >= 0 && p->color_match <= 1))
+    return sst_fail(err, SST_ERR_INVALID, "color match must be between 0 and 1");
   if (!(p->fuse_weight >= 0 && p->fuse_weight <= 1e6))
     return sst_fail(err, SST_ERR_INVALID, "fuse weight must be between 0 and 1e6");
   if (!(p->poly_c >= 0 && p->poly_c <= 1e3))
@@ -377,6 +398,25 @@ static sst_status target_rect(void *ctx, int x0, int y0, int w, int h,
                               float *out, sst_error *err) {
   const rect_ctx *rc = ctx;
   return sst_recon_result_rect(rc->res, rc->grid_w, x0, y0, w, h, out, err);
+}
+
+/* The colour match (color_match.h) on the decoded image at the processed
+ * size: each content region's colours towards its style region's. */
+static void match_colors(const sst_session *s, double strength,
+                         sst_image *img) {
+  const side *c = &s->content, *y = &s->style;
+  sst_region_masks m = {c->weights, c->pal.n, c->feat.w, c->feat.h, c->block};
+  const sst_region_masks *mp = c->labels ? &m : NULL;
+  const int K = mp ? m.K : 1;
+  sst_color_moments out[SST_MAX_LABELS];
+  double maps[SST_MAX_LABELS][12];
+  sst_color_moments_compute(img, mp, out);
+  for (int k = 0; k < K; k++) {
+    const int l = mp ? s->style_label[k] : -1;
+    sst_color_map_solve(&out[k], l >= 0 ? &y->colors[l] : &y->color_all,
+                        strength, maps[k]);
+  }
+  sst_color_apply(img, mp, (const double(*)[12])maps);
 }
 
 sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
@@ -429,6 +469,8 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   if (st == SST_OK) {
     sst_image small = {0};
     st = sst_tensor_to_image(&rgb, s->content.enc_w, s->content.enc_h, &small, err);
+    if (st == SST_OK && p->color_match > 0.0)
+      match_colors(s, p->color_match, &small);
     if (st == SST_OK && (small.width != s->content.img.width ||
                          small.height != s->content.img.height)) {
       /* processed below full size (max_size): bring back to the content's size */

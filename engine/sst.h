@@ -77,6 +77,9 @@ typedef struct {
   double fuse_weight;      /* weight of the second kernel's MMD^2 */
   sst_layer layer;         /* feature layer used for reconstruction */
   int iterations;          /* reconstruction iterations */
+  double color_match;      /* 0..1: how far each region's RGB mean and
+                              covariance move to its style region's after
+                              decoding (default 1; 0 = the decoder's own) */
   int max_size;            /* longest side of processed content; 0 = full size */
   int style_max_size;      /* longest side of processed style (default 512) */
   int threads;             /* 0 = all cores */

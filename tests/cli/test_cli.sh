@@ -28,10 +28,11 @@ else
   bad "semantic run exited non-zero"
 fi
 
-# 2) gamma = 0 is the plain encode-decode reconstruction, whatever the kernel
-"$BIN" "$S/content.jpg" "$S/style.jpg" --gamma 0 --kernel poly -o "$T/g0p.png" &&
-"$BIN" "$S/content.jpg" "$S/style.jpg" --gamma 0 --kernel bn -o "$T/g0b.png" &&
-"$BIN" "$S/content.jpg" "$S/style.jpg" --gamma 0 --kernel bn --iterations 0 -o "$T/i0.png" ||
+# 2) gamma = 0 without the colour match is the plain encode-decode
+#    reconstruction, whatever the kernel
+"$BIN" "$S/content.jpg" "$S/style.jpg" --gamma 0 --color-match 0 --kernel poly -o "$T/g0p.png" &&
+"$BIN" "$S/content.jpg" "$S/style.jpg" --gamma 0 --color-match 0 --kernel bn -o "$T/g0b.png" &&
+"$BIN" "$S/content.jpg" "$S/style.jpg" --gamma 0 --color-match 0 --kernel bn --iterations 0 -o "$T/i0.png" ||
   bad "gamma 0 runs"
 $PY - "$S/content.jpg" "$T/g0p.png" "$T/g0b.png" "$T/i0.png" "$T/out.png" <<'PYEOF' && ok "gamma 0 = encode-decode" || bad "gamma 0 check"
 import sys, numpy as np
@@ -45,7 +46,21 @@ assert psnr > 18.0
 assert np.abs(styl - p).mean() > 5.0, "style run equals plain reconstruction"
 PYEOF
 
-# 3) bad input: clear one-line error, non-zero exit, no output file
+# 3) the colour match (on by default; no maps here) gives the output the
+#    style's mean colour, up to clipping to [0, 255]
+"$BIN" "$S/content.jpg" "$S/style.jpg" --color-match 0 -o "$T/cm0.png" &&
+"$BIN" "$S/content.jpg" "$S/style.jpg" -o "$T/cm1.png" || bad "colour match runs"
+$PY - "$S/style.jpg" "$T/cm0.png" "$T/cm1.png" <<'PYEOF' && ok "colour match moves the mean colour" || bad "colour match check"
+import sys, numpy as np
+from PIL import Image
+s, off, on = [np.asarray(Image.open(p).convert("RGB"), dtype=float).reshape(-1, 3) for p in sys.argv[1:]]
+d_off = np.linalg.norm(off.mean(0) - s.mean(0))
+d_on = np.linalg.norm(on.mean(0) - s.mean(0))
+print("distance of the mean colour to the style's: %.2f off, %.2f on" % (d_off, d_on))
+assert d_on < 0.1 * d_off and d_off > 5.0
+PYEOF
+
+# 4) bad input: clear one-line error, non-zero exit, no output file
 expect_fail() {
   local name=$1; shift
   rm -f "$T/bad.png"
@@ -71,6 +86,7 @@ expect_fail "map size" "$S/content.jpg" "$S/style.jpg" --content-map "$T/small_m
 expect_fail "photo as map" "$S/content.jpg" "$S/style.jpg" --content-map "$S/content.jpg"
 expect_fail "unknown kernel" "$S/content.jpg" "$S/style.jpg" --kernel foo
 expect_fail "bad gamma" "$S/content.jpg" "$S/style.jpg" --gamma abc
+expect_fail "bad colour match" "$S/content.jpg" "$S/style.jpg" --color-match 1.5
 expect_fail "bad tile size" "$S/content.jpg" "$S/style.jpg" --tile 12
 expect_fail "unknown layer" "$S/content.jpg" "$S/style.jpg" --layer relu5_1
 expect_fail "corrupt weights" "$S/content.jpg" "$S/style.jpg" --weights "$T/w"
