@@ -14,7 +14,7 @@ sst_args_from_config (GimpProcedureConfig *config,
   GimpDrawable *style_layer = NULL;
   GimpDrawable *content_map = NULL;
   GimpDrawable *style_map   = NULL;
-  gdouble       gamma, poly_c, fuse_weight;
+  gdouble       gamma, poly_c, fuse_weight, color_match;
   gint          iterations;
 
   g_object_get (config,
@@ -24,6 +24,7 @@ sst_args_from_config (GimpProcedureConfig *config,
                 "gamma",       &gamma,
                 "poly-c",      &poly_c,
                 "fuse-weight", &fuse_weight,
+                "color-match", &color_match,
                 "iterations",  &iterations,
                 NULL);
 
@@ -46,6 +47,7 @@ sst_args_from_config (GimpProcedureConfig *config,
   args->params.gamma       = gamma;
   args->params.poly_c      = poly_c;
   args->params.fuse_weight = fuse_weight;
+  args->params.color_match = color_match;
   args->params.iterations  = iterations;
 }
 

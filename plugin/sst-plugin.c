@@ -183,6 +183,11 @@ sst_create_procedure (GimpPlugIn  *plug_in,
                                          NULL),
                                       sst_layer_name (defaults.layer),
                                       G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "color-match", _("Style _colours"),
+                                      _("How far each region's colours move to those of its style region "
+                                        "after decoding: 1 takes the style's palette, 0 keeps the decoder's colours"),
+                                      0.0, 1.0, defaults.color_match,
+                                      G_PARAM_READWRITE);
   gimp_procedure_add_int_argument (procedure, "iterations", _("_Iterations"),
                                    _("Reconstruction iterations: more is closer to the optimum but slower"),
                                    1, 200, defaults.iterations,

@@ -396,13 +396,14 @@ sst_dialog_run (GimpProcedure       *procedure,
   scale_entry (dialog, "gamma", 100.0, 1);
   scale_entry (dialog, "poly-c", 0, 2);
   scale_entry (dialog, "fuse-weight", 0, 2);
+  scale_entry (dialog, "color-match", 0, 2);
   scale_entry (dialog, "iterations", 50.0, -1);
   gimp_procedure_dialog_get_label (dialog, "transfer-title",
                                    _("<b>Transfer</b>"), TRUE, FALSE);
   gimp_procedure_dialog_fill_box (dialog, "transfer-box",
                                   "kernel", "gamma", "poly-c",
                                   "fuse-kernel", "fuse-weight",
-                                  "feature-layer", "iterations", "precision",
+                                  "color-match", "feature-layer", "iterations", "precision",
                                   NULL);
   gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
                                     FALSE, "transfer-box");

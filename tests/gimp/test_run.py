@@ -11,6 +11,9 @@
 #    above the source, same offsets, and keeps the source's alpha exactly.
 # 3. the same call as 1 with precision "bf16": one more layer, within a few
 #    levels of case 1's (on a CPU without AVX-512 BF16 it runs as float32).
+# 4. the same call as 1 with color-match 0: each region's mean colour is
+#    farther from its style region's than case 1's (default 1), so the
+#    argument reaches the engine and the colour match works per region.
 import time
 
 import sstgimp as T
@@ -92,6 +95,27 @@ if result is not None:
                 "bf16 result within a few levels of float32's (mean %.3f < 2.5, max %d <= 32)"
                 % (mean_d, max_d))
         content.remove_layer(layers3[layers3.index(photo) - 1])
+
+# ---------------------------------------------------------------- case 4
+if result is not None:
+    n4 = len(content.get_layers())
+    status, msg = T.run(content, photo, style_layer=painting, content_map=cmap,
+                        style_map=smap, kernel="poly", gamma=10.0, iterations=10,
+                        color_match=0.0)
+    T.check(status == Gimp.PDBStatusType.SUCCESS,
+            "color-match 0 run succeeds (status %s %s)" % (status.value_nick, msg))
+    layers4 = content.get_layers()
+    if T.check(len(layers4) == n4 + 1, "color-match 0 run added exactly one layer"):
+        off = layers4[layers4.index(photo) - 1]
+        off_reg = T.region_means(off, cmap)
+        for region in ("blue", "green"):
+            d_on = T.dist(res_reg[region], sty_reg[region])
+            d_off = T.dist(off_reg[region], sty_reg[region])
+            print("%s region: distance to the style region's mean colour %.1f with the "
+                  "colour match, %.1f without" % (region, d_on, d_off))
+            T.check(d_on < d_off, "%s region: the colour match brings its mean colour nearer "
+                    "the style region's (%.1f < %.1f)" % (region, d_on, d_off))
+        content.remove_layer(off)
 
 # ---------------------------------------------------------------- case 2
 photo2 = photo.copy()

@@ -110,7 +110,7 @@ TARGET_PSNR = 26.0
 
 FIELDS = ["key", "set", "case", "kind", "layer", "kernel", "gamma", "iterations",
           "max_size", "weights", "status", "style_ratio", "content_ssim",
-          "seconds", "output", "note"]
+          "seconds", "output", "note", "color_match"]
 
 
 def log(*a):
@@ -290,12 +290,14 @@ def weights_stamp(weights):
     return out
 
 
-def run_key(case, layer, kernel, gamma, iterations, max_size, wtag):
+def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match="default"):
     # A "default" gamma is keyed with the engine's current default, so a
     # changed default in engine/params.c re-runs those cases.
     if gamma == "default":
         gamma = "default=%s" % default_gammas().get(kernel, "?")
-    return "|".join([case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag])
+    key = "|".join([case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag])
+    # keys from before the colour match existed stay valid for the default
+    return key if color_match == "default" else key + "|cm=" + color_match
 
 
 def read_results(path):
@@ -323,6 +325,8 @@ def stylize(args, case, layer, kernel, gamma, iterations, out_png):
         cmd += ["--gamma", gamma]
     if iterations != "default":
         cmd += ["--iterations", iterations]
+    if args.color_match != "default":
+        cmd += ["--color-match", args.color_match]
     if case["cmap"]:
         cmd += ["--content-map", case["cmap"]]
     if case["smap"]:
@@ -382,7 +386,7 @@ def run_all(args):
             for g in gammas:
                 for it in iters:
                     for c in cases:
-                        k = run_key(c, layer, kernel, g, it, args.max_size, wtag)
+                        k = run_key(c, layer, kernel, g, it, args.max_size, wtag, args.color_match)
                         if k not in done:
                             plan.append((k, c, layer, kernel, g, it, wtag))
     log("%d cases, %d runs to do (%d already in %s)" % (len(cases), len(plan),
@@ -398,12 +402,15 @@ def run_all(args):
                 (time.monotonic() - t0) / 60, len(plan) - i))
             break
         sub = "%s_%s_g%s_it%s_ms%s" % (layer, kernel, g, it, args.max_size)
+        if args.color_match != "default":
+            sub += "_cm%s" % args.color_match
         odir = os.path.join(args.out, "img", sub, c["set"])
         os.makedirs(odir, exist_ok=True)
         out_png = os.path.join(odir, c["case"] + ".png")
         row = dict(key=k, set=c["set"], case=c["case"], kind=c["kind"], layer=layer,
                    kernel=kernel, gamma=g, iterations=it, max_size=args.max_size,
-                   weights=wtag, output=os.path.relpath(out_png, args.out), note=c["note"])
+                   weights=wtag, output=os.path.relpath(out_png, args.out), note=c["note"],
+                   color_match=args.color_match)
         try:
             rc, dt, err = stylize(args, c, layer, kernel, g, it, out_png)
         except subprocess.TimeoutExpired:
@@ -466,16 +473,60 @@ def psnr(args):
 
 # --------------------------------------------------------------- summary ----
 
-def current_rows(args, rows):
+def color_match_of(r):
+    return r.get("color_match") or "default"  # older rows: the default
+
+
+def current_rows(args, rows, any_color_match=False):
     """Rows that belong to the current weights files (older ones stay in the
-    TSV but are not summarised)."""
+    TSV but are not summarised), at the default colour match unless asked
+    (rows with another --color-match only feed color_match_section)."""
     tags = {}
     for layer in ("relu3_1", "relu4_1"):
         try:
             tags[layer] = weights_tag(args.weights, layer)
         except OSError:
             pass
-    return [r for r in rows if r["status"] == "ok" and tags.get(r["layer"]) == r["weights"]]
+    return [r for r in rows if r["status"] == "ok" and tags.get(r["layer"]) == r["weights"]
+            and (any_color_match or color_match_of(r) == "default")]
+
+
+def color_match_section(args):
+    """The same runs with the colour match at its default and at each other
+    --color-match value found in --out (e.g. 0 = off)."""
+    rows = current_rows(args, read_results(os.path.join(args.out, "results.tsv")), True)
+    setting = lambda r: (r["set"], r["case"], r["layer"], r["kernel"], r["gamma"],  # noqa: E731
+                         r["iterations"], r["max_size"])
+    dflt = {setting(r): r for r in rows if color_match_of(r) == "default"}
+    lines = []
+    for cm in sorted({color_match_of(r) for r in rows} - {"default"}):
+        pairs = [(r, dflt[setting(r)]) for r in rows if color_match_of(r) == cm and
+                 setting(r) in dflt and r["kind"] != "doodle"]
+        for name in sorted({(r["layer"], r["kernel"], r["gamma"]) for r, _ in pairs}):
+            sel = [(a, b) for a, b in pairs if (a["layer"], a["kernel"], a["gamma"]) == name]
+            m = lambda i, f: statistics.mean(float(p[i][f]) for p in sel)  # noqa: E731
+            lines.append("| %s | %s | %s | %d | %.3f / %.3f | %.3f / %.3f |" % (
+                name + (cm, len(sel), m(0, "style_ratio"), m(0, "content_ssim"),
+                        m(1, "style_ratio"), m(1, "content_ssim"))))
+    if not lines:
+        return ""
+    return "\n".join([
+        "## Colour match", "",
+        "The engine's last step moves each region's RGB mean and covariance towards its style "
+        "region's (`--color-match`, default %s; engine/color_match.h). The same runs (doodles "
+        "left out) with another strength and at the default: mean style_ratio / mean "
+        "content_ssim." % default_color_match(), "",
+        "| layer | kernel | gamma | --color-match | n | that strength | default |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |"] + lines + [""])
+
+
+def default_color_match():
+    try:
+        with open(os.path.join(REPO, "engine", "params.c")) as f:
+            m = re.search(r"p->color_match = ([\d.]+);", f.read())
+        return m.group(1) if m else "?"
+    except OSError:
+        return "?"
 
 
 def default_gammas():
@@ -883,6 +934,9 @@ def report(args):
         "current weights files):", "", "```", cmds, "```", "",
         summary_md(args, rows, prows),
     ]
+    cm = color_match_section(args)
+    if cm:
+        parts.append(cm)
     sw = sweep_section(args.sweep_out, args) if args.sweep_out else ""
     if sw:
         parts.append(sw)
@@ -937,10 +991,12 @@ def main():
     ap.add_argument("--psnr-n", type=int, default=20)
     ap.add_argument("--kernels", default=",".join(KERNELS))
     ap.add_argument("--layer", default="relu3_1", help="relu3_1, relu4_1 or both comma-separated")
-    ap.add_argument("--max-size", type=int, default=384,
-                    help="content long side inside sst-stylize (default 384: all four kernels over "
-                         "grid + semantic in about 35 min on one free core; 256 saves ~1/4 but "
-                         "blurs the output at quality.py's SSIM scale)")
+    ap.add_argument("--max-size", type=int, default=0,
+                    help="content long side inside sst-stylize (default 0 = full size, the "
+                         "plug-in's and the CLI's default; smaller sizes blur the output at "
+                         "quality.py's scale and score worse on both figures)")
+    ap.add_argument("--color-match", default="default",
+                    help="sst-stylize --color-match (default: the CLI's default)")
     ap.add_argument("--styles", default=",".join(STYLES), help="grid styles (default: the fixed 8)")
     ap.add_argument("--contents", default="all", help="grid contents, comma-separated file names")
     ap.add_argument("--cases", default="all", help="semantic cases, comma-separated")
