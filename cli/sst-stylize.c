@@ -15,8 +15,8 @@ static const char usage_text[] =
     "usage: sst-stylize CONTENT STYLE -o OUTPUT [--content-map PNG] [--style-map PNG]\n"
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
-    "            [--iterations N] [--color-match S] [--max-size PIXELS] [--weights DIR] [--threads N] [--timings]\n"
-    "            [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
+    "            [--iterations N] [--color-match S] [--max-size PIXELS] [--weights DIR]\n"
+    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
 static int fail(const char *fmt, ...) {
