@@ -469,8 +469,11 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   if (st == SST_OK) {
     sst_image small = {0};
     st = sst_tensor_to_image(&rgb, s->content.enc_w, s->content.enc_h, &small, err);
-    if (st == SST_OK && p->color_match > 0.0)
+    if (st == SST_OK && p->color_match > 0.0) {
+      const double tc = sst_now();
       match_colors(s, p->color_match, &small);
+      s->timings.color = sst_now() - tc;
+    }
     if (st == SST_OK && (small.width != s->content.img.width ||
                          small.height != s->content.img.height)) {
       /* processed below full size (max_size): bring back to the content's size */

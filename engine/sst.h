@@ -145,6 +145,7 @@ sst_status sst_session_run(sst_session *s, const sst_params *p,
 /* Seconds spent in each stage by the last sst_session_run (0 when cached). */
 typedef struct {
   double encode, reconstruct, decode, total;
+  double color; /* the colour match, included in decode */
 } sst_timings;
 void sst_session_timings(const sst_session *s, sst_timings *t);
 
