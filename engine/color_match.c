@@ -1,8 +1,16 @@
-/* color_match.c - see color_match.h. */
+/* color_match.c - see color_match.h.
+ *
+ * Both passes over the pixels run in bands of BAND_ROWS rows on the
+ * engine's workers; the moments are summed per band and the bands added in
+ * order, so the result does not depend on the number of threads. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "color_match.h"
+#include "conv_par.h"
 #include "monge.h"
+
+#define BAND_ROWS 32
 
 /* Bilinear weights of pixel (x, y) for every region of m into wk (K).
  * Sample positions outside the grid's cell centres clamp to the border. */
@@ -59,26 +67,78 @@ static void finish(const sums *a, sst_color_moments *out) {
       out->cov[i * 3 + j] = a->q[upper[i][j]] / a->w - out->mean[i] * out->mean[j];
 }
 
-void sst_color_moments_compute(const sst_image *img, const sst_region_masks *m,
-                               sst_color_moments *out) {
-  const int K = m ? m->K : 1;
-  sums acc[SST_MAX_LABELS];
-  memset(acc, 0, sizeof acc);
+typedef struct {
+  const sst_image *img;
+  const sst_region_masks *m;
+  sums *part;                /* bands x K, or K shared by all bands */
+  int shared;
+  const double (*maps)[12];
+  sst_image *out;
+} band_job;
+
+static void band_moments(void *ctx, int band, int worker) {
+  (void)worker;
+  const band_job *j = ctx;
+  const int K = j->m ? j->m->K : 1;
+  sums *acc = j->part + (j->shared ? 0 : (size_t)band * K);
   float wk[SST_MAX_LABELS];
-  for (int y = 0; y < img->height; y++)
-    for (int x = 0; x < img->width; x++) {
-      const float *px = img->rgb + ((size_t)y * img->width + x) * 3;
-      if (!m) {
+  const int y1 = (band + 1) * BAND_ROWS < j->img->height ? (band + 1) * BAND_ROWS
+                                                          : j->img->height;
+  for (int y = band * BAND_ROWS; y < y1; y++)
+    for (int x = 0; x < j->img->width; x++) {
+      const float *px = j->img->rgb + ((size_t)y * j->img->width + x) * 3;
+      if (!j->m) {
         accumulate(&acc[0], 1.0, px);
         continue;
       }
-      pixel_weights(m, x, y, wk);
+      pixel_weights(j->m, x, y, wk);
       for (int k = 0; k < K; k++)
         if (wk[k] > 0.0f)
           accumulate(&acc[k], wk[k], px);
     }
-  for (int k = 0; k < K; k++)
-    finish(&acc[k], &out[k]);
+}
+
+static int band_count(const sst_image *img) {
+  return (img->height + BAND_ROWS - 1) / BAND_ROWS;
+}
+
+/* Runs fn over every band on the engine's workers; in order on this
+ * thread when they cannot be started. */
+static void run_bands(int nbands, sst_band_fn fn, band_job *j) {
+  if (sst_run_bands(nbands, sst_conv_threads(), fn, j, NULL, NULL) != SST_OK)
+    for (int b = 0; b < nbands; b++)
+      fn(j, b, 0);
+}
+
+void sst_color_moments_compute(const sst_image *img, const sst_region_masks *m,
+                               sst_color_moments *out) {
+  const int K = m ? m->K : 1, nb = band_count(img);
+  sums one[SST_MAX_LABELS];
+  sums *part = calloc((size_t)nb * K, sizeof *part);
+  band_job j = {img, m, part, 0, NULL, NULL};
+  if (part) {
+    run_bands(nb, band_moments, &j);
+  } else { /* no memory for the bands: in order, one accumulator */
+    memset(one, 0, sizeof one);
+    j.part = one;
+    j.shared = 1;
+    for (int b = 0; b < nb; b++)
+      band_moments(&j, b, 0);
+  }
+  for (int k = 0; k < K; k++) {
+    sums t;
+    memset(&t, 0, sizeof t);
+    for (int b = 0; b < (part ? nb : 1); b++) {
+      const sums *p = part ? &part[(size_t)b * K + k] : &one[k];
+      t.w += p->w;
+      for (int i = 0; i < 3; i++)
+        t.s[i] += p->s[i];
+      for (int i = 0; i < 6; i++)
+        t.q[i] += p->q[i];
+    }
+    finish(&t, &out[k]);
+  }
+  free(part);
 }
 
 void sst_color_map_solve(const sst_color_moments *src,
@@ -115,25 +175,35 @@ static inline float clamp01(double v) {
   return v < 0.0 ? 0.0f : v > 1.0 ? 1.0f : (float)v;
 }
 
-void sst_color_apply(sst_image *img, const sst_region_masks *m,
-                     const double (*maps)[12]) {
-  const int K = m ? m->K : 1;
+static void band_apply(void *ctx, int band, int worker) {
+  (void)worker;
+  const band_job *j = ctx;
+  const int K = j->m ? j->m->K : 1;
   float wk[SST_MAX_LABELS] = {1.0f};
-  for (int y = 0; y < img->height; y++)
+  sst_image *img = j->out;
+  const int y1 = (band + 1) * BAND_ROWS < img->height ? (band + 1) * BAND_ROWS
+                                                       : img->height;
+  for (int y = band * BAND_ROWS; y < y1; y++)
     for (int x = 0; x < img->width; x++) {
       float *px = img->rgb + ((size_t)y * img->width + x) * 3;
-      if (m)
-        pixel_weights(m, x, y, wk);
+      if (j->m)
+        pixel_weights(j->m, x, y, wk);
       const double r = px[0], g = px[1], b = px[2];
       double o[3] = {0.0, 0.0, 0.0};
       for (int k = 0; k < K; k++) {
         if (!(wk[k] > 0.0f))
           continue;
-        const double *A = maps[k];
+        const double *A = j->maps[k];
         for (int i = 0; i < 3; i++)
           o[i] += wk[k] * (A[i * 3] * r + A[i * 3 + 1] * g + A[i * 3 + 2] * b + A[9 + i]);
       }
       for (int i = 0; i < 3; i++)
         px[i] = clamp01(o[i]);
     }
+}
+
+void sst_color_apply(sst_image *img, const sst_region_masks *m,
+                     const double (*maps)[12]) {
+  band_job j = {img, m, NULL, 0, maps, img};
+  run_bands(band_count(img), band_apply, &j);
 }

@@ -4,10 +4,12 @@
  * the per-region maps and the blended, clamped output; the gain clamp on a
  * nearly flat image; strength 0 is the identity bit for bit; at strength 1
  * (no clamping) the output has the target's mean and covariance (up to
- * the ridge's known effect). */
+ * the ridge's known effect); the result does not depend on the thread
+ * count. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../check.h"
 #include "../golden.h"
@@ -154,6 +156,36 @@ static void test_properties(void) {
   free(copy.rgb);
 }
 
+/* Bands of rows on the workers: the same moments and output, bit for bit,
+ * on 1 and on 3 threads (a tall image, many bands, two soft regions). */
+static void test_threads(void) {
+  const int w = 37, h = 150, gw = 10, gh = 38;
+  float *grid = malloc(sizeof(float) * 2 * gw * gh);
+  for (int i = 0; i < gw * gh; i++) {
+    grid[i] = (float)(i % 7) / 6.0f;
+    grid[gw * gh + i] = 1.0f - grid[i];
+  }
+  sst_region_masks m = {grid, 2, gw, gh, 4};
+  sst_color_moments mo[2][2], target = {1.0, {0.3, 0.6, 0.5}, {0.01, 0, 0, 0, 0.02, 0, 0, 0, 0.015}};
+  sst_image img[2];
+  for (int t = 0; t < 2; t++) {
+    sst_set_threads(t ? 3 : 1);
+    make_image(&img[t], w, h, 11);
+    sst_color_moments_compute(&img[t], &m, mo[t]);
+    double maps[2][12];
+    for (int k = 0; k < 2; k++)
+      sst_color_map_solve(&mo[t][k], &target, 0.8, maps[k]);
+    sst_color_apply(&img[t], &m, (const double(*)[12])maps);
+  }
+  sst_set_threads(0);
+  CHECK(memcmp(mo[0], mo[1], sizeof mo[0]) == 0, "moments depend on the thread count");
+  CHECK(memcmp(img[0].rgb, img[1].rgb, sizeof(float) * w * h * 3) == 0,
+        "output depends on the thread count");
+  free(grid);
+  free(img[0].rgb);
+  free(img[1].rgb);
+}
+
 int main(void) {
   const char *root = getenv("SST_SOURCE_ROOT");
   char path[1024];
@@ -165,6 +197,7 @@ int main(void) {
   test_golden_regions();
   test_flat_clamp();
   test_properties();
+  test_threads();
   printf("%s\n", failures ? "FAILED" : "all colour match checks passed");
   return failures != 0;
 }
