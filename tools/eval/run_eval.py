@@ -505,7 +505,7 @@ def color_match_section(args):
         for name in sorted({(r["layer"], r["kernel"], r["gamma"]) for r, _ in pairs}):
             sel = [(a, b) for a, b in pairs if (a["layer"], a["kernel"], a["gamma"]) == name]
             m = lambda i, f: statistics.mean(float(p[i][f]) for p in sel)  # noqa: E731
-            lines.append("| %s | %s | %s | %d | %.3f / %.3f | %.3f / %.3f |" % (
+            lines.append("| %s | %s | %s | %s | %d | %.3f / %.3f | %.3f / %.3f |" % (
                 name + (cm, len(sel), m(0, "style_ratio"), m(0, "content_ssim"),
                         m(1, "style_ratio"), m(1, "content_ssim"))))
     if not lines:
@@ -821,9 +821,8 @@ def sweep_section(sweep_out, args):
                   "reconstruction of each *style* image (`sst-stylize STYLE STYLE --gamma 0`), scored "
                   "against the pair's content, gives mean style_ratio **%.3f** over %d pairs (min %.3f, "
                   "max %.3f): a perfect match of the style's features decodes to about that image, so "
-                  "with this encoder/decoder style_ratio should not be expected to go much below it "
-                  "through the features alone, whatever the kernel or gamma (the colour match acts on "
-                  "pixels and can go past it on colour)." % (
+                  "with this encoder/decoder style_ratio should not be expected to go much below it, "
+                  "whatever the kernel or gamma." % (
                       statistics.mean(float(r["style_ratio"]) for r in floor), len(floor),
                       min(float(r["style_ratio"]) for r in floor),
                       max(float(r["style_ratio"]) for r in floor))]
