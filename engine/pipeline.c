@@ -41,8 +41,8 @@ typedef struct {
   sst_tensor feat;    /* features at enc_layer */
   float *weights;     /* regions x grid, area-downsampled label masks */
   int block;          /* pixels per grid cell */
-  /* RGB moments of the processed image: per label (when there is a map)
-   * and of the whole image */
+  /* RGB moments of the processed image, per label (when there is a map)
+   * and of the whole image: the colour match's targets, style side only */
   sst_color_moments colors[SST_MAX_LABELS], color_all;
   int generation;     /* bumps when the encoding changes */
 } side;
@@ -234,7 +234,8 @@ static int tile_size(int opt, int w, int h) {
 }
 
 /* Encodes one side at the size limit `max_side` for `layer`, unless the
- * cached encoding already matches; also builds its region masks. */
+ * cached encoding already matches; also builds its region masks and, for
+ * the style, its colour moments. */
 static sst_status encode_side(sst_session *s, side *sd, int max_side,
                               sst_layer layer, int tile_opt, sst_progress *prog,
                               sst_error *err) {
@@ -301,12 +302,15 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
     free(lab);
     free(pad);
   }
-  /* colour moments for the colour match (color_match.h) */
-  sst_color_moments_compute(src, NULL, &sd->color_all);
-  if (sd->weights) {
-    sst_region_masks m = {sd->weights, sd->pal.n, sd->feat.w, sd->feat.h,
-                          sd->block};
-    sst_color_moments_compute(src, &m, sd->colors);
+  if (sd == &s->style) {
+    /* the colour match's targets (color_match.h); its source is the
+     * decoded output, so the content's own moments are never needed */
+    sst_color_moments_compute(src, NULL, &sd->color_all);
+    if (sd->weights) {
+      sst_region_masks m = {sd->weights, sd->pal.n, sd->feat.w, sd->feat.h,
+                            sd->block};
+      sst_color_moments_compute(src, &m, sd->colors);
+    }
   }
   sst_image_free(&small);
   sd->enc_w = w;

@@ -163,11 +163,8 @@ static void test_dead_channel(void) {
   memcpy(fd, fc, sizeof fd);
   for (int i = 0; i < N; i++)
     fd[3 * N + i] = 0.0f;
-  sst_recon_stats *st = NULL;
+  sst_recon_stats *st = stats_or_fail(fd, C, N, NULL, fs, M, NULL, 1);
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fd, C, N, NULL, fs, M, NULL, 1, &st, &err) ==
-            SST_OK,
-        "stats: %s", err.msg);
   if (!st)
     return;
   sst_recon_params p = {SST_KERNEL_POLY, 50.0, 0.0, SST_KERNEL_NONE, 0.0, 10};
@@ -189,11 +186,8 @@ static void test_dead_channel(void) {
 
 int main(void) {
   make_data();
-  sst_recon_stats *st = NULL;
+  sst_recon_stats *st = stats_or_fail(fc, C, N, NULL, fs, M, NULL, 1);
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st, &err) ==
-            SST_OK,
-        "stats: %s", err.msg);
   if (!st)
     return 1;
   sst_recon_params p = {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10};
