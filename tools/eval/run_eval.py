@@ -295,9 +295,12 @@ def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match=
     # changed default in engine/params.c re-runs those cases.
     if gamma == "default":
         gamma = "default=%s" % default_gammas().get(kernel, "?")
-    key = "|".join([case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag])
-    # keys from before the colour match existed stay valid for the default
-    return key if color_match == "default" else key + "|cm=" + color_match
+    # The colour match likewise; keys from before it existed (no "cm=")
+    # never match, so those runs are redone with it.
+    if color_match == "default":
+        color_match = "default=%s" % default_color_match()
+    return "|".join([case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag,
+                     "cm=" + color_match])
 
 
 def read_results(path):
@@ -474,7 +477,9 @@ def psnr(args):
 # --------------------------------------------------------------- summary ----
 
 def color_match_of(r):
-    return r.get("color_match") or "default"  # older rows: the default
+    # rows from before the colour match have no such column: the engine
+    # had none, which is --color-match 0 now (bit for bit, tests/cli)
+    return r.get("color_match") or "0"
 
 
 def current_rows(args, rows, any_color_match=False):
@@ -521,23 +526,24 @@ def color_match_section(args):
 
 
 def default_color_match():
+    m = re.search(r"p->color_match = ([\d.]+);", params_source())
+    return m.group(1) if m else "?"
+
+
+def params_source():
+    """engine/params.c, where the engine's defaults are (for run keys and the
+    report; runs use the CLI's own defaults); "" when it cannot be read."""
     try:
         with open(os.path.join(REPO, "engine", "params.c")) as f:
-            m = re.search(r"p->color_match = ([\d.]+);", f.read())
-        return m.group(1) if m else "?"
+            return f.read()
     except OSError:
-        return "?"
+        return ""
 
 
 def default_gammas():
-    """The engine's default gamma per kernel, read from engine/params.c (for
-    the report only; runs use the CLI's own default)."""
-    try:
-        with open(os.path.join(REPO, "engine", "params.c")) as f:
-            src = f.read()
-    except OSError:
-        return {}
-    return {k.lower(): v for k, v in re.findall(r"case SST_KERNEL_(\w+): return ([\d.eE+-]+);", src)}
+    """The engine's default gamma per kernel."""
+    return {k.lower(): v for k, v in re.findall(r"case SST_KERNEL_(\w+): return ([\d.eE+-]+);",
+                                                params_source())}
 
 
 def fmt_gamma(g, dg, kernel):
