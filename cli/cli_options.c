@@ -45,6 +45,10 @@ static int error_line(const char *fmt, ...) {
 /* "[--gamma G]" or "[--kernel linear|poly|gaussian|bn]". */
 static void setting_synopsis(const sst_setting *s, char *buf, size_t n) {
   char range[160];
+  if (s->type == SST_SETTING_BOOL) {
+    snprintf(buf, n, "[--%s]", s->cli);
+    return;
+  }
   if (s->metavar && s->n_choices == 0) {
     snprintf(buf, n, "[--%s %s]", s->cli, s->metavar);
     return;
@@ -133,20 +137,28 @@ void cli_print_help(FILE *f) {
     const sst_setting *s = sst_setting_get((sst_setting_id)i);
     if (!s->cli)
       continue;
-    snprintf(head, sizeof head, "--%s %s", s->cli,
-             s->metavar ? s->metavar : "NAME");
+    if (s->type == SST_SETTING_BOOL)
+      snprintf(head, sizeof head, "--%s", s->cli);
+    else
+      snprintf(head, sizeof head, "--%s %s", s->cli,
+               s->metavar ? s->metavar : "NAME");
     sst_setting_range_text(s, range, sizeof range);
     double v = sst_setting_value(&d, s);
     const sst_choice *c = sst_setting_choice_of(s, (int)v);
     char def[64];
-    if (i == SST_SET_GAMMA)
+    if (s->type == SST_SETTING_BOOL)
+      snprintf(def, sizeof def, "%s", v != 0 ? "on" : "off");
+    else if (i == SST_SET_GAMMA)
       snprintf(def, sizeof def, "per kernel, %g for every kernel now", v);
     else if (c && (s->type == SST_SETTING_CHOICE || v == (int)v))
       snprintf(def, sizeof def, "%s", c->name);
     else
       snprintf(def, sizeof def, "%g", v);
     char text[600];
-    snprintf(text, sizeof text, "%s (%s; default %s)", s->help, range, def);
+    if (s->type == SST_SETTING_BOOL)
+      snprintf(text, sizeof text, "%s (a flag; default %s)", s->help, def);
+    else
+      snprintf(text, sizeof text, "%s (%s; default %s)", s->help, range, def);
     print_option(f, head, text);
   }
 }
@@ -162,7 +174,10 @@ int cli_parse(int argc, char **argv, cli_options *o) {
   for (int i = 0; i < SST_N_SETTINGS; i++) {
     const sst_setting *s = sst_setting_get((sst_setting_id)i);
     if (s->cli)
-      opts[n++] = (struct option){s->cli, required_argument, 0, O_SETTING + i};
+      opts[n++] = (struct option){s->cli,
+                                  s->type == SST_SETTING_BOOL ? no_argument
+                                                              : required_argument,
+                                  0, O_SETTING + i};
   }
   opts[n] = (struct option){0, 0, 0, 0};
 
@@ -185,7 +200,9 @@ int cli_parse(int argc, char **argv, cli_options *o) {
       if (c >= O_SETTING && c < O_SETTING + SST_N_SETTINGS) {
         const sst_setting *s = sst_setting_get((sst_setting_id)(c - O_SETTING));
         double v;
-        if (sst_setting_parse(s, optarg, &v, "--", msg, sizeof msg) != 0)
+        if (s->type == SST_SETTING_BOOL) /* a flag: present = on */
+          v = 1;
+        else if (sst_setting_parse(s, optarg, &v, "--", msg, sizeof msg) != 0)
           return error_line("%s", msg);
         sst_setting_store(&o->params, s, v);
         o->given |= SST_GIVEN(s->id);

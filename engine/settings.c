@@ -193,6 +193,10 @@ void sst_setting_range_text(const sst_setting *s, char *buf, size_t n) {
     append(buf, n, i ? "|%s" : "%s", s->choices[i].name);
   if (s->type == SST_SETTING_CHOICE)
     return;
+  if (s->type == SST_SETTING_BOOL) {
+    append(buf, n, "%s", "on|off");
+    return;
+  }
   char range[64];
   snprintf(range, sizeof range, "%g..%g", s->min, s->max);
   append(buf, n, s->n_choices ? "|%s" : "%s", range);
@@ -222,6 +226,15 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     *value = c->value;
     return 0;
   }
+  if (s->type == SST_SETTING_BOOL) { /* the CLI's flags take no text */
+    int on = text && (!strcmp(text, "on") || !strcmp(text, "1"));
+    if (on || (text && (!strcmp(text, "off") || !strcmp(text, "0")))) {
+      *value = on;
+      return 0;
+    }
+    snprintf(msg, n, "%s%s '%s' is not on or off", prefix, name, text);
+    return -1;
+  }
   if (s->type == SST_SETTING_CHOICE) {
     char range[160];
     sst_setting_range_text(s, range, sizeof range);
@@ -229,7 +242,7 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     return -1;
   }
   char *end;
-  double v = s->type == SST_SETTING_INT ? (double)strtol(text, &end, 10)
+  double v = s->type != SST_SETTING_DOUBLE ? (double)strtol(text, &end, 10)
                                          : strtod(text, &end);
   if (end == text || *end != '\0' || !isfinite(v) || !in_range(s, v) ||
       named_value(s, v)) {
@@ -239,7 +252,7 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     for (int i = 0; i < s->n_choices; i++)
       append(names, sizeof names, i ? "|%s" : " or one of %s", s->choices[i].name);
     snprintf(msg, n, "%s%s '%s' is not %s in %g..%g%s", prefix, name, text,
-             s->type == SST_SETTING_INT ? "an integer" : "a number", s->min,
+             s->type != SST_SETTING_DOUBLE ? "an integer" : "a number", s->min,
              s->max, names);
     return -1;
   }

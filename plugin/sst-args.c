@@ -55,6 +55,14 @@ sst_args_from_config (GimpProcedureConfig *config,
           g_object_get (config, s->arg, &n, NULL);
           d = n;
           break;
+        case SST_SETTING_BOOL:
+          {
+            gboolean b = FALSE;
+
+            g_object_get (config, s->arg, &b, NULL);
+            d = b ? 1.0 : 0.0;
+          }
+          break;
         }
       sst_setting_store (&args->params, s, d);
     }

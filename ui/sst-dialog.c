@@ -421,7 +421,8 @@ scale_entries (GimpProcedureDialog *dialog)
     {
       const sst_setting *s = sst_setting_get (i);
 
-      if ((s->where & SST_SETTING_ARG) && s->type != SST_SETTING_CHOICE)
+      if ((s->where & SST_SETTING_ARG) &&
+          (s->type == SST_SETTING_DOUBLE || s->type == SST_SETTING_INT))
         scale_entry (dialog, s);
     }
 }

@@ -27,7 +27,8 @@ NEEDS = {"fuse-weight": ["--fuse", "linear"]}
 
 
 def run(option, value):
-    r = subprocess.run([cli, missing, missing, "-o", out, "--" + option, value] +
+    value = [] if value is None else [value]  # None: a flag
+    r = subprocess.run([cli, missing, missing, "-o", out, "--" + option] + value +
                        NEEDS.get(option, []),
                        capture_output=True, text=True)
     return r.returncode, r.stderr.splitlines()
@@ -48,7 +49,7 @@ def expect_accepted(option, value):
     rc, lines = run(option, value)
     err = [l for l in lines if "error:" in l]  # "note:" lines may come too
     good = rc == 1 and len(err) == 1 and "no-such-content" in err[0]
-    print("%s: --%s %s accepted -> %s" % ("ok" if good else "FAIL", option, value, err))
+    print("%s: --%s %s accepted -> %s" % ("ok" if good else "FAIL", option, value or "", err))
     fails += not good
 
 
@@ -62,6 +63,9 @@ for row in rows:
     if not opt:
         continue
     checked += 1
+    if row["type"] == "bool":  # a flag: accepted without a value
+        expect_accepted(opt, None)
+        continue
     if row["type"] == "choice":
         for c in row["choices"]:
             expect_accepted(opt, c["name"])

@@ -96,6 +96,9 @@ for r in table_args:
         print("# %s: choices %s, default %s" % (r["arg"], got, default))
         T.check(got == want, "%s: choices and ids equal the table's" % r["arg"])
         T.check([default] == want_default, "%s: default equals the table's" % r["arg"])
+    elif r["type"] == "bool":
+        T.check(spec.default_value == bool(r["default"]),
+                "%s: boolean, default equals the table's" % r["arg"])
     else:
         got = (spec.minimum, spec.maximum, spec.default_value)
         want = (r["min"], r["max"], r["default"])

@@ -17,7 +17,7 @@ static void str_or_null(const char *key, const char *s) {
 }
 
 int main(void) {
-  static const char *const types[] = {"double", "int", "choice"};
+  static const char *const types[] = {"double", "int", "choice", "bool"};
   sst_params d;
   sst_params_default(&d);
   for (int i = 0; i < SST_N_SETTINGS; i++) {
