@@ -36,7 +36,10 @@ typedef enum {
 /* Where a setting shows up besides the engine's check. */
 enum {
   SST_SETTING_CLI = 1u << 0, /* a --cli option */
-  SST_SETTING_ARG = 1u << 1  /* a procedure argument (and dialog widget) */
+  SST_SETTING_ARG = 1u << 1, /* a procedure argument (and dialog widget) */
+  SST_SETTING_ADVANCED = 1u << 2 /* an engine knob: the dialog folds it away
+                                    under "Advanced"; without it the widget is
+                                    in front, next to the kernel */
 };
 
 /* One named value.  For a CHOICE setting these are all its values; for a

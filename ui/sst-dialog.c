@@ -427,6 +427,27 @@ scale_entries (GimpProcedureDialog *dialog)
     }
 }
 
+/* The table's procedure arguments, in table order: the ones marked
+ * advanced, or the others (kernel, strength, colours, ...). */
+static void
+fill_settings_box (GimpProcedureDialog *dialog,
+                   const gchar         *box_id,
+                   gboolean             advanced)
+{
+  GList *names = NULL;
+
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s = sst_setting_get (i);
+
+      if ((s->where & SST_SETTING_ARG) &&
+          ! (s->where & SST_SETTING_ADVANCED) == ! advanced)
+        names = g_list_append (names, (gpointer) s->arg);
+    }
+  gimp_procedure_dialog_fill_box_list (dialog, box_id, names);
+  g_list_free (names);
+}
+
 gboolean
 sst_dialog_run (GimpProcedure       *procedure,
                 GimpProcedureConfig *config,
@@ -507,18 +528,14 @@ sst_dialog_run (GimpProcedure       *procedure,
   scale_entries (dialog);
   gimp_procedure_dialog_get_label (dialog, "transfer-title",
                                    _("<b>Transfer</b>"), TRUE, FALSE);
-  gimp_procedure_dialog_fill_box (dialog, "transfer-box",
-                                  "kernel", "gamma", "color-match", NULL);
+  fill_settings_box (dialog, "transfer-box", FALSE);
   gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
                                     FALSE, "transfer-box");
 
   /* Folded away: the engine's knobs. */
   gimp_procedure_dialog_get_label (dialog, "advanced-title",
                                    _("Advanced"), FALSE, FALSE);
-  gimp_procedure_dialog_fill_box (dialog, "advanced-box",
-                                  "poly-c", "fuse-kernel", "fuse-weight",
-                                  "iterations", "precision", "feature-layer",
-                                  NULL);
+  fill_settings_box (dialog, "advanced-box", TRUE);
   gimp_procedure_dialog_fill_expander (dialog, "advanced-expander", "advanced-title",
                                        FALSE, "advanced-box");
   gimp_procedure_dialog_set_sensitive_if_in (dialog, "fuse-weight", NULL,
