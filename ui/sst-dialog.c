@@ -427,6 +427,33 @@ scale_entries (GimpProcedureDialog *dialog)
     }
 }
 
+/* Where the Advanced expander is and whether it is open: lets the dialog
+ * test click it and check that it opened. */
+static void
+log_expander (GtkWidget     *expander,
+              GtkAllocation *allocation,
+              gpointer       data)
+{
+  GtkWidget *top = gtk_widget_get_toplevel (expander);
+  gint       x = 0, y = 0;
+
+  (void) allocation; (void) data;
+  if (gtk_widget_translate_coordinates (expander, top, 0, 0, &x, &y))
+    g_debug ("advanced expander: area=%d,%d,%d,%d", x, y,
+             gtk_widget_get_allocated_width (expander),
+             gtk_widget_get_allocated_height (expander));
+}
+
+static void
+log_expanded (GObject    *expander,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (void) pspec; (void) data;
+  g_debug ("advanced expander: expanded=%d",
+           gtk_expander_get_expanded (GTK_EXPANDER (expander)));
+}
+
 /* The table's procedure arguments, in table order: the ones marked
  * advanced, or the others (kernel, strength, colours, ...). */
 static void
@@ -536,8 +563,10 @@ sst_dialog_run (GimpProcedure       *procedure,
   gimp_procedure_dialog_get_label (dialog, "advanced-title",
                                    _("Advanced"), FALSE, FALSE);
   fill_settings_box (dialog, "advanced-box", TRUE);
-  gimp_procedure_dialog_fill_expander (dialog, "advanced-expander", "advanced-title",
-                                       FALSE, "advanced-box");
+  widget = gimp_procedure_dialog_fill_expander (dialog, "advanced-expander",
+                                                "advanced-title", FALSE, "advanced-box");
+  g_signal_connect (widget, "size-allocate", G_CALLBACK (log_expander), NULL);
+  g_signal_connect (widget, "notify::expanded", G_CALLBACK (log_expanded), NULL);
   gimp_procedure_dialog_set_sensitive_if_in (dialog, "fuse-weight", NULL,
                                              "fuse-kernel",
                                              string_values ("none"), FALSE);
