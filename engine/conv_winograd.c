@@ -126,8 +126,11 @@ static sst_status bf16_weights(sst_wino_weights *wt, const uint32_t **out,
  * ifunc): 8-wide vectors took the bf16 path's whole pipeline from 0.385 to
  * 0.355 s (bench/NOTES.md).  No FMA: ISO C11 mode keeps
  * -ffp-contract=off, so both versions round identically and results do not
- * depend on the CPU.  The 1-D transforms inline into both. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+ * depend on the CPU.  The 1-D transforms inline into both.  Not under
+ * ThreadSanitizer: the ifunc resolver runs before its runtime is up and
+ * crashes in its instrumentation. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
+    !defined(__SANITIZE_THREAD__)
 #define CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define CLONES
