@@ -1,9 +1,12 @@
 /* pipeline.c - model loading and the cached encode -> reconstruct -> decode
  * session behind both the CLI and the plug-in.
  *
- * A session keeps the content and style encodings and their region
+ * A session keeps the content and style encodings (side.h) and their region
  * statistics, so that changing gamma, the kernel or the iteration count only
- * re-runs the reconstruction and the decoder (what a live preview needs). */
+ * re-runs the reconstruction and the decoder (what a live preview needs).
+ * A run is one level step (run_level) at the requested layer; each call
+ * builds its own context (context.h) from its parameters and hands it
+ * down, so sessions in different threads do not share settings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
