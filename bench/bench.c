@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "progress.h" /* sst_now */
+#include "context.h" /* sst_now */
 
 /* Declared here rather than taken from cblas.h (see engine/nn.c). */
 void openblas_set_num_threads(int num_threads);

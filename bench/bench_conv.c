@@ -18,7 +18,7 @@
 #include "conv_winograd.h"
 #include "gemm_f32.h"
 #include "layers.h"
-#include "progress.h" /* sst_now */
+#include "context.h" /* sst_now */
 
 typedef struct {
   const char *name;
@@ -47,8 +47,11 @@ static float frand(void) {
 void bench_conv(const bench_ctx *ctx) {
   int runs = ctx->runs < 1 ? 1 : ctx->runs;
   const int bf16 = sst_precision_available(SST_PRECISION_BF16);
-  sst_set_threads(ctx->threads);
-  sst_conv_set_precision(SST_PRECISION_FLOAT32);
+  /* the convolutions' context: the bench's threads, float32 or bf16 */
+  const sst_ctx f32 = sst_ctx_make(ctx->threads, SST_PRECISION_FLOAT32, NULL,
+                                   NULL, NULL);
+  sst_ctx run = f32, b16 = f32;
+  b16.precision = SST_PRECISION_BF16;
   double blas = bench_sgemm_rate(ctx->threads);
   printf("\nbench_conv: 3x3 convolutions of an 800x600 encode+decode, %d runs "
          "(median), sgemm %.1f GFLOP/s; Winograd products: %s\n", runs, blas,
@@ -86,10 +89,10 @@ void bench_conv(const bench_ctx *ctx) {
       sst_fmap_recycle(&yi);
       sst_fmap_recycle(&yw);
       double t0 = sst_now();
-      sst_status s = sst_conv3x3(&x, wt, b, L->cout, L->relu, &yi, NULL, &err);
+      sst_status s = sst_conv3x3(&x, wt, b, L->cout, L->relu, &yi, &run, &err);
       double t1 = sst_now();
       if (!s)
-        s = sst_conv3x3_winograd(&x, &ww, b, L->relu, 0, &yw, NULL, &err);
+        s = sst_conv3x3_winograd(&x, &ww, b, L->relu, 0, &yw, &run, &err);
       double t2 = sst_now();
       if (s) {
         fprintf(stderr, "bench_conv: %s\n", err.msg);
@@ -105,24 +108,22 @@ void bench_conv(const bench_ctx *ctx) {
       dmax = fmax(dmax, fabs((double)yi.data[i] - yw.data[i]));
       ymax = fmax(ymax, fabs((double)yi.data[i]));
     }
-    int auto_w = sst_conv_pick_winograd(L->cin, L->cout, L->h, L->w);
-    int auto_t = sst_conv_pick_taps(L->cin, L->cout);
+    int auto_w = sst_conv_pick_winograd(&f32, L->cin, L->cout, L->h, L->w);
+    int auto_t = sst_conv_pick_taps(&f32, L->cin, L->cout);
     printf("%-12s %4d %4d %4dx%-3d %9.4f %7.1f %9.4f %7.1f %5.2fx %9.2e",
            L->name, L->cin, L->cout, L->w, L->h, mi, flops / mi / 1e9, mw,
            flops / mw / 1e9, mi / mw, dmax / (ymax > 0 ? ymax : 1));
     if (bf16) {
       double tb[64], db = 0;
-      sst_conv_set_precision(SST_PRECISION_BF16);
       for (int r = 0; r < runs; r++) {
         sst_fmap_recycle(&yw);
         double t0 = sst_now();
-        if (sst_conv3x3_winograd(&x, &ww, b, L->relu, 0, &yw, NULL, &err)) {
+        if (sst_conv3x3_winograd(&x, &ww, b, L->relu, 0, &yw, &b16, &err)) {
           fprintf(stderr, "bench_conv: %s\n", err.msg);
           exit(1);
         }
         tb[r] = sst_now() - t0;
       }
-      sst_conv_set_precision(SST_PRECISION_FLOAT32);
       for (size_t i = 0; i < sst_tensor_size(&yi); i++)
         db = fmax(db, fabs((double)yi.data[i] - yw.data[i]));
       double mb = bench_median(tb, runs);
@@ -138,7 +139,7 @@ void bench_conv(const bench_ctx *ctx) {
       for (int r = 0; r < runs; r++) {
         sst_fmap_recycle(&yt);
         double t0 = sst_now();
-        if (sst_conv3x3_taps(&x, wt, b, L->cout, L->relu, &yt, NULL, &err)) {
+        if (sst_conv3x3_taps(&x, wt, b, L->cout, L->relu, &yt, &run, &err)) {
           fprintf(stderr, "bench_conv: %s\n", err.msg);
           exit(1);
         }

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "progress.h" /* sst_now */
+#include "context.h" /* sst_now */
 
 static int write_ppm(const char *path, const sst_image *img) {
   FILE *f = fopen(path, "wb");

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "progress.h" /* sst_now */
+#include "context.h" /* sst_now */
 
 #define PREVIEW 400 /* SST_PREVIEW_SIZE in plugin/sst-plugin.h */
 #define COARSE 200  /* SST_PREVIEW_COARSE_SIZE in ui/sst-preview.h */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "progress.h" /* sst_now */
+#include "context.h" /* sst_now */
 
 int bench_scale_child(const sst_model *m, int w, int h, int threads) {
   sst_image content, style, out;

@@ -104,20 +104,21 @@ static int band_count(const sst_image *img) {
 
 /* Runs fn over every band on the engine's workers; in order on this
  * thread when they cannot be started. */
-static void run_bands(int nbands, sst_band_fn fn, band_job *j) {
-  if (sst_run_bands(nbands, sst_conv_threads(), fn, j, NULL, NULL) != SST_OK)
+static void run_bands(int nbands, sst_band_fn fn, band_job *j,
+                      const sst_ctx *ctx) {
+  if (sst_run_bands(nbands, sst_ctx_threads(ctx), fn, j, NULL, NULL) != SST_OK)
     for (int b = 0; b < nbands; b++)
       fn(j, b, 0);
 }
 
 void sst_color_moments_compute(const sst_image *img, const sst_region_masks *m,
-                               sst_color_moments *out) {
+                               sst_color_moments *out, const sst_ctx *ctx) {
   const int K = m ? m->K : 1, nb = band_count(img);
   sums one[SST_MAX_LABELS];
   sums *part = calloc((size_t)nb * K, sizeof *part);
   band_job j = {img, m, part, 0, NULL, NULL};
   if (part) {
-    run_bands(nb, band_moments, &j);
+    run_bands(nb, band_moments, &j, ctx);
   } else { /* no memory for the bands: in order, one accumulator */
     memset(one, 0, sizeof one);
     j.part = one;
@@ -203,7 +204,7 @@ static void band_apply(void *ctx, int band, int worker) {
 }
 
 void sst_color_apply(sst_image *img, const sst_region_masks *m,
-                     const double (*maps)[12]) {
+                     const double (*maps)[12], const sst_ctx *ctx) {
   band_job j = {img, m, NULL, 0, maps, img};
-  run_bands(band_count(img), band_apply, &j);
+  run_bands(band_count(img), band_apply, &j, ctx);
 }

@@ -10,7 +10,7 @@
  * blend instead of stepping.  Internal to the engine. */
 #ifndef SST_COLOR_MATCH_H
 #define SST_COLOR_MATCH_H
-#include "sst.h"
+#include "context.h"
 
 /* Largest gain of a colour map (eigenvalue of its 3x3 part): a nearly flat
  * region would otherwise have its noise blown up to the style's spread. */
@@ -36,7 +36,7 @@ typedef struct {
 /* out[k] for each region of m (out[0] alone, every pixel weight 1, when m
  * is NULL). */
 void sst_color_moments_compute(const sst_image *img, const sst_region_masks *m,
-                               sst_color_moments *out);
+                               sst_color_moments *out, const sst_ctx *ctx);
 
 /* The map x -> A x + b (map[0..8] = A row-major, map[9..11] = b) that takes
  * moments src to dst, mixed with the identity: A = (1-s) I + s T,
@@ -49,5 +49,5 @@ void sst_color_map_solve(const sst_color_moments *src,
 /* img = sum_k w_k(pixel) (A_k x + b_k), clamped to [0, 1]; maps[k] for each
  * region of m (maps[0] alone when m is NULL). */
 void sst_color_apply(sst_image *img, const sst_region_masks *m,
-                     const double (*maps)[12]);
+                     const double (*maps)[12], const sst_ctx *ctx);
 #endif

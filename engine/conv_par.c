@@ -1,35 +1,31 @@
 /* conv_par.c - see conv_par.h. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* sysconf */
-#endif
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "conv_par.h"
 #include "error.h"
 
-/* Declared here rather than taken from cblas.h (see nn.c). */
+/* Declared here rather than taken from cblas.h, whose provider (OpenBLAS,
+ * netlib) is a system alternative; we always link OpenBLAS. */
 void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 
 #define MAX_WORKERS SST_MAX_WORKERS
 
-static atomic_int conv_threads; /* 0: not set */
+/* OpenBLAS's idle threads spin (sched_yield) for a while after each
+ * call; between our band workers' calls they stole the cores from them:
+ * at 800x600 the pipeline took 0.90-1.00 s with OpenBLAS at 2 threads and
+ * 0.66-0.88 s at 1, the 400-px preview's style change 0.34 vs 0.25 s
+ * (bench/NOTES.md).  So every parallel loop runs on the engine's own
+ * workers and OpenBLAS stays at one thread.  That is OpenBLAS's
+ * process-wide setting: it is written once, always to 1, so no call can
+ * see another change it (a save and restore around each loop could: two
+ * concurrent loops would restore each other's value). */
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static void blas_one_thread(void) { openblas_set_num_threads(1); }
 
-void sst_conv_set_threads(int n) {
-  atomic_store(&conv_threads, n < 1 ? 1 : (n > MAX_WORKERS ? MAX_WORKERS : n));
-}
-
-int sst_conv_threads(void) {
-  int n = atomic_load(&conv_threads);
-  if (n > 0)
-    return n;
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  return cpus < 1 ? 1 : (cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus);
-}
+void sst_blas_single_thread(void) { pthread_once(&blas_once, blas_one_thread); }
 
 typedef struct {
   sst_band_fn fn;
@@ -227,7 +223,7 @@ static void crew_join(crew *c) {
 }
 
 sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
-                         sst_progress *p, sst_error *err) {
+                         sst_ctx *p, sst_error *err) {
   if (workers > nbands)
     workers = nbands;
   if (workers > MAX_WORKERS)
@@ -235,7 +231,7 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
   if (workers <= 1) {
     for (int b = 0; b < nbands; b++) {
       fn(ctx, b, 0);
-      if (sst_progress_tick(p, (float)(b + 1) / (float)nbands))
+      if (sst_ctx_tick(p, (float)(b + 1) / (float)nbands))
         return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
     }
     return SST_OK;
@@ -245,8 +241,7 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
   atomic_init(&j.done, 0);
   atomic_init(&j.stop, 0);
   worker_arg args[MAX_WORKERS];
-  int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  sst_blas_single_thread();
   for (int i = 0; i < workers - 1; i++) {
     args[i].j = &j;
     args[i].worker = i + 1; /* the caller is worker 0 */
@@ -258,14 +253,13 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
   for (int b; (b = take_band(&j)) >= 0;) {
     fn(ctx, b, 0);
     int done = atomic_fetch_add(&j.done, 1) + 1;
-    if (sst_progress_tick(p, (float)done / (float)nbands)) {
+    if (sst_ctx_tick(p, (float)done / (float)nbands)) {
       cancelled = 1;
       atomic_store(&j.stop, 1);
     }
   }
   crew_join(&c);
-  openblas_set_num_threads(blas_threads);
-  if (!cancelled && sst_progress_tick(p, 1.0f))
+  if (!cancelled && sst_ctx_tick(p, 1.0f))
     cancelled = 1;
   return cancelled ? sst_fail(err, SST_ERR_CANCELLED, "cancelled") : SST_OK;
 }
@@ -322,8 +316,7 @@ sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
   pthread_cond_init(&m.cond, NULL);
   worker_arg args[MAX_WORKERS];
   int started = 0, cancelled = monitor(ctx);
-  int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  sst_blas_single_thread();
   m.running = workers;
   for (int i = 0; i < workers; i++) {
     args[i].j = &m.j;
@@ -361,7 +354,6 @@ sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
   }
   pthread_mutex_unlock(&m.lock);
   crew_join(&c);
-  openblas_set_num_threads(blas_threads);
   pthread_cond_destroy(&m.cond);
   pthread_mutex_destroy(&m.lock);
   if (!cancelled)

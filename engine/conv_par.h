@@ -5,9 +5,9 @@
  * transform / im2col, its own single-threaded sgemm calls, copy-out.  That
  * threads the copies and transforms too, and keeps every sgemm on one core
  * instead of splitting small products across OpenBLAS threads, which
- * measured poorly for the 36 Winograd products per band.  While workers
- * run, OpenBLAS is held at one thread (restored afterwards); the engine
- * never runs two networks at once, so nothing else sees that.
+ * measured poorly for the 36 Winograd products per band.  OpenBLAS is
+ * kept at one thread (sst_blas_single_thread).  The worker count is the
+ * caller's, from its context (context.h): nothing here is a setting.
  *
  * Progress is ticked by the calling thread only; a cancel request stops
  * handing out bands, waits for the running ones and returns
@@ -22,15 +22,14 @@
 #define SST_CONV_PAR_H
 #include <stddef.h>
 
-#include "progress.h"
+#include "context.h"
 
 #define SST_MAX_WORKERS 64
 
-/* The engine's threads (sst_set_threads; default: online CPUs).  Every
- * parallel loop of the engine runs on these workers; OpenBLAS itself stays
- * at one thread (see sst_set_threads in nn.c). */
-int sst_conv_threads(void);
-void sst_conv_set_threads(int n);
+/* Sets OpenBLAS to one thread, once per process (the engine splits the
+ * work itself; conv_par.c says why).  Every parallel loop calls it; the
+ * pipeline calls it before its first sgemm. */
+void sst_blas_single_thread(void);
 
 /* Rows per band for a map of `rows` rows costing row_bytes of scratch each:
  * as many as fit in `budget`, but at most ~1/(2 workers) of the map so the
@@ -46,7 +45,7 @@ typedef void (*sst_band_fn)(void *ctx, int band, int worker);
  * workers <= 1 runs them in order on the caller).  Ticks p with the
  * fraction of bands done. */
 sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
-                         sst_progress *p, sst_error *err);
+                         sst_ctx *p, sst_error *err);
 /* For few long bands that report their own progress (the reconstruction's
  * regions): every band runs on a worker thread and the calling thread only
  * watches, calling monitor(ctx) before, about every 10 ms while bands run,

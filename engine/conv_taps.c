@@ -81,7 +81,7 @@ static void taps_band(void *ctx, int band, int worker) {
 
 sst_status sst_conv3x3_taps(const sst_tensor *in, const float *weight,
                             const float *bias, int cout, int relu,
-                            sst_tensor *out, sst_progress *p, sst_error *err) {
+                            sst_tensor *out, sst_ctx *p, sst_error *err) {
   out->c = out->h = out->w = 0;
   out->data = NULL;
   if (!in || !in->data || in->c <= 0 || in->h <= 0 || in->w <= 0 || !weight ||
@@ -92,7 +92,7 @@ sst_status sst_conv3x3_taps(const sst_tensor *in, const float *weight,
   if ((size_t)h * (size_t)w > (size_t)INT_MAX)
     return sst_fail(err, SST_ERR_INVALID, "tap convolution: %dx%dx%d too "
                                           "large", cin, h, w);
-  int workers = sst_conv_threads(), nbands;
+  int workers = sst_ctx_threads(p), nbands;
   const size_t row_bytes = (size_t)9 * cout * (size_t)w * sizeof(float);
   int band_rows = sst_band_rows(0, row_bytes, TAPS_BAND_BYTES, h, workers,
                                 &nbands);

@@ -9,7 +9,7 @@
  * the figure in bench/NOTES.md. */
 #ifndef SST_CONV_TAPS_H
 #define SST_CONV_TAPS_H
-#include "progress.h"
+#include "context.h"
 #include "tensor.h"
 
 /* Up to this many output channels the tap planes pay (auto rule in
@@ -20,5 +20,5 @@
  * optional ReLU, weight [cout, in->c, 3, 3], output from conv_cache.h. */
 sst_status sst_conv3x3_taps(const sst_tensor *in, const float *weight,
                             const float *bias, int cout, int relu,
-                            sst_tensor *out, sst_progress *p, sst_error *err);
+                            sst_tensor *out, sst_ctx *p, sst_error *err);
 #endif

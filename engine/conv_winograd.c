@@ -30,7 +30,7 @@
 #include "conv_winograd.h"
 #include "gemm_bf16.h"
 #include "gemm_f32.h"
-#include "layers.h" /* sst_reflect1, sst_conv_get_precision */
+#include "layers.h" /* sst_reflect1 */
 #include "error.h"
 
 #define NXI 36 /* 6 x 6 Winograd positions */
@@ -126,8 +126,11 @@ static sst_status bf16_weights(sst_wino_weights *wt, const uint32_t **out,
  * ifunc): 8-wide vectors took the bf16 path's whole pipeline from 0.385 to
  * 0.355 s (bench/NOTES.md).  No FMA: ISO C11 mode keeps
  * -ffp-contract=off, so both versions round identically and results do not
- * depend on the CPU.  The 1-D transforms inline into both. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+ * depend on the CPU.  The 1-D transforms inline into both.  Not under
+ * ThreadSanitizer: the ifunc resolver runs before its runtime is up and
+ * crashes in its instrumentation. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
+    !defined(__SANITIZE_THREAD__)
 #define CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define CLONES
@@ -504,7 +507,7 @@ static void wino_band(void *ctx, int band, int worker) {
 sst_status sst_conv3x3_winograd(const sst_tensor *in,
                                 const sst_wino_weights *wt, const float *bias,
                                 int relu, int band_tile_rows, sst_tensor *out,
-                                sst_progress *p, sst_error *err) {
+                                sst_ctx *p, sst_error *err) {
   return sst_conv3x3_winograd_fused(in, wt, bias, relu, band_tile_rows,
                                     SST_WINO_PLAIN, out, p, err);
 }
@@ -513,7 +516,7 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
                                       const sst_wino_weights *wt,
                                       const float *bias, int relu,
                                       int band_tile_rows, sst_wino_fuse fuse,
-                                      sst_tensor *out, sst_progress *p,
+                                      sst_tensor *out, sst_ctx *p,
                                       sst_error *err) {
   empty(out);
   if (!in || !in->data || in->c <= 0 || in->h <= 0 || in->w <= 0 || !wt ||
@@ -533,7 +536,7 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
                     "max-pool: a %dx%d feature map is too small to pool", w,
                     h);
   const int tx_n = (w + 3) / 4, ty_n = (h + 3) / 4;
-  int workers = sst_conv_threads();
+  int workers = sst_ctx_threads(p);
   /* bytes per tile row: V and M */
   size_t row_bytes = (size_t)NXI * ((size_t)cin + (size_t)cout) *
                      (size_t)tx_n * sizeof(float);
@@ -548,7 +551,7 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
     return sst_fail(err, SST_ERR_INVALID, "winograd convolution: %dx%dx%d "
                                           "too large", cin, h, w);
   const uint32_t *u16 = NULL;
-  if (sst_conv_get_precision() == SST_PRECISION_BF16 && sst_bf16_available()) {
+  if (sst_ctx_precision(p) == SST_PRECISION_BF16) {
     /* the lazily made copy is a cache, not a visible change of wt */
     sst_status s = bf16_weights((sst_wino_weights *)wt, &u16, err);
     if (s)

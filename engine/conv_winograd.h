@@ -19,7 +19,7 @@
 #define SST_CONV_WINOGRAD_H
 #include <stdint.h>
 
-#include "progress.h"
+#include "context.h"
 #include "tensor.h"
 
 /* Scratch budget of one band of tile rows per worker thread (transformed
@@ -37,7 +37,7 @@ typedef struct {
   float *u;
   /* The same kernels rounded to bfloat16 and packed for sst_bf16_gemm
    * (gemm_bf16.h), one block per position: made on the first
-   * reduced-precision run (sst_conv_set_precision), so float32 users never
+   * reduced-precision run (a context asking for bf16), so float32 users never
    * hold them. */
   _Atomic(uint32_t *) u16;
 } sst_wino_weights;
@@ -52,7 +52,7 @@ void sst_wino_weights_free(sst_wino_weights *wt);
 sst_status sst_conv3x3_winograd(const sst_tensor *in,
                                 const sst_wino_weights *wt, const float *bias,
                                 int relu, int band_tile_rows, sst_tensor *out,
-                                sst_progress *p, sst_error *err);
+                                sst_ctx *p, sst_error *err);
 
 /* A layer fused into the convolution, so that the large map between them
  * never exists (it was a fresh 123 MB at 800x600 for each of them, and
@@ -72,6 +72,6 @@ sst_status sst_conv3x3_winograd_fused(const sst_tensor *in,
                                       const sst_wino_weights *wt,
                                       const float *bias, int relu,
                                       int band_tile_rows, sst_wino_fuse fuse,
-                                      sst_tensor *out, sst_progress *p,
+                                      sst_tensor *out, sst_ctx *p,
                                       sst_error *err);
 #endif

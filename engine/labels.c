@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "image.h" /* sst_labels_resize, sst_labels_pad */
 #include "labels.h"
 
 #define MERGE_DIST2 (24 * 24) /* JPEG noise: same colour */
@@ -245,4 +246,26 @@ void sst_mask_downsample(const uint8_t *labels, int w, int h, int nlabels,
       *v = total[c] > 0.0f ? *v / total[c] : 1.0f / (float)nlabels;
     }
   free(total);
+}
+
+sst_status sst_label_masks(const uint8_t *labels, int lw, int lh, int nlabels,
+                           int w, int h, int pw, int ph, int block, int gw,
+                           int gh, float **out, sst_error *err) {
+  *out = NULL;
+  uint8_t *lab = malloc((size_t)w * h);
+  uint8_t *pad = malloc((size_t)pw * ph);
+  float *masks = malloc((size_t)nlabels * gw * gh * sizeof(float));
+  if (!lab || !pad || !masks) {
+    free(lab);
+    free(pad);
+    free(masks);
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for region masks");
+  }
+  sst_labels_resize(labels, lw, lh, lab, w, h);
+  sst_labels_pad(lab, w, h, pad, pw, ph);
+  sst_mask_downsample(pad, pw, ph, nlabels, block, gw, gh, masks);
+  free(lab);
+  free(pad);
+  *out = masks;
+  return SST_OK;
 }

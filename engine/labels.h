@@ -27,4 +27,13 @@ void sst_match_labels(const sst_palette *content, const sst_palette *style,
  * Pixels outside gw*block x gh*block are ignored.  Weights of a cell sum to 1. */
 void sst_mask_downsample(const uint8_t *labels, int w, int h, int nlabels,
                          int block, int gw, int gh, float *weights);
+
+/* The region masks of a side's map for one encoding: the lw x lh labels
+ * resized (nearest) to the processed size w x h, mirror-padded to pw x ph
+ * like the image, area-downsampled to the gw x gh feature grid of
+ * block x block cells.  *out gets nlabels x gw x gh weights (malloc'ed;
+ * NULL on failure). */
+sst_status sst_label_masks(const uint8_t *labels, int lw, int lh, int nlabels,
+                           int w, int h, int pw, int ph, int block, int gw,
+                           int gh, float **out, sst_error *err);
 #endif

@@ -4,7 +4,6 @@
  * im2col copy, single-threaded sgemm and copy-out; the Winograd path is in
  * conv_winograd.c. */
 #include <limits.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,14 +120,14 @@ static void im2col_band_run(void *ctx, int band, int worker) {
 
 sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
                               const float *bias, int cout, int relu,
-                              int band_rows, sst_tensor *out, sst_progress *p,
+                              int band_rows, sst_tensor *out, sst_ctx *p,
                               sst_error *err) {
   empty(out);
   sst_status s = check_input(in, weight, bias, cout, err);
   if (s)
     return s;
   const int h = in->h, w = in->w, k = in->c * 9;
-  int workers = sst_conv_threads();
+  int workers = sst_ctx_threads(p);
   /* per output row: K im2col floats plus cout result floats per pixel */
   size_t row_bytes = ((size_t)k + (size_t)cout) * (size_t)w * sizeof(float);
   int nbands;
@@ -156,42 +155,13 @@ sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
 
 sst_status sst_conv3x3(const sst_tensor *in, const float *weight,
                        const float *bias, int cout, int relu, sst_tensor *out,
-                       sst_progress *p, sst_error *err) {
+                       sst_ctx *p, sst_error *err) {
   return sst_conv3x3_banded(in, weight, bias, cout, relu, 0, out, p, err);
 }
 
-/* -1: not read yet; concurrent first reads compute the same value. */
-static atomic_int conv_path = -1;
-
-void sst_conv_set_path(sst_conv_path path) {
-  atomic_store(&conv_path, (int)path);
-}
-
-sst_conv_path sst_conv_get_path(void) {
-  int v = atomic_load(&conv_path);
-  if (v < 0) {
-    const char *e = getenv("SST_CONV");
-    v = !e                       ? SST_CONV_AUTO
-        : !strcmp(e, "im2col")   ? SST_CONV_IM2COL
-        : !strcmp(e, "winograd") ? SST_CONV_WINOGRAD
-                                 : SST_CONV_AUTO;
-    atomic_store(&conv_path, v);
-  }
-  return (sst_conv_path)v;
-}
-
-static atomic_int conv_precision = SST_PRECISION_FLOAT32;
-
-void sst_conv_set_precision(sst_precision p) {
-  atomic_store(&conv_precision, (int)p);
-}
-
-sst_precision sst_conv_get_precision(void) {
-  return (sst_precision)atomic_load(&conv_precision);
-}
-
-int sst_conv_pick_winograd(int cin, int cout, int h, int w) {
-  switch (sst_conv_get_path()) {
+int sst_conv_pick_winograd(const sst_ctx *ctx, int cin, int cout, int h,
+                           int w) {
+  switch (sst_ctx_conv_path(ctx)) {
   case SST_CONV_IM2COL:
     return 0;
   case SST_CONV_WINOGRAD:
@@ -201,12 +171,12 @@ int sst_conv_pick_winograd(int cin, int cout, int h, int w) {
      * memory traffic, where im2col's single K = 27 product is cheaper; maps
      * under one tile waste most of the 6x6 transform.  Few outputs take
      * the tap planes (conv_taps.h). */
-    return cin >= 16 && h >= 4 && w >= 4 && !sst_conv_pick_taps(cin, cout);
+    return cin >= 16 && h >= 4 && w >= 4 && !sst_conv_pick_taps(ctx, cin, cout);
   }
 }
 
-int sst_conv_pick_taps(int cin, int cout) {
-  return sst_conv_get_path() == SST_CONV_AUTO && cout <= SST_TAPS_MAX_COUT &&
+int sst_conv_pick_taps(const sst_ctx *ctx, int cin, int cout) {
+  return sst_ctx_conv_path(ctx) == SST_CONV_AUTO && cout <= SST_TAPS_MAX_COUT &&
          cin >= 16;
 }
 

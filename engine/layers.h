@@ -7,7 +7,7 @@
  * matrix the sgemm formulation needs. */
 #ifndef SST_LAYERS_H
 #define SST_LAYERS_H
-#include "progress.h"
+#include "context.h"
 #include "tensor.h"
 
 /* Byte budget for the scratch buffers of one row band (im2col matrix plus
@@ -33,48 +33,28 @@ static inline int sst_reflect1(int i, int n) {
  * by im2col + sgemm (the reference path; nn.c picks between it and
  * Winograd with sst_conv_pick_winograd).  weight: [cout, in->c, 3, 3];
  * bias: [cout].  Rows are processed in bands (im2col + cblas_sgemm per
- * band) spread over sst_conv_threads() workers; p is ticked as bands
+ * band) spread over the context's workers; p is ticked as bands
  * complete and a cancel request returns SST_ERR_CANCELLED.  Outputs come
  * from conv_cache.h (ordinary tensors).  A dimension of size 1 reflects
  * onto itself (PyTorch rejects it; the pipeline never produces one). */
 sst_status sst_conv3x3(const sst_tensor *in, const float *weight,
                        const float *bias, int cout, int relu, sst_tensor *out,
-                       sst_progress *p, sst_error *err);
+                       sst_ctx *p, sst_error *err);
 /* Same with an explicit band height (rows per sgemm); 0 picks it from
  * SST_CONV_BAND_BYTES.  Exposed so tests can check that banding does not
  * change the result. */
 sst_status sst_conv3x3_banded(const sst_tensor *in, const float *weight,
                               const float *bias, int cout, int relu,
-                              int band_rows, sst_tensor *out, sst_progress *p,
+                              int band_rows, sst_tensor *out, sst_ctx *p,
                               sst_error *err);
 
-/* Which algorithm runs a 3x3 convolution.  Winograd F(4x4,3x3)
- * (conv_winograd.h) does 4x fewer multiply-adds; im2col + sgemm is the
- * reference and handles what Winograd does not pay for (few input
- * channels, maps smaller than a tile).  SST_CONV_AUTO applies
- * sst_conv_pick_winograd's rule. */
-typedef enum {
-  SST_CONV_AUTO = 0,
-  SST_CONV_IM2COL,
-  SST_CONV_WINOGRAD
-} sst_conv_path;
-
-/* Forces a path for every later convolution of the process (tests, the
- * bench); SST_CONV_AUTO restores the rule.  Until it is called, the
- * environment variable SST_CONV=im2col|winograd|auto decides. */
-void sst_conv_set_path(sst_conv_path path);
-sst_conv_path sst_conv_get_path(void);
-/* Arithmetic of every later Winograd convolution of the process (the
- * pipeline sets it from sst_params.precision); SST_PRECISION_BF16 runs
- * as float32 where the CPU lacks AVX-512 BF16. */
-void sst_conv_set_precision(sst_precision p);
-sst_precision sst_conv_get_precision(void);
 /* Non-zero when a cin -> cout convolution over an h x w map should run as
- * Winograd under the current path setting. */
-int sst_conv_pick_winograd(int cin, int cout, int h, int w);
+ * Winograd under the context's path (context.h). */
+int sst_conv_pick_winograd(const sst_ctx *ctx, int cin, int cout, int h,
+                           int w);
 /* Non-zero when it should run as tap planes (conv_taps.h): the automatic
  * rule only, for few output channels. */
-int sst_conv_pick_taps(int cin, int cout);
+int sst_conv_pick_taps(const sst_ctx *ctx, int cin, int cout);
 
 /* 1x1 convolution with bias, optional ReLU.  weight: [cout, in->c]. */
 sst_status sst_conv1x1(const sst_tensor *in, const float *weight,

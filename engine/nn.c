@@ -5,15 +5,11 @@
  * missing, nothing extra), the size check, the FLOP-weighted progress and
  * the forward pass, so the three networks cannot drift apart from their
  * weights files. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* sysconf */
-#endif
 #include <stdio.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conv_cache.h"
 #include "scratch_pool.h"
@@ -24,10 +20,6 @@
 #include "layers.h"
 #include "nn.h"
 #include "safetensors.h"
-
-/* Declared here rather than taken from cblas.h, whose provider (OpenBLAS,
- * netlib) is a system alternative; we always link OpenBLAS. */
-void openblas_set_num_threads(int num_threads);
 
 #define WEIGHTS_FORMAT "semantic-style-weights"
 
@@ -99,6 +91,61 @@ static const net_def NET_DECODER3 = {"decoder_relu3_1", DECODER3,
                                      COUNT(DECODER3)};
 static const net_def NET_DECODER4 = {"decoder_relu4_1", DECODER4,
                                      COUNT(DECODER4)};
+
+/* ------------------------------------------------ geometry of the tables
+ *
+ * The tiling (tiles.c) and the pipeline's padding read the networks'
+ * geometry from the tables above rather than from constants of their own:
+ * a changed table changes them too. */
+
+/* Index of the encoder layer whose output is `layer`'s features. */
+static int mark_index(sst_layer layer) {
+  const out_mark want = layer == SST_RELU4_1 ? MARK_RELU4_1 : MARK_RELU3_1;
+  for (int i = 0; i < NET_ENCODER.n; i++)
+    if (ENCODER[i].mark == want)
+      return i;
+  return NET_ENCODER.n - 1;
+}
+
+/* Pixels per step of the map after layers [0, n) of an encoder table. */
+static int stride_after(const layer_def *l, int n) {
+  int s = 1;
+  for (int i = 0; i < n; i++)
+    s *= l[i].op == OP_POOL ? 2 : 1;
+  return s;
+}
+
+/* Receptive radius in input pixels of layers [0, n): a 3x3 convolution on
+ * a map of stride s reaches s pixels further each side.  Pooling adds
+ * nothing where its 2x2 windows line up with the image (the pipeline pads
+ * to sst_net_pad_multiple and tiles on that grid). */
+static int radius_of(const layer_def *l, int n, int stride) {
+  int r = 0;
+  for (int i = 0; i < n; i++) {
+    if (l[i].op == OP_CONV3)
+      r += stride;
+    else if (l[i].op == OP_POOL)
+      stride *= 2;
+    else if (l[i].op == OP_UP)
+      stride /= 2;
+  }
+  return r;
+}
+
+int sst_net_layer_cell(sst_layer layer) {
+  return stride_after(ENCODER, mark_index(layer) + 1);
+}
+
+int sst_net_pad_multiple(void) {
+  return stride_after(ENCODER, NET_ENCODER.n);
+}
+
+int sst_net_receptive_radius(sst_layer layer) {
+  const int enc = radius_of(ENCODER, mark_index(layer) + 1, 1);
+  const net_def *d = layer == SST_RELU4_1 ? &NET_DECODER4 : &NET_DECODER3;
+  const int dec = radius_of(d->layers, d->n, sst_net_layer_cell(layer));
+  return enc > dec ? enc : dec;
+}
 
 struct sst_net {
   const net_def *def;
@@ -280,18 +327,18 @@ static sst_status plan(const net_def *def, int n, int h, int w, double *cost,
  * not a mark (its output is never needed) and the convolution takes the
  * Winograd path anyway, so the numbers are the same as unfused. */
 static sst_wino_fuse fusion(const sst_net *net, int i, int n,
-                            const sst_tensor *in) {
+                            const sst_tensor *in, const sst_ctx *ctx) {
   if (i + 1 >= n)
     return SST_WINO_PLAIN;
   const layer_def *a = &net->def->layers[i], *b = &net->def->layers[i + 1];
   if (a->mark)
     return SST_WINO_PLAIN;
   if (a->op == OP_CONV3 && b->op == OP_POOL &&
-      sst_conv_pick_winograd(a->cin, a->cout, in->h, in->w))
+      sst_conv_pick_winograd(ctx, a->cin, a->cout, in->h, in->w))
     return SST_WINO_POOLED_OUTPUT;
   if (a->op == OP_UP && b->op == OP_CONV3 && in->h <= INT_MAX / 2 &&
       in->w <= INT_MAX / 2 &&
-      sst_conv_pick_winograd(b->cin, b->cout, 2 * in->h, 2 * in->w))
+      sst_conv_pick_winograd(ctx, b->cin, b->cout, 2 * in->h, 2 * in->w))
     return SST_WINO_UPSAMPLED_INPUT;
   return SST_WINO_PLAIN;
 }
@@ -312,7 +359,7 @@ static sst_status wino_weights(const sst_net *net, int i, sst_error *err) {
  * in as `fuse` says (SST_WINO_PLAIN: none). */
 static sst_status run_winograd(const sst_net *net, int conv, sst_wino_fuse fuse,
                                const sst_tensor *in, sst_tensor *out,
-                               sst_progress *p, sst_error *err) {
+                               sst_ctx *p, sst_error *err) {
   const layer_def *l = &net->def->layers[conv];
   sst_status s = wino_weights(net, conv, err);
   if (s)
@@ -323,7 +370,7 @@ static sst_status run_winograd(const sst_net *net, int conv, sst_wino_fuse fuse,
 }
 
 static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
-                            sst_tensor *out, sst_progress *p, sst_error *err) {
+                            sst_tensor *out, sst_ctx *p, sst_error *err) {
   const layer_def *l = &net->def->layers[i];
   const float *wt = net->params + net->w_off[i];
   const float *b = net->params + net->b_off[i];
@@ -331,9 +378,9 @@ static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
   case OP_CONV1:
     return sst_conv1x1(in, wt, b, l->cout, l->relu, out, err);
   case OP_CONV3:
-    if (sst_conv_pick_taps(l->cin, l->cout))
+    if (sst_conv_pick_taps(p, l->cin, l->cout))
       return sst_conv3x3_taps(in, wt, b, l->cout, l->relu, out, p, err);
-    if (sst_conv_pick_winograd(l->cin, l->cout, in->h, in->w))
+    if (sst_conv_pick_winograd(p, l->cin, l->cout, in->h, in->w))
       return run_winograd(net, i, SST_WINO_PLAIN, in, out, p, err);
     return sst_conv3x3(in, wt, b, l->cout, l->relu, out, p, err);
   case OP_POOL:
@@ -349,7 +396,7 @@ static sst_status run_layer(const sst_net *net, int i, const sst_tensor *in,
  * output of the last layer unless that is already handed out as a mark. */
 static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
                           sst_tensor *marks[3], sst_tensor *final,
-                          sst_progress *p, sst_error *err) {
+                          sst_ctx *p, sst_error *err) {
   double cost[32], total;
   if (n > (int)(sizeof cost / sizeof *cost))
     return sst_fail(err, SST_ERR_INVALID, "network table too long");
@@ -362,16 +409,16 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
   double done = 0;
   for (int i = 0; i < n; i++) {
     const layer_def *l = &net->def->layers[i];
-    sst_progress sub, *sp = NULL;
+    sst_ctx sub, *sp = NULL;
     if (p) {
-      sub = sst_progress_sub(p, (float)(done / total),
+      sub = sst_ctx_sub(p, (float)(done / total),
                              (float)((done + cost[i]) / total), NULL);
       sp = &sub;
     }
     sst_tensor next;
-    const int fused = fusion(net, i, n, cur);
+    const int fused = fusion(net, i, n, cur, p);
     if (fused && p) /* one progress range over both layers */
-      sub = sst_progress_sub(p, (float)(done / total),
+      sub = sst_ctx_sub(p, (float)(done / total),
                              (float)((done + cost[i] + cost[i + 1]) / total),
                              NULL);
     if (fused) {
@@ -395,7 +442,7 @@ static sst_status forward(const sst_net *net, int n, const sst_tensor *in,
     if (s)
       goto fail;
     done += cost[i];
-    if (sst_progress_tick(p, (float)(done / total))) {
+    if (sst_ctx_tick(p, (float)(done / total))) {
       sst_tensor_free(&next);
       s = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
       goto fail;
@@ -431,7 +478,7 @@ static void clear(sst_tensor *t) {
 
 sst_status sst_encoder_run(const sst_net *enc, const sst_tensor *rgb,
                            sst_tensor *relu3_1, sst_tensor *relu4_1,
-                           sst_progress *p, sst_error *err) {
+                           sst_ctx *p, sst_error *err) {
   clear(relu3_1);
   clear(relu4_1);
   if (!enc || enc->def != &NET_ENCODER || !rgb || !rgb->data || !relu3_1)
@@ -452,7 +499,7 @@ sst_status sst_encoder_run(const sst_net *enc, const sst_tensor *rgb,
 }
 
 sst_status sst_decoder_run(const sst_net *dec, const sst_tensor *feat,
-                           sst_tensor *rgb, sst_progress *p, sst_error *err) {
+                           sst_tensor *rgb, sst_ctx *p, sst_error *err) {
   clear(rgb);
   if (!dec || dec->def == &NET_ENCODER || !feat || !feat->data || !rgb)
     return sst_fail(err, SST_ERR_INVALID, "decoder: invalid arguments");
@@ -463,19 +510,4 @@ sst_status sst_decoder_run(const sst_net *dec, const sst_tensor *feat,
                     dec->def->net, cin, feat->c, feat->h, feat->w);
   sst_tensor *marks[3] = {NULL, NULL, NULL};
   return forward(dec, dec->def->n, feat, marks, rgb, p, err);
-}
-
-void sst_set_threads(int n) {
-  if (n <= 0) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    n = cpus > 0 ? (int)cpus : 1;
-  }
-  /* OpenBLAS's idle threads spin (sched_yield) for a while after each
-   * call; between our band workers' calls they stole the cores from them:
-   * at 800x600 the pipeline took 0.90-1.00 s with OpenBLAS at 2 threads and
-   * 0.66-0.88 s at 1, the 400-px preview's style change 0.34 vs 0.25 s
-   * (bench/NOTES.md).  So every parallel loop runs on the engine's own
-   * workers and OpenBLAS stays at one thread. */
-  openblas_set_num_threads(1);
-  sst_conv_set_threads(n);
 }

@@ -14,7 +14,7 @@
  * conv_cache.h; sst_net_free returns them. */
 #ifndef SST_NN_H
 #define SST_NN_H
-#include "progress.h"
+#include "context.h"
 #include "tensor.h"
 
 typedef struct sst_net sst_net;
@@ -26,14 +26,23 @@ sst_status sst_decoder_load(const char *path, sst_layer layer, sst_net **out,
                             sst_error *err);
 void sst_net_free(sst_net *n);
 
+/* Geometry read from the network tables.  Side in image pixels of a
+ * feature-grid cell of `layer` (4 for relu3_1, 8 for relu4_1); the
+ * encoder's whole stride, to which images are padded (8); the receptive
+ * radius in image pixels of the encoder up to `layer` or of its decoder,
+ * whichever is larger (10 for relu3_1, 30 for relu4_1). */
+int sst_net_layer_cell(sst_layer layer);
+int sst_net_pad_multiple(void);
+int sst_net_receptive_radius(sst_layer layer);
+
 /* Encodes a 3 x H x W planar RGB tensor.  relu3_1 must be non-NULL; relu4_1
  * may be NULL (the forward pass then stops at relu3_1).  Outputs are
  * allocated here. */
 sst_status sst_encoder_run(const sst_net *enc, const sst_tensor *rgb,
                            sst_tensor *relu3_1, sst_tensor *relu4_1,
-                           sst_progress *p, sst_error *err);
+                           sst_ctx *p, sst_error *err);
 /* Decodes features to a 3 x (4h) x (4w) (relu3_1) or 3 x (8h) x (8w)
  * (relu4_1) planar RGB tensor (not clamped). */
 sst_status sst_decoder_run(const sst_net *dec, const sst_tensor *feat,
-                           sst_tensor *rgb, sst_progress *p, sst_error *err);
+                           sst_tensor *rgb, sst_ctx *p, sst_error *err);
 #endif

@@ -306,7 +306,7 @@ static void recover_map(sst_factored_ws *w, float *A_out, double *b_out) {
 sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
                                const sst_termset *ts,
                                const sst_recon_params *p, int k, float *A_out,
-                               double *b_out, sst_progress *prog, float f0,
+                               double *b_out, sst_ctx *prog, float f0,
                                float f1, sst_error *err) {
   const int C = st->C;
   const sst_region_stats *r = &st->reg[k];

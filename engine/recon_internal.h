@@ -93,19 +93,20 @@ typedef struct {
 /* Preconditioned gradient descent with Armijo backtracking from J and
  * dn = mean_w ||d||^2 at the start; ticks progress in [f0, f1]. */
 sst_status sst_recon_descend(const sst_descent_ops *ops, void *ctx, double J,
-                             double dn, int iterations, sst_progress *prog,
+                             double dn, int iterations, sst_ctx *prog,
                              float f0, float f1, sst_error *err);
 sst_status sst_recon_copy_content(const sst_recon_stats *st, float *out,
-                                  sst_progress *prog, sst_error *err);
+                                  sst_ctx *prog, sst_error *err);
 int sst_recon_active_regions(const sst_recon_stats *st);
 
 /* Weighted moments in one pass over the columns of f (C x n, leading
  * dimension ld) for R weight rows (NULL row = all ones): adds sum w f into
  * sf[r], the upper triangle of sum w f f^T into sff[r], sum w into W[r].
- * Returns -1 when out of memory. */
+ * The sums are split into one partial sum per thread of ctx (so the thread
+ * count shows in the last bits).  Returns -1 when out of memory. */
 int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
                      const float *const *w, double *const *sf,
-                     double *const *sff, double *W);
+                     double *const *sff, double *W, const sst_ctx *ctx);
 /* Sums -> mean / (W s) and full symmetric second moment / (W s^2); 0 if
  * every value is finite. */
 int sst_moments_finish(int C, double W, double s, double *mu, double *sig);
@@ -119,7 +120,7 @@ void sst_factored_free(sst_factored_ws *w);
 sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
                                const sst_termset *ts,
                                const sst_recon_params *p, int k, float *A_out,
-                               double *b_out, sst_progress *prog, float f0,
+                               double *b_out, sst_ctx *prog, float f0,
                                float f1, sst_error *err);
 
 /* Start of the descent for region r (recon_warm.c): A (C x C, b = 0) on
@@ -138,7 +139,7 @@ void sst_warm_cache_free(sst_warm_cache *wc);
 /* The per-pixel path (recon_pixel.c), used when a Gaussian term is on. */
 sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
                             const sst_recon_params *p, float *out,
-                            sst_progress *prog, sst_error *err);
+                            sst_ctx *prog, sst_error *err);
 
 /* Test hook: S_total of region k at o (C x reg[k].n, row-major, scaled,
  * pixels with weight > 0 in index order) and dS/do (same layout), computed

@@ -28,7 +28,7 @@ typedef struct {
   int gauss_on;
   sst_gauss g;
   double *mu_o, *sig_o, *g_mu, *G, *Gd; /* statistics kernels */
-  sst_progress *prog;
+  sst_ctx *prog;
   float frac;
 } region_ctx;
 
@@ -46,7 +46,7 @@ static void region_free(region_ctx *rc) {
 
 static sst_status region_init(region_ctx *rc, const sst_recon_stats *st,
                               const sst_termset *ts, const sst_recon_params *p,
-                              int k, sst_progress *prog, sst_error *err) {
+                              int k, sst_ctx *prog, sst_error *err) {
   memset(rc, 0, sizeof *rc);
   const int C = st->C, N = st->N;
   const sst_region_stats *r = &st->reg[k];
@@ -161,13 +161,13 @@ static void gauss_band(void *ctx, int blk, int worker) {
 
 static int gauss_monitor(void *ctx) {
   const gauss_job *j = ctx;
-  return sst_progress_tick(j->rg->prog, j->rg->frac);
+  return sst_ctx_tick(j->rg->prog, j->rg->frac);
 }
 
 static sst_status gauss_blocks(region_ctx *rg, const float *o, float *d,
                                float alpha, double *vsum, sst_error *err) {
   const int nblk = (rg->n + SST_GAUSS_BLOCK - 1) / SST_GAUSS_BLOCK;
-  int workers = sst_conv_threads();
+  int workers = sst_ctx_threads(rg->prog);
   workers = workers < nblk ? workers : nblk;
   const size_t scratch_bytes =
       sizeof(float) * SST_GAUSS_SCRATCH(rg->g.L) * (size_t)workers;
@@ -218,7 +218,7 @@ static sst_status pix_eval(pix_ctx *px, const float *o, float *d, double *J,
     double Wo = 0.0;
     const float *wrow = rg->w;
     if (sst_moments_pass(o, C, n, (size_t)n, 1, &wrow, &rg->mu_o, &rg->sig_o,
-                         &Wo)) {
+                         &Wo, rg->prog)) {
       free(pw);
       return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
     }
@@ -230,7 +230,7 @@ static sst_status pix_eval(pix_ctx *px, const float *o, float *d, double *J,
       for (size_t q = 0; q < cc; q++)
         px->Gf[q] = (float)rg->G[q];
       go_job gj = {px->Gf, o, d, C, n, (float)g};
-      sst_run_bands((n + GO_COLS - 1) / GO_COLS, sst_conv_threads(), go_band,
+      sst_run_bands((n + GO_COLS - 1) / GO_COLS, sst_ctx_threads(rg->prog), go_band,
                     &gj, NULL, NULL);
     }
     for (int c = 0; c < C; c++) {
@@ -289,7 +289,7 @@ static sst_status pix_accept(void *ctx, double *dn, sst_error *err) {
 /* Accumulates w_i * s * o_i of region k into acc (C x N) and w_i into wsum. */
 static sst_status pix_region(const sst_recon_stats *st, const sst_termset *ts,
                              const sst_recon_params *p, int k, float *acc,
-                             float *wsum, sst_progress *prog, float f0,
+                             float *wsum, sst_ctx *prog, float f0,
                              float f1, sst_error *err) {
   region_ctx rg;
   sst_status rc = region_init(&rg, st, ts, p, k, prog, err);
@@ -349,7 +349,7 @@ done:
 
 sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
                             const sst_recon_params *p, float *out,
-                            sst_progress *prog, sst_error *err) {
+                            sst_ctx *prog, sst_error *err) {
   const int C = st->C, N = st->N;
   float *wsum = calloc((size_t)N, sizeof(float));
   if (!wsum)
@@ -373,7 +373,7 @@ sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
       for (int i = 0; i < N; i++)
         orow[i] = wsum[i] > 0.0f ? orow[i] / wsum[i] : crow[i];
     }
-    if (sst_progress_tick(prog, 1.0f))
+    if (sst_ctx_tick(prog, 1.0f))
       rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
   }
   free(wsum);
@@ -541,7 +541,7 @@ static sst_status plain_start(plain_ctx *pc, const region_ctx *rg,
 
 sst_status sst_reconstruct_plain(const sst_recon_stats *st,
                                  const sst_recon_params *p, float *out,
-                                 sst_progress *prog, sst_error *err) {
+                                 sst_ctx *prog, sst_error *err) {
   sst_termset ts;
   if (!out)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: missing argument");
@@ -602,7 +602,7 @@ sst_status sst_reconstruct_plain(const sst_recon_stats *st,
         const size_t q = (size_t)a * N + i;
         out[q] = wsum[i] > 0.0 ? (float)(acc[q] / wsum[i]) : st->fc[q];
       }
-    if (sst_progress_tick(prog, 1.0f))
+    if (sst_ctx_tick(prog, 1.0f))
       rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
   }
   free(acc);

@@ -154,11 +154,11 @@ static void apply_band(void *ctx, int band, int worker) {
                j->wsum[worker]);
 }
 
-static sst_status apply_rows(apply_job *j, sst_progress *prog,
+static sst_status apply_rows(apply_job *j, sst_ctx *prog,
                              sst_error *err) {
   j->rows_per_band = j->w >= APPLY_BLOCK ? 1 : APPLY_BLOCK / j->w;
   const int nbands = (j->h + j->rows_per_band - 1) / j->rows_per_band;
-  int workers = sst_conv_threads();
+  int workers = sst_ctx_threads(prog);
   workers = workers < nbands ? workers : nbands;
   workers = workers < SST_MAX_WORKERS ? workers : SST_MAX_WORKERS;
   /* per worker one pooled block (scratch_pool.h): the decoder asks for
@@ -186,12 +186,12 @@ static sst_status apply_rows(apply_job *j, sst_progress *prog,
 }
 
 sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
-                                float *out, size_t ld, sst_progress *prog,
+                                float *out, size_t ld, sst_ctx *prog,
                                 sst_error *err) {
   if (!r || !out || p0 < 0 || n < 0 || p0 > r->st->N - n || ld < (size_t)n)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad pixel range");
   if (n == 0)
-    return sst_progress_tick(prog, 1.0f)
+    return sst_ctx_tick(prog, 1.0f)
                ? sst_fail(err, SST_ERR_CANCELLED, "cancelled")
                : SST_OK;
   const int w = n < APPLY_BLOCK ? n : APPLY_BLOCK, h = (n + w - 1) / w;

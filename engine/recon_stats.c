@@ -109,8 +109,8 @@ static void moments_share(void *ctx, int share, int worker) {
 
 int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
                      const float *const *w, double *const *sf,
-                     double *const *sff, double *W) {
-  int shares = sst_conv_threads();
+                     double *const *sff, double *W, const sst_ctx *ctx) {
+  int shares = sst_ctx_threads(ctx);
   if (shares > n / STAT_BLOCK)
     shares = n / STAT_BLOCK;
   if (shares <= 1)
@@ -274,7 +274,8 @@ static int weights_ok(const float *w, size_t n) {
 
 sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
                                const float *fs, int M, const float *ws, int K,
-                               sst_recon_stats **out, sst_error *err) {
+                               sst_recon_stats **out, const sst_ctx *ctx,
+                               sst_error *err) {
   if (!out)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: no output pointer");
   *out = NULL;
@@ -363,7 +364,7 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
     sff[s] = set->sig;
     Wacc[s] = 0.0;
   }
-  if (sst_moments_pass(fs, C, M, (size_t)M, st->nsets, wrow, sf, sff, Wacc))
+  if (sst_moments_pass(fs, C, M, (size_t)M, st->nsets, wrow, sf, sff, Wacc, ctx))
     goto nomem;
   for (int s = 0; s < st->nsets; s++) {
     sst_style_set *set = &st->sets[s];
@@ -398,7 +399,7 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
     sff[k] = r->sig;
     Wacc[k] = 0.0;
   }
-  if (sst_moments_pass(fc, C, N, (size_t)N, K, wrow, sf, sff, Wacc))
+  if (sst_moments_pass(fc, C, N, (size_t)N, K, wrow, sf, sff, Wacc, ctx))
     goto nomem;
   for (int k = 0; k < K; k++) {
     sst_region_stats *r = &st->reg[k];

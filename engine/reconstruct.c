@@ -115,13 +115,13 @@ static int parabola_step(double J, double dn, double eta, double Jn,
 }
 
 sst_status sst_recon_descend(const sst_descent_ops *ops, void *ctx, double J,
-                             double dn, int iterations, sst_progress *prog,
+                             double dn, int iterations, sst_ctx *prog,
                              float f0, float f1, sst_error *err) {
   double eta = 1.0;
   for (int it = 0; it < iterations; it++) {
     float f = f0 + (f1 - f0) * (float)it / (float)iterations;
     *ops->frac = f;
-    if (sst_progress_tick(prog, f))
+    if (sst_ctx_tick(prog, f))
       return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
     if (!(dn > 0.0))
       break; /* stationary (gamma 0 or converged) */
@@ -169,9 +169,9 @@ sst_status sst_recon_descend(const sst_descent_ops *ops, void *ctx, double J,
 }
 
 sst_status sst_recon_copy_content(const sst_recon_stats *st, float *out,
-                                  sst_progress *prog, sst_error *err) {
+                                  sst_ctx *prog, sst_error *err) {
   memcpy(out, st->fc, sizeof(float) * (size_t)st->C * (size_t)st->N);
-  if (sst_progress_tick(prog, 1.0f))
+  if (sst_ctx_tick(prog, 1.0f))
     return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
   return SST_OK;
 }
@@ -346,7 +346,7 @@ static int affine_alloc(affine_ctx *a, int C) {
 static sst_status affine_region(affine_ctx *a, const sst_recon_stats *st,
                                 const sst_termset *ts,
                                 const sst_recon_params *p, int k, float *A_out,
-                                double *b_out, sst_progress *prog, float f0,
+                                double *b_out, sst_ctx *prog, float f0,
                                 float f1, sst_error *err) {
   const int C = st->C;
   const size_t cc = (size_t)C * C;
@@ -401,7 +401,7 @@ typedef struct {
   sst_factored_ws **fw; /* per worker (kernels with a full G) */
   sst_status *rc;       /* per active region */
   sst_error *errs;      /* per active region */
-  sst_progress *prog;
+  sst_ctx *prog;
   int monitored;
   atomic_int *permille; /* per active region, monitored runs */
   atomic_int stop;
@@ -425,7 +425,7 @@ static int regions_monitor(void *ctx) {
   double sum = 0.0;
   for (int a = 0; a < j->nact; a++)
     sum += atomic_load(&j->permille[a]);
-  if (sst_progress_tick(j->prog, (float)(sum / (1000.0 * j->nact)))) {
+  if (sst_ctx_tick(j->prog, (float)(sum / (1000.0 * j->nact)))) {
     atomic_store(&j->stop, 1);
     return 1;
   }
@@ -448,8 +448,8 @@ static void solve_one_region(void *ctx, int band, int worker) {
     return;
   }
   region_probe rp = {j, band};
-  sst_progress probe = {probe_region, &rp, "reconstruct", 0.0f, 1.0f, 0.0, 0};
-  sst_progress *prog = j->monitored ? &probe : j->prog;
+  sst_ctx probe = sst_ctx_rebase(j->prog, probe_region, &rp, "reconstruct");
+  sst_ctx *prog = j->monitored ? &probe : j->prog;
   const float f0 = j->monitored ? 0.0f : (float)band / (float)j->nact;
   const float f1 = j->monitored ? 1.0f : (float)(band + 1) / (float)j->nact;
   sst_status rc =
@@ -470,7 +470,7 @@ static void solve_one_region(void *ctx, int band, int worker) {
  * diagonal ones (linear, bn) the (A, b) path above. */
 static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
                                const sst_recon_params *p,
-                               sst_recon_result *res, sst_progress *prog,
+                               sst_recon_result *res, sst_ctx *prog,
                                sst_error *err) {
   const int K = st->K, C = st->C;
   res->A = calloc((size_t)K, sizeof *res->A);
@@ -478,7 +478,7 @@ static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
   regions_job j = {.st = st, .ts = ts, .p = p, .res = res, .prog = prog};
   atomic_init(&j.stop, 0);
   j.nact = sst_recon_active_regions(st);
-  int workers = sst_conv_threads();
+  int workers = sst_ctx_threads(prog);
   workers = workers < j.nact ? workers : j.nact;
   j.monitored = workers > 1;
   j.region = malloc(sizeof(int) * (size_t)(j.nact + 1));
@@ -537,7 +537,7 @@ static sst_status solve_affine(const sst_recon_stats *st, const sst_termset *ts,
 }
 
 sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
-                           sst_recon_result **out, sst_progress *prog,
+                           sst_recon_result **out, sst_ctx *prog,
                            sst_error *err) {
   *out = NULL;
   sst_termset ts;
@@ -550,7 +550,7 @@ sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
   res->st = st;
   if (p->gamma == 0.0 || p->iterations == 0) {
     res->target = st->fc; /* exactly the content */
-    if (sst_progress_tick(prog, 1.0f))
+    if (sst_ctx_tick(prog, 1.0f))
       rc = sst_fail(err, SST_ERR_CANCELLED, "cancelled");
   } else if (ts.gauss_wt > 0.0) {
     float *t = malloc(sizeof(float) * (size_t)st->C * (size_t)st->N);
@@ -573,11 +573,11 @@ sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
 }
 
 sst_status sst_reconstruct(const sst_recon_stats *st, const sst_recon_params *p,
-                           float *out, sst_progress *prog, sst_error *err) {
+                           float *out, sst_ctx *prog, sst_error *err) {
   if (!out)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: missing argument");
-  sst_progress solve = sst_progress_sub(prog, 0.0f, ITER_SHARE, NULL);
-  sst_progress apply = sst_progress_sub(prog, ITER_SHARE, 1.0f, NULL);
+  sst_ctx solve = sst_ctx_sub(prog, 0.0f, ITER_SHARE, NULL);
+  sst_ctx apply = sst_ctx_sub(prog, ITER_SHARE, 1.0f, NULL);
   sst_recon_result *res;
   sst_status rc = sst_recon_solve(st, p, &res, prog ? &solve : NULL, err);
   if (rc != SST_OK)

@@ -15,7 +15,7 @@
  * matches the style's second moment (recon_warm.c). */
 #ifndef SST_RECONSTRUCT_H
 #define SST_RECONSTRUCT_H
-#include "progress.h"
+#include "context.h"
 
 typedef struct {
   sst_kernel kernel;
@@ -31,12 +31,14 @@ typedef struct {
  * caller keeps them alive and unchanged while the stats object lives.
  * fc: C x N, wc: K x N (region weights, may be NULL when K == 1),
  * fs: C x M, ws: K x M (style weights of the region matched to content
- * region k; NULL when K == 1). */
+ * region k; NULL when K == 1).  ctx: the threads of the moments pass
+ * (NULL: all cores). */
 typedef struct sst_recon_stats sst_recon_stats;
 
 sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
                                const float *fs, int M, const float *ws, int K,
-                               sst_recon_stats **out, sst_error *err);
+                               sst_recon_stats **out, const sst_ctx *ctx,
+                               sst_error *err);
 void sst_recon_stats_free(sst_recon_stats *st);
 
 /* The solved reconstruction.  For the linear, polynomial and BN kernels it
@@ -51,12 +53,12 @@ typedef struct sst_recon_result sst_recon_result;
  * with a poly term fills a per-region cache inside it (recon_warm.c).
  * Different stats objects are independent. */
 sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
-                           sst_recon_result **out, sst_progress *prog,
+                           sst_recon_result **out, sst_ctx *prog,
                            sst_error *err);
 /* Target pixels [p0, p0 + n) of the C x N feature into out (C rows with
  * leading dimension ld >= n).  prog (may be NULL) is ticked per block. */
 sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
-                                float *out, size_t ld, sst_progress *prog,
+                                float *out, size_t ld, sst_ctx *prog,
                                 sst_error *err);
 /* Target of the rectangle [x0, x0+w) x [y0, y0+h) of the feature grid
  * (grid_w columns, N / grid_w rows) into out, C x h x w. */
@@ -68,11 +70,11 @@ void sst_recon_result_free(sst_recon_result *r);
 /* Writes the reconstructed C x N feature to out (solve + run over all).  Uses the affine fast path
  * whenever every kernel involved allows it. */
 sst_status sst_reconstruct(const sst_recon_stats *st, const sst_recon_params *p,
-                           float *out, sst_progress *prog, sst_error *err);
+                           float *out, sst_ctx *prog, sst_error *err);
 
 /* Reference: the plain per-pixel iteration for any kernel (slow, used by
  * tests to check the fast path). */
 sst_status sst_reconstruct_plain(const sst_recon_stats *st,
                                  const sst_recon_params *p, float *out,
-                                 sst_progress *prog, sst_error *err);
+                                 sst_ctx *prog, sst_error *err);
 #endif

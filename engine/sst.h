@@ -8,6 +8,18 @@
  * Images cross this API as interleaved RGB float32 in [0,1] (sst_image) and
  * semantic maps as interleaved RGB8 (sst_map).  Every fallible call returns an
  * sst_status and fills an sst_error with one human-readable line.
+ *
+ * Threads.  A model is read-only once loaded: any number of sessions, in
+ * any threads, may share it (its lazily made caches lock themselves).
+ * Different sessions may run at the same time, each in its own thread,
+ * with different parameters: every per-call setting (threads, precision,
+ * the progress callback) travels with the call, nothing is process-wide,
+ * and a run's output does not depend on what runs beside it.  One session
+ * is not thread-safe: its calls must not overlap (a run, a set_content, a
+ * set_progress on the same session from two threads at once).  The model
+ * must outlive its sessions.  The engine keeps OpenBLAS at one thread (a
+ * setting of that library, written once, always to 1) and runs its
+ * parallel loops on its own workers.
  */
 #ifndef SST_H
 #define SST_H
@@ -82,8 +94,8 @@ typedef struct {
                               decoding (default 1; 0 = the decoder's own) */
   int max_size;            /* longest side of processed content; 0 = full size */
   int style_max_size;      /* longest side of processed style (default 512) */
-  int threads;             /* 0 = all cores */
-  sst_precision precision; /* default FLOAT32 */
+  int threads;             /* workers of this run; 0 = all cores */
+  sst_precision precision; /* default FLOAT32; this run only */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), -1 = never tile, 64..65536 = this size
@@ -162,10 +174,6 @@ sst_status sst_stylize(const sst_model *m, const sst_image *content,
 
 sst_status sst_image_alloc(sst_image *img, int width, int height);
 void sst_image_free(sst_image *img);
-
-/* Sets the number of threads the engine uses (0 = all cores).  OpenBLAS
- * itself is kept at one thread: the engine splits the work. */
-void sst_set_threads(int n);
 
 #ifdef __cplusplus
 }

@@ -4,12 +4,19 @@
 #include "error.h"
 #include "tiles.h"
 
-int sst_layer_cell(sst_layer layer) {
-  return layer == SST_RELU4_1 ? 8 : 4;
-}
+int sst_layer_cell(sst_layer layer) { return sst_net_layer_cell(layer); }
 
 int sst_tile_margin(sst_layer layer) {
-  return layer == SST_RELU4_1 ? 32 : 16;
+  const int m = sst_net_pad_multiple(); /* tiles stay on the pooling grid */
+  return (sst_net_receptive_radius(layer) + m - 1) / m * m;
+}
+
+int sst_tile_for(int opt, int w, int h) {
+  if (opt < 0)
+    return 0;
+  if (opt > 0)
+    return opt < 64 ? 64 : (opt + 7) / 8 * 8;
+  return (double)w * h > SST_UNTILED_MAX_PIXELS ? SST_DEFAULT_TILE : 0;
 }
 
 /* A tile: the interior [x0,x1) x [y0,y1) and its extension [ex0,ex1) x
@@ -53,7 +60,7 @@ static int effective_tile(int tile, int w, int h) {
 
 sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
                             sst_layer layer, int tile, sst_tensor *feat,
-                            sst_progress *p, sst_error *err) {
+                            sst_ctx *p, sst_error *err) {
   memset(feat, 0, sizeof *feat);
   if (!rgb || !rgb->data || rgb->c != 3 || rgb->w % 8 || rgb->h % 8 ||
       rgb->w <= 0 || rgb->h <= 0)
@@ -85,7 +92,7 @@ sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
         break;
       copy_block(rgb, r.ex0, r.ey0, &in, 0, 0, in.w, in.h);
       int t = j * nx + i;
-      sst_progress tp = sst_progress_sub(p, (float)t / (float)(nx * ny),
+      sst_ctx tp = sst_ctx_sub(p, (float)t / (float)(nx * ny),
                                          (float)(t + 1) / (float)(nx * ny), NULL);
       st = sst_encoder_run(enc, &in, &r31, layer == SST_RELU4_1 ? &r41 : NULL,
                            p ? &tp : NULL, err);
@@ -106,7 +113,7 @@ sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
 
 sst_status sst_decode_tiled(const sst_net *dec, sst_layer layer, int C, int gw,
                             int gh, sst_feature_rect_fn fn, void *ctx, int tile,
-                            sst_tensor *rgb, sst_progress *p, sst_error *err) {
+                            sst_tensor *rgb, sst_ctx *p, sst_error *err) {
   memset(rgb, 0, sizeof *rgb);
   if (!dec || !fn || C <= 0 || gw <= 0 || gh <= 0)
     return sst_fail(err, SST_ERR_INVALID, "tiled decoder: invalid arguments");
@@ -126,7 +133,7 @@ sst_status sst_decode_tiled(const sst_net *dec, sst_layer layer, int C, int gw,
       if (st == SST_OK)
         st = fn(ctx, r.ex0, r.ey0, in.w, in.h, in.data, err);
       int t = j * nx + i;
-      sst_progress tp = sst_progress_sub(p, (float)t / (float)(nx * ny),
+      sst_ctx tp = sst_ctx_sub(p, (float)t / (float)(nx * ny),
                                          (float)(t + 1) / (float)(nx * ny), NULL);
       if (st == SST_OK)
         st = sst_decoder_run(dec, &in, &out, p ? &tp : NULL, err);

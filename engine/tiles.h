@@ -13,19 +13,24 @@
 #include "nn.h"
 
 /* Side of a feature-grid cell in image pixels: 4 for relu3_1, 8 for
- * relu4_1. */
+ * relu4_1 (sst_net_layer_cell: from the encoder's table). */
 int sst_layer_cell(sst_layer layer);
 
 /* Overlap in image pixels for a feature layer: the receptive radius (10 px
- * for relu3_1 and its decoder, 30 px for relu4_1) rounded up to 8. */
+ * for relu3_1 and its decoder, 30 px for relu4_1) rounded up to the
+ * encoder's stride, 8 (both from the network tables, nn.h). */
 int sst_tile_margin(sst_layer layer);
+
+/* Tile side for a padded w x h image under the tile option (sst_params
+ * .tile): 0 (one piece) when tiling is off or not needed. */
+int sst_tile_for(int opt, int w, int h);
 
 /* Encodes a 3 x H x W tensor (H, W multiples of 8) into the features of
  * `layer` (C x H/f x W/f, f = 4 or 8) in tiles of `tile` px (a multiple of
  * 8; <= 0 or >= the image: one piece). */
 sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
                             sst_layer layer, int tile, sst_tensor *feat,
-                            sst_progress *p, sst_error *err);
+                            sst_ctx *p, sst_error *err);
 
 /* Supplies the decoder input for the feature-grid rectangle
  * [x0, x0+w) x [y0, y0+h): C x h x w into out. */
@@ -36,5 +41,5 @@ typedef sst_status (*sst_feature_rect_fn)(void *ctx, int x0, int y0, int w,
  * 3 x (f gh) x (f gw) tensor; tile in image px as above. */
 sst_status sst_decode_tiled(const sst_net *dec, sst_layer layer, int C, int gw,
                             int gh, sst_feature_rect_fn fn, void *ctx, int tile,
-                            sst_tensor *rgb, sst_progress *p, sst_error *err);
+                            sst_tensor *rgb, sst_ctx *p, sst_error *err);
 #endif

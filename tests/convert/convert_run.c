@@ -60,7 +60,8 @@ int main(int argc, char **argv) {
                     "4096]\n");
     return 2;
   }
-  sst_set_threads(1);
+  sst_ctx one = {.threads = 1}; /* the engine on one thread */
+  sst_ctx one_dec = one;
   sst_error err = {0};
   sst_net *enc = NULL, *dec = NULL;
   sst_tensor rgb = {0}, f3 = {0}, f4 = {0}, feat = {0}, out = {0};
@@ -69,12 +70,12 @@ int main(int argc, char **argv) {
   if (sst_encoder_load(argv[1], &enc, &err) ||
       (use_dec && sst_decoder_load(argv[2], SST_RELU4_1, &dec, &err)) ||
       read_raw(argv[5], &rgb, 3, h, w, &err) ||
-      sst_encoder_run(enc, &rgb, &f3, &f4, NULL, &err) ||
+      sst_encoder_run(enc, &rgb, &f3, &f4, &one, &err) ||
       write_raw(argv[7], "relu3_1", &f3) || write_raw(argv[7], "relu4_1", &f4))
     goto done;
   if (use_dec &&
       (read_raw(argv[6], &feat, 512, h / 8, w / 8, &err) ||
-       sst_decoder_run(dec, &feat, &out, NULL, &err) ||
+       sst_decoder_run(dec, &feat, &out, &one_dec, &err) ||
        write_raw(argv[7], "dec4", &out)))
     goto done;
   rc = 0;

@@ -53,7 +53,6 @@ int main(int argc, char **argv) {
   int deep = argc > 4 && !strcmp(argv[4], "relu4_1");
   int runs = argc > 5 ? atoi(argv[5]) : 3;
   runs = runs < 1 ? 1 : (runs > 64 ? 64 : runs);
-  sst_set_threads(threads);
   const char *tmp = tw_tmpdir();
   const char *wdir = getenv("SST_WEIGHTS_DIR");
   sst_net *enc = load(wdir, tmp, "encoder", -1);
@@ -76,14 +75,14 @@ int main(int argc, char **argv) {
   for (int r = 0; r < runs; r++)
     for (int k = 0; k < 2; k++) {
       sst_tensor r3, r4 = {0}, out;
-      sst_conv_set_path(paths[k]);
+      sst_ctx ce = {.threads = threads, .conv_path = paths[k]}, cd = ce;
       double t0 = sst_now();
-      if (sst_encoder_run(enc, &img, &r3, deep ? &r4 : NULL, NULL, &err)) {
+      if (sst_encoder_run(enc, &img, &r3, deep ? &r4 : NULL, &ce, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
       }
       double t1 = sst_now();
-      if (sst_decoder_run(dec, deep ? &r4 : &r3, &out, NULL, &err)) {
+      if (sst_decoder_run(dec, deep ? &r4 : &r3, &out, &cd, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
       }

@@ -98,11 +98,12 @@ static void check_path(sst_conv_path path, const char *name, sst_net *enc,
                        sst_net *dec3, sst_net *dec4, const sst_tensor *x,
                        const sst_tensor *r3w, const sst_tensor *r4w,
                        const sst_tensor *d3w, const sst_tensor *d4w) {
-  sst_conv_set_path(path);
+  const sst_ctx ctx = {.threads = 2, .conv_path = path};
+  sst_ctx c1 = ctx, c2 = ctx, c3 = ctx;
   sst_error err = {0};
   sst_tensor r3, r4, d3, d4;
   char what[96];
-  sst_status s = sst_encoder_run(enc, x, &r3, &r4, NULL, &err);
+  sst_status s = sst_encoder_run(enc, x, &r3, &r4, &c1, &err);
   CHECK(s == SST_OK, "%s encoder: %s", name, err.msg);
   if (!s) {
     snprintf(what, sizeof what, "[%s] encoder relu3_1", name);
@@ -110,13 +111,13 @@ static void check_path(sst_conv_path path, const char *name, sst_net *enc,
     snprintf(what, sizeof what, "[%s] encoder relu4_1", name);
     expect(what, &r4, r4w);
   }
-  s = sst_decoder_run(dec3, r3w, &d3, NULL, &err);
+  s = sst_decoder_run(dec3, r3w, &d3, &c2, &err);
   CHECK(s == SST_OK, "%s decoder_relu3_1: %s", name, err.msg);
   if (!s) {
     snprintf(what, sizeof what, "[%s] decoder_relu3_1", name);
     expect(what, &d3, d3w);
   }
-  s = sst_decoder_run(dec4, r4w, &d4, NULL, &err);
+  s = sst_decoder_run(dec4, r4w, &d4, &c3, &err);
   CHECK(s == SST_OK, "%s decoder_relu4_1: %s", name, err.msg);
   if (!s) {
     snprintf(what, sizeof what, "[%s] decoder_relu4_1", name);
@@ -125,7 +126,6 @@ static void check_path(sst_conv_path path, const char *name, sst_net *enc,
   sst_tensor *all[] = {&r3, &r4, &d3, &d4};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++)
     sst_tensor_free(all[i]);
-  sst_conv_set_path(SST_CONV_AUTO);
 }
 
 int main(void) {
@@ -139,7 +139,6 @@ int main(void) {
     printf("FATAL: %s\n", err.msg);
     return 1;
   }
-  sst_set_threads(2);
   const char *dir = tw_tmpdir();
   if (!dir) {
     printf("FATAL: no temporary directory\n");
@@ -158,7 +157,7 @@ int main(void) {
   /* encoder, both outputs, with progress */
   sst_tensor r3, r4, r3only, d3, d4, d3e;
   tw_progress_log log = {0, 1, 0, 0.0f, 0.0f};
-  sst_progress p = {tw_on_progress, &log, "encode", 0, 1, 0, 0};
+  sst_ctx p = {.fn = tw_on_progress, .user = &log, .stage = "encode", .lo = 0, .hi = 1, .threads = 2};
   sst_status s = sst_encoder_run(enc, &x, &r3, &r4, &p, &err);
   CHECK(s == SST_OK, "encoder: %s", err.msg);
   if (!s) {
@@ -221,7 +220,7 @@ int main(void) {
 
   /* cancellation in the middle of the encoder */
   tw_progress_log c = {0, 1, 0, 0.5f, 0.0f};
-  sst_progress pc = {tw_on_progress, &c, "encode", 0, 1, 0, 0};
+  sst_ctx pc = {.fn = tw_on_progress, .user = &c, .stage = "encode", .lo = 0, .hi = 1, .threads = 2};
   sst_tensor c3, c4;
   s = sst_encoder_run(enc, &x, &c3, &c4, &pc, &err);
   CHECK(s == SST_ERR_CANCELLED && !c3.data && !c4.data,

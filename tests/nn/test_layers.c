@@ -166,7 +166,7 @@ static void test_progress_cancel(void) {
   sst_tensor y;
   /* progress: monotonic, ends at the stage's hi */
   tw_progress_log log = {0, 1, 0, 0.0f, 0.0f};
-  sst_progress p = {tw_on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
+  sst_ctx p = {.fn = tw_on_progress, .user = &log, .stage = "test", .lo = 0.25f, .hi = 0.75f};
   sst_status s = sst_conv3x3_banded(&x, w.data, b.data, 8, 1, 1, &y, &p, &err);
   CHECK(s == SST_OK, "progress run: %s", err.msg);
   CHECK(log.calls >= 1 && log.monotonic && fabsf(log.last - 0.75f) < 1e-6f,
@@ -175,7 +175,7 @@ static void test_progress_cancel(void) {
   sst_tensor_free(&y);
   /* cancellation on the first callback */
   tw_progress_log c = {0, 1, 1, 0.0f, 0.0f};
-  sst_progress pc = {tw_on_progress, &c, "test", 0, 1, 0, 0};
+  sst_ctx pc = {.fn = tw_on_progress, .user = &c, .stage = "test", .lo = 0, .hi = 1};
   s = sst_conv3x3_banded(&x, w.data, b.data, 8, 1, 1, &y, &pc, &err);
   CHECK(s == SST_ERR_CANCELLED && y.data == NULL,
         "cancel: status %d, output %p", (int)s, (void *)y.data);

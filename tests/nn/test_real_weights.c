@@ -65,7 +65,8 @@ static void decode(const char *dir, const char *file, sst_layer layer,
     return;
   sst_tensor out;
   double t0 = sst_now();
-  s = sst_decoder_run(dec, feat, &out, NULL, &err);
+  sst_ctx two = {.threads = 2};
+  s = sst_decoder_run(dec, feat, &out, &two, &err);
   CHECK(s == SST_OK, "%s: %s", file, err.msg);
   if (!s) {
     check_shape(file, &out, 3, img->h, img->w);
@@ -86,7 +87,6 @@ int main(void) {
     printf("SKIP: %s not present (weights not generated yet)\n", path);
     return 77;
   }
-  sst_set_threads(2);
   sst_net *enc = NULL;
   sst_error err = {0};
   if (sst_encoder_load(path, &enc, &err)) {
@@ -107,7 +107,8 @@ int main(void) {
     }
   sst_tensor r3, r4;
   double t0 = sst_now();
-  sst_status s = sst_encoder_run(enc, &img, &r3, &r4, NULL, &err);
+  sst_ctx two = {.threads = 2};
+  sst_status s = sst_encoder_run(enc, &img, &r3, &r4, &two, &err);
   CHECK(s == SST_OK, "encoder: %s", err.msg);
   if (!s) {
     printf("info encoder 64x64: %.3f s\n", sst_now() - t0);

@@ -25,6 +25,10 @@
 #include "layers.h"
 #include "nn_testutil.h"
 
+/* The context of the convolutions under test: threads and precision are
+ * set by each check (zero: all cores, float32). */
+static sst_ctx tctx;
+
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static double urand(void) { /* splitmix64 -> [0, 1) */
   uint64_t z = (rng += 0x9E3779B97F4A7C15u);
@@ -105,11 +109,11 @@ static void run_bf16(const sst_tensor *x, const sst_wino_weights *ww,
   const size_t nout = (size_t)s.cout * s.h * s.w;
   /* one tile row per band in both: the float32 products' rounding depends
    * on the band's width */
-  sst_status st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &f, NULL, &err);
-  sst_conv_set_precision(SST_PRECISION_BF16);
+  sst_status st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &f, &tctx, &err);
+  sst_ctx bf16 = tctx;
+  bf16.precision = SST_PRECISION_BF16;
   if (!st)
-    st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &y, NULL, &err);
-  sst_conv_set_precision(SST_PRECISION_FLOAT32);
+    st = sst_conv3x3_winograd(x, ww, b, s.relu, 1, &y, &bf16, &err);
   CHECK(st == SST_OK, "bf16 winograd: %s", err.msg);
   if (!st && sst_precision_available(SST_PRECISION_BF16)) {
     double e = scaled_err(y.data, ref, nout);
@@ -150,7 +154,7 @@ static void run_shape(shape s) {
   conv_ref(&x, wt, b, s.cout, s.relu, ref);
 
   sst_tensor y;
-  sst_status st = sst_conv3x3_banded(&x, wt, b, s.cout, s.relu, 0, &y, NULL,
+  sst_status st = sst_conv3x3_banded(&x, wt, b, s.cout, s.relu, 0, &y, &tctx,
                                      &err);
   CHECK(st == SST_OK, "im2col: %s", err.msg);
   double e_im = st ? 1 : scaled_err(y.data, ref, nout);
@@ -162,7 +166,7 @@ static void run_shape(shape s) {
   const int bands[3] = {0, 1, 2};
   double e_wi = 0;
   for (int k = 0; k < 3 && !st; k++) {
-    st = sst_conv3x3_winograd(&x, &ww, b, s.relu, bands[k], &y, NULL, &err);
+    st = sst_conv3x3_winograd(&x, &ww, b, s.relu, bands[k], &y, &tctx, &err);
     CHECK(st == SST_OK, "winograd: %s", err.msg);
     if (st)
       break;
@@ -182,7 +186,7 @@ static void run_shape(shape s) {
   worst_wino = fmax(worst_wino, e_wi);
   worst_im2col = fmax(worst_im2col, e_im);
   if (s.cout <= SST_TAPS_MAX_COUT) { /* the tap-plane path (conv_taps.h) */
-    st = sst_conv3x3_taps(&x, wt, b, s.cout, s.relu, &y, NULL, &err);
+    st = sst_conv3x3_taps(&x, wt, b, s.cout, s.relu, &y, &tctx, &err);
     CHECK(st == SST_OK, "taps: %s", err.msg);
     if (!st) {
       CHECK(y.c == s.cout && y.h == s.h && y.w == s.w, "taps shape");
@@ -214,7 +218,7 @@ static void test_progress_and_errors(void) {
   sst_wino_weights ww;
   sst_wino_weights_init(&ww, wt, 4, 4, &err);
   tw_progress_log log = {0, 1, 0, 0.0f, 0.0f};
-  sst_progress p = {tw_on_progress, &log, "test", 0.25f, 0.75f, 0, 0};
+  sst_ctx p = {.fn = tw_on_progress, .user = &log, .stage = "test", .lo = 0.25f, .hi = 0.75f};
   sst_status s = sst_conv3x3_winograd(&x, &ww, b, 1, 1, &y, &p, &err);
   CHECK(s == SST_OK && log.calls >= 1 && log.monotonic &&
             fabsf(log.last - 0.75f) < 1e-6f,
@@ -222,7 +226,7 @@ static void test_progress_and_errors(void) {
         log.last);
   sst_tensor_free(&y);
   tw_progress_log c = {0, 1, 1, 0.0f, 0.0f};
-  sst_progress pc = {tw_on_progress, &c, "test", 0, 1, 0, 0};
+  sst_ctx pc = {.fn = tw_on_progress, .user = &c, .stage = "test", .lo = 0, .hi = 1};
   s = sst_conv3x3_winograd(&x, &ww, b, 1, 1, &y, &pc, &err);
   CHECK(s == SST_ERR_CANCELLED && !y.data, "winograd cancel: status %d",
         (int)s);
@@ -231,9 +235,9 @@ static void test_progress_and_errors(void) {
   /* wrong channel count, missing bias, bad weight shapes */
   sst_wino_weights w3;
   sst_wino_weights_init(&w3, wt, 3, 4, &err);
-  s = sst_conv3x3_winograd(&x, &w3, b, 1, 0, &y, NULL, &err);
+  s = sst_conv3x3_winograd(&x, &w3, b, 1, 0, &y, &tctx, &err);
   CHECK(s == SST_ERR_INVALID && !y.data, "cin mismatch: status %d", (int)s);
-  s = sst_conv3x3_winograd(&x, &ww, NULL, 1, 0, &y, NULL, &err);
+  s = sst_conv3x3_winograd(&x, &ww, NULL, 1, 0, &y, &tctx, &err);
   CHECK(s == SST_ERR_INVALID && !y.data, "no bias: status %d", (int)s);
   sst_wino_weights bad;
   s = sst_wino_weights_init(&bad, wt, 0, 4, &err);
@@ -438,9 +442,9 @@ static void test_fused_at(sst_precision prec) {
                           {32, 8, 12, 10, 1}, {16, 16, 13, 6, 0},
                           {8, 3, 2, 3, 1}};
   int identical = 1, ran = 0;
-  sst_conv_set_precision(prec);
+  tctx.precision = prec;
   for (int t = 1; t <= 3; t++) {
-    sst_conv_set_threads(t);
+    tctx.threads = t;
     for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
       const shape s = shapes[k];
       sst_error err = {0};
@@ -460,29 +464,29 @@ static void test_fused_at(sst_precision prec) {
             "%s", err.msg);
       /* upsampled input */
       CHECK(sst_upsample2(&x, &up, &err) == SST_OK, "%s", err.msg);
-      CHECK(sst_conv3x3_winograd(&up, &ww, b, s.relu, 0, &y, NULL, &err) ==
+      CHECK(sst_conv3x3_winograd(&up, &ww, b, s.relu, 0, &y, &tctx, &err) ==
                 SST_OK,
             "%s", err.msg);
       CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
-                                       SST_WINO_UPSAMPLED_INPUT, &yf, NULL,
+                                       SST_WINO_UPSAMPLED_INPUT, &yf, &tctx,
                                        &err) == SST_OK,
             "fused upsample %dx%d: %s", s.w, s.h, err.msg);
       identical &= same_tensor(&y, &yf);
       /* pooled output (the input itself, when it can be pooled) */
       if (s.h >= 2 && s.w >= 2) {
         sst_tensor_free(&y);
-        CHECK(sst_conv3x3_winograd(&x, &ww, b, s.relu, 0, &y, NULL, &err) ==
+        CHECK(sst_conv3x3_winograd(&x, &ww, b, s.relu, 0, &y, &tctx, &err) ==
                   SST_OK,
               "%s", err.msg);
         CHECK(sst_maxpool2(&y, &pooled, &err) == SST_OK, "%s", err.msg);
         CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
-                                         SST_WINO_POOLED_OUTPUT, &pf, NULL,
+                                         SST_WINO_POOLED_OUTPUT, &pf, &tctx,
                                          &err) == SST_OK,
               "fused pool %dx%d: %s", s.w, s.h, err.msg);
         identical &= same_tensor(&pooled, &pf);
       } else {
         CHECK(sst_conv3x3_winograd_fused(&x, &ww, b, s.relu, 0,
-                                         SST_WINO_POOLED_OUTPUT, &pf, NULL,
+                                         SST_WINO_POOLED_OUTPUT, &pf, &tctx,
                                          &err) == SST_ERR_INVALID,
               "fused pool of a 1-pixel map did not fail");
       }
@@ -498,8 +502,8 @@ static void test_fused_at(sst_precision prec) {
       free(b);
     }
   }
-  sst_conv_set_threads(2);
-  sst_conv_set_precision(SST_PRECISION_FLOAT32);
+  tctx.threads = 2;
+  tctx.precision = SST_PRECISION_FLOAT32;
   CHECK(ran == 15, "fused: only %d of 15 cases ran", ran);
   CHECK(identical, "fused upsample / pool differ from the separate layers "
         "(%s)", sst_precision_name(prec));
@@ -533,11 +537,11 @@ int main(void) {
   const int threads[3] = {1, 2, 3};
   for (int t = 0; t < 3; t++) {
     printf("-- %d band worker%s\n", threads[t], threads[t] > 1 ? "s" : "");
-    sst_conv_set_threads(threads[t]);
+    tctx.threads = threads[t];
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
       run_shape(shapes[i]);
   }
-  sst_conv_set_threads(2);
+  tctx.threads = 2;
   printf("worst scaled error: im2col %.2e, winograd %.2e, tap planes %.2e "
          "(bound %.0e)\n",
          worst_im2col, worst_wino, worst_taps, WINO_TOL);

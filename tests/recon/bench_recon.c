@@ -40,7 +40,7 @@ static void distances(const float *f, int C, int n, const float *fs, int M,
                       double *dbn, double *dgram) {
   sst_recon_stats *st = NULL;
   sst_error err = {0};
-  if (sst_recon_stats_new(f, C, n, NULL, fs, M, NULL, 1, &st, &err) != SST_OK) {
+  if (sst_recon_stats_new(f, C, n, NULL, fs, M, NULL, 1, &st, NULL, &err) != SST_OK) {
     printf("stats failed: %s\n", err.msg);
     return;
   }
@@ -90,13 +90,13 @@ int main(int argc, char **argv) {
   sst_recon_stats *st = NULL, *st1 = NULL;
   sst_error err = {0};
   double t0 = sst_now();
-  if (sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, &err) != SST_OK) {
+  if (sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, NULL, &err) != SST_OK) {
     printf("stats: %s\n", err.msg);
     return 1;
   }
   printf("sst_recon_stats_new K=2: %.3f s\n", sst_now() - t0);
   t0 = sst_now();
-  sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st1, &err);
+  sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st1, NULL, &err);
   printf("sst_recon_stats_new K=1: %.3f s\n", sst_now() - t0);
 
   sst_recon_params p = {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10};
@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
    * each kernel removes, and how far the features move. */
   const int n2 = N < 4096 ? N : 4096, m2 = M < 4096 ? M : 4096;
   float *o2 = malloc(sizeof(float) * (size_t)C * n2);
-  if (sst_recon_stats_new(fc, C, n2, NULL, fs, m2, NULL, 1, &st1, &err) !=
+  if (sst_recon_stats_new(fc, C, n2, NULL, fs, m2, NULL, 1, &st1, NULL, &err) !=
       SST_OK)
     return 1;
   /* fc and fs are C x N / C x M: take the first n2 / m2 pixels per channel */
@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
     memcpy(s2 + (size_t)c * m2, fs + (size_t)c * M, sizeof(float) * m2);
   }
   sst_recon_stats_free(st1);
-  sst_recon_stats_new(c2, C, n2, NULL, s2, m2, NULL, 1, &st1, &err);
+  sst_recon_stats_new(c2, C, n2, NULL, s2, m2, NULL, 1, &st1, NULL, &err);
   double b0, g0;
   distances(c2, C, n2, s2, m2, &b0, &g0);
   printf("\ngamma sweep (C=%d n=%d m=%d, %d it): removed fraction of the bn / "

@@ -40,7 +40,7 @@ static inline sst_recon_stats *stats_or_fail(const float *fc, int C, int N,
                                              int M, const float *ws, int K) {
   sst_recon_stats *st = NULL;
   sst_error err = {0};
-  CHECK(sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, &err) == SST_OK,
+  CHECK(sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, NULL, &err) == SST_OK,
         "statistics: %s", err.msg);
   return st;
 }

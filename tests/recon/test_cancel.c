@@ -1,6 +1,6 @@
 /* test_cancel.c - progress reporting and cancellation of sst_reconstruct. */
 #include "recon_test_util.h"
-#include "progress.h" /* sst_now */
+#include "context.h" /* sst_now */
 #include "reconstruct.h"
 
 enum { C = 12, N = 400, M = 300 };
@@ -22,11 +22,11 @@ static int cb(float f, const char *stage, void *user) {
   return p->cancel_after >= 0 && p->calls > p->cancel_after;
 }
 
-static sst_progress make_prog(probe *p, int cancel_after) {
+static sst_ctx make_prog(probe *p, int cancel_after) {
   memset(p, 0, sizeof *p);
   p->cancel_after = cancel_after;
   p->monotone = 1;
-  sst_progress pr = {cb, p, "reconstruct", 0.0f, 1.0f, 0.0, 0};
+  sst_ctx pr = {.fn = cb, .user = p, .stage = "reconstruct", .lo = 0.0f, .hi = 1.0f};
   return pr;
 }
 
@@ -46,7 +46,7 @@ int main(void) {
   for (int q = 0; q < 3; q++) {
     sst_recon_params p = {ks[q], 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10};
     probe pb;
-    sst_progress pr = make_prog(&pb, 0); /* cancel at the first report */
+    sst_ctx pr = make_prog(&pb, 0); /* cancel at the first report */
     sst_status rc = sst_reconstruct(st, &p, out, &pr, &err);
     CHECK(rc == SST_ERR_CANCELLED, "kernel %d: cancel gave %d", ks[q], rc);
     CHECK(pb.calls == 1, "kernel %d: %d callbacks after cancelling", ks[q],
@@ -73,7 +73,7 @@ int main(void) {
     sst_kernel k = q ? SST_KERNEL_BN : SST_KERNEL_POLY;
     sst_recon_params p = {k, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 100000};
     probe pb;
-    sst_progress pr = make_prog(&pb, 3); /* the 4th report cancels */
+    sst_ctx pr = make_prog(&pb, 3); /* the 4th report cancels */
     double t0 = sst_now();
     sst_status rc = sst_reconstruct(st, &p, out, &pr, &err);
     CHECK(rc == SST_ERR_CANCELLED, "kernel %d: mid-solve cancel gave %d", k,

@@ -59,9 +59,9 @@ static void test_golden_regions(void) {
   sst_image img = {w, h, to_float(gi, w * h * 3)}, sty = {sw, sh, to_float(gs, sw * sh * 3)};
   sst_region_masks mc = {grid, K, gw, gh, 4}, ms = {sgrid, 2, sgw, sgh, 4};
   sst_color_moments mo[SST_MAX_LABELS], mst[SST_MAX_LABELS], mall;
-  sst_color_moments_compute(&img, &mc, mo);
-  sst_color_moments_compute(&sty, &ms, mst);
-  sst_color_moments_compute(&sty, NULL, &mall);
+  sst_color_moments_compute(&img, &mc, mo, NULL);
+  sst_color_moments_compute(&sty, &ms, mst, NULL);
+  sst_color_moments_compute(&sty, NULL, &mall, NULL);
   double e1 = moments_err(mo, gmo, K), e2 = moments_err(mst, gms, 2), e3 = moments_err(&mall, gma, 1);
   printf("moments vs numpy: image %.2e, style labels %.2e, whole style %.2e\n", e1, e2, e3);
   CHECK(e1 < 1e-6 && e2 < 1e-6 && e3 < 1e-6, "region moments differ from numpy's");
@@ -70,7 +70,7 @@ static void test_golden_regions(void) {
   double maps[SST_MAX_LABELS][12];
   for (int k = 0; k < K; k++)
     sst_color_map_solve(&mo[k], &mst[match[k]], s[0], maps[k]);
-  sst_color_apply(&img, &mc, (const double(*)[12])maps);
+  sst_color_apply(&img, &mc, (const double(*)[12])maps, NULL);
   double e = max_abs(img.rgb, gout, w * h * 3);
   printf("output vs numpy: max abs error %.2e\n", e);
   CHECK(e < 2e-6, "colour-matched output differs from numpy's by %.2e", e);
@@ -94,10 +94,10 @@ static void test_flat_clamp(void) {
   sst_color_moments mo, ms = {sa[0], {sa[1], sa[2], sa[3]}, {0}};
   for (int i = 0; i < 9; i++)
     ms.cov[i] = sa[4 + i];
-  sst_color_moments_compute(&img, NULL, &mo);
+  sst_color_moments_compute(&img, NULL, &mo, NULL);
   double map[12];
   sst_color_map_solve(&mo, &ms, 1.0, map);
-  sst_color_apply(&img, NULL, (const double(*)[12])&map);
+  sst_color_apply(&img, NULL, (const double(*)[12])&map, NULL);
   double e = max_abs(img.rgb, go, w * h * 3);
   printf("flat image (gain clamped to %.0f): max abs error %.2e\n", SST_COLOR_MAX_GAIN, e);
   CHECK(e < 2e-6, "clamped map differs from numpy's by %.2e", e);
@@ -123,20 +123,20 @@ static void test_properties(void) {
   const double cov[9] = {0.009, 0.002, 0.001, 0.002, 0.006, 0.0005, 0.001, 0.0005, 0.004};
   for (int i = 0; i < 9; i++)
     target.cov[i] = cov[i];
-  sst_color_moments_compute(&img, NULL, &mo);
+  sst_color_moments_compute(&img, NULL, &mo, NULL);
   double map[12];
 
   sst_color_map_solve(&mo, &target, 0.0, map);
-  sst_color_apply(&img, NULL, (const double(*)[12])&map);
+  sst_color_apply(&img, NULL, (const double(*)[12])&map, NULL);
   int same = 1;
   for (int i = 0; i < 40 * 30 * 3; i++)
     same &= img.rgb[i] == copy.rgb[i];
   CHECK(same, "strength 0 changed the image");
 
   sst_color_map_solve(&mo, &target, 1.0, map);
-  sst_color_apply(&img, NULL, (const double(*)[12])&map);
+  sst_color_apply(&img, NULL, (const double(*)[12])&map, NULL);
   sst_color_moments after;
-  sst_color_moments_compute(&img, NULL, &after);
+  sst_color_moments_compute(&img, NULL, &after, NULL);
   double e = 0.0;
   for (int i = 0; i < 3; i++)
     e = fmax(e, fabs(after.mean[i] - target.mean[i]));
@@ -169,15 +169,14 @@ static void test_threads(void) {
   sst_color_moments mo[2][2], target = {1.0, {0.3, 0.6, 0.5}, {0.01, 0, 0, 0, 0.02, 0, 0, 0, 0.015}};
   sst_image img[2];
   for (int t = 0; t < 2; t++) {
-    sst_set_threads(t ? 3 : 1);
+    const sst_ctx ctx = {.threads = t ? 3 : 1};
     make_image(&img[t], w, h, 11);
-    sst_color_moments_compute(&img[t], &m, mo[t]);
+    sst_color_moments_compute(&img[t], &m, mo[t], &ctx);
     double maps[2][12];
     for (int k = 0; k < 2; k++)
       sst_color_map_solve(&mo[t][k], &target, 0.8, maps[k]);
-    sst_color_apply(&img[t], &m, (const double(*)[12])maps);
+    sst_color_apply(&img[t], &m, (const double(*)[12])maps, &ctx);
   }
-  sst_set_threads(0);
   CHECK(memcmp(mo[0], mo[1], sizeof mo[0]) == 0, "moments depend on the thread count");
   CHECK(memcmp(img[0].rgb, img[1].rgb, sizeof(float) * w * h * 3) == 0,
         "output depends on the thread count");

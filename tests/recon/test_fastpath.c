@@ -251,7 +251,7 @@ static void test_uncovered(void) {
     w2[i] = 1.0f;
     w2[N + i] = 0.0f;
   }
-  CHECK(sst_recon_stats_new(fc, C, N, w2, fs, M, ws, K, &st, &err) == SST_OK,
+  CHECK(sst_recon_stats_new(fc, C, N, w2, fs, M, ws, K, &st, NULL, &err) == SST_OK,
         "%s", err.msg);
   if (!st)
     return;
@@ -312,7 +312,7 @@ static void test_edges(void) {
   for (size_t q = 0; q < sizeof cfg / sizeof cfg[0]; q++) {
     sst_recon_stats *st = NULL;
     sst_status rc = sst_recon_stats_new(cfg[q].c, cfg[q].C, cfg[q].N, NULL,
-                                        cfg[q].s, cfg[q].M, NULL, 1, &st, &err);
+                                        cfg[q].s, cfg[q].M, NULL, 1, &st, NULL, &err);
     CHECK(rc == SST_OK, "edge %zu: %s", q, err.msg);
     if (!st)
       continue;
@@ -334,10 +334,10 @@ static void test_edges(void) {
   }
   float bad[3] = {1.0f, NAN, 0.0f};
   sst_recon_stats *st = NULL;
-  CHECK(sst_recon_stats_new(bad, 1, 3, NULL, s1, 2, NULL, 1, &st, &err) ==
+  CHECK(sst_recon_stats_new(bad, 1, 3, NULL, s1, 2, NULL, 1, &st, NULL, &err) ==
             SST_ERR_INVALID,
         "NaN content accepted");
-  CHECK(sst_recon_stats_new(c1, 1, 3, NULL, bad, 3, NULL, 1, &st, &err) ==
+  CHECK(sst_recon_stats_new(c1, 1, 3, NULL, bad, 3, NULL, 1, &st, NULL, &err) ==
             SST_ERR_INVALID,
         "NaN style accepted");
   printf("degenerate sizes / zero / non-finite features handled\n");
@@ -347,23 +347,23 @@ static void test_invalid(const sst_recon_stats *st) {
   sst_error err = {0};
   static float a[C * N];
   sst_recon_stats *bad = NULL;
-  CHECK(sst_recon_stats_new(fc, 0, N, NULL, fs, M, NULL, 1, &bad, &err) ==
+  CHECK(sst_recon_stats_new(fc, 0, N, NULL, fs, M, NULL, 1, &bad, NULL, &err) ==
             SST_ERR_INVALID,
         "C = 0 accepted");
-  CHECK(sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 2, &bad, &err) ==
+  CHECK(sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 2, &bad, NULL, &err) ==
             SST_ERR_INVALID,
         "K = 2 without weights accepted");
-  CHECK(sst_recon_stats_new(NULL, C, N, NULL, fs, M, NULL, 1, &bad, &err) ==
+  CHECK(sst_recon_stats_new(NULL, C, N, NULL, fs, M, NULL, 1, &bad, NULL, &err) ==
             SST_ERR_INVALID,
         "NULL features accepted");
   static float wneg[K * N];
   memcpy(wneg, wc, sizeof wneg);
   wneg[17] = -0.5f;
-  CHECK(sst_recon_stats_new(fc, C, N, wneg, fs, M, ws, K, &bad, &err) ==
+  CHECK(sst_recon_stats_new(fc, C, N, wneg, fs, M, ws, K, &bad, NULL, &err) ==
             SST_ERR_INVALID,
         "negative weight accepted");
   wneg[17] = NAN;
-  CHECK(sst_recon_stats_new(fc, C, N, wneg, fs, M, ws, K, &bad, &err) ==
+  CHECK(sst_recon_stats_new(fc, C, N, wneg, fs, M, ws, K, &bad, NULL, &err) ==
             SST_ERR_INVALID,
         "NaN weight accepted");
   CHECK(bad == NULL, "stats returned on failure");
@@ -509,7 +509,7 @@ int main(void) {
   make_data();
   sst_recon_stats *st = NULL;
   sst_error err = {0};
-  sst_status rc = sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, &err);
+  sst_status rc = sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, NULL, &err);
   CHECK(rc == SST_OK, "stats: %s", err.msg);
   if (rc != SST_OK)
     return 1;

@@ -68,7 +68,7 @@ static void test_golden(const char *root) {
   const double *o = golden("o", C * N);
   sst_recon_stats *st = NULL;
   sst_error err = {0};
-  sst_status rc = sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, &err);
+  sst_status rc = sst_recon_stats_new(fc, C, N, wc, fs, M, ws, K, &st, NULL, &err);
   CHECK(rc == SST_OK, "stats_new: %s", err.msg);
   if (rc != SST_OK || !o)
     return;

@@ -1,0 +1,154 @@
+/* side.c - a session's input side and its per-layer encodings (side.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "image.h"
+#include "side.h"
+#include "tiles.h"
+
+static void level_drop(sst_side_level *lv) {
+  sst_tensor_free(&lv->feat);
+  free(lv->masks);
+  memset(lv, 0, sizeof *lv);
+}
+
+void sst_side_keep(sst_side *sd, unsigned layers) {
+  for (int l = 0; l < SST_LAYER_COUNT; l++)
+    if (!(layers & (1u << l)))
+      level_drop(&sd->level[l]);
+}
+
+void sst_side_free(sst_side *sd) {
+  sst_side_keep(sd, 0);
+  sst_image_free(&sd->img);
+  free(sd->labels);
+  sd->labels = NULL;
+  memset(&sd->pal, 0, sizeof sd->pal);
+}
+
+sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
+                        const char *what, sst_error *err) {
+  if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
+    return sst_fail(err, SST_ERR_INVALID, "the %s image is empty", what);
+  if (img->width < SST_MIN_SIDE || img->height < SST_MIN_SIDE)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "the %s image is %dx%d; at least %dx%d pixels are needed",
+                    what, img->width, img->height, SST_MIN_SIDE, SST_MIN_SIDE);
+  if (map && (map->width != img->width || map->height != img->height))
+    return sst_fail(err, SST_ERR_MAP,
+                    "the %s map is %dx%d but the %s image is %dx%d; "
+                    "paint the map at the image's size",
+                    what, map->width, map->height, what, img->width,
+                    img->height);
+  uint8_t *labels = NULL;
+  sst_palette pal = {0};
+  if (map) {
+    labels = malloc((size_t)map->width * map->height);
+    if (!labels)
+      return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    sst_status st = sst_map_labels(map, labels, &pal, err);
+    if (st != SST_OK) {
+      free(labels);
+      /* prefix which map failed, keep the engine's explanation */
+      if (err) {
+        char tmp[sizeof err->msg];
+        snprintf(tmp, sizeof tmp, "%s map: %.490s", what, err->msg);
+        memcpy(err->msg, tmp, sizeof tmp);
+      }
+      return st;
+    }
+  }
+  sst_image copy;
+  if (sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
+    free(labels);
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+  }
+  memcpy(copy.rgb, img->rgb, (size_t)img->width * img->height * 3 * sizeof(float));
+  sst_side_free(sd);
+  sd->img = copy;
+  sd->labels = labels;
+  sd->pal = pal;
+  return SST_OK;
+}
+
+/* Masks and (style) colours of a fresh encoding of `src`, the processed
+ * image, padded to pw x ph. */
+static sst_status describe(const sst_side *sd, const sst_image *src, int pw,
+                           int ph, int with_colors, sst_side_level *lv,
+                           const sst_ctx *ctx, sst_error *err) {
+  if (sd->labels) {
+    sst_status st = sst_label_masks(sd->labels, sd->img.width, sd->img.height,
+                                    sd->pal.n, lv->w, lv->h, pw, ph, lv->block,
+                                    lv->feat.w, lv->feat.h, &lv->masks, err);
+    if (st != SST_OK)
+      return st;
+  }
+  if (with_colors) {
+    /* the colour match's targets (color_match.h); its source is the
+     * decoded output, so the content's own moments are never needed */
+    sst_color_moments_compute(src, NULL, &lv->color_all, ctx);
+    if (lv->masks) {
+      sst_region_masks m = {lv->masks, sd->pal.n, lv->feat.w, lv->feat.h,
+                            lv->block};
+      sst_color_moments_compute(src, &m, lv->colors, ctx);
+    }
+  }
+  return SST_OK;
+}
+
+sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
+                           int *counter, sst_ctx *ctx,
+                           const sst_side_level **out, sst_error *err) {
+  *out = NULL;
+  int w, h;
+  sst_fit_size(sd->img.width, sd->img.height, req->max_side, &w, &h);
+  if (w < SST_MIN_SIDE || h < SST_MIN_SIDE)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "size limit %d makes a %dx%d image smaller than %d pixels",
+                    req->max_side, sd->img.width, sd->img.height, SST_MIN_SIDE);
+  /* the arithmetic that will run: bf16 falls back to float32 without
+   * AVX-512 BF16, and then an encoding from either request is the same */
+  const sst_precision prec = sst_ctx_precision(ctx);
+  sst_side_level *lv = &sd->level[req->layer];
+  if (lv->valid && lv->w == w && lv->h == h && lv->precision == prec) {
+    *out = lv;
+    return SST_OK;
+  }
+  level_drop(lv);
+
+  sst_image small = {0};
+  const sst_image *src = &sd->img;
+  sst_status st = SST_OK;
+  if (w != sd->img.width || h != sd->img.height) {
+    st = sst_image_resize(&sd->img, w, h, &small, err);
+    if (st != SST_OK)
+      return st;
+    src = &small;
+  }
+  sst_tensor rgb = {0};
+  st = sst_image_to_tensor(src, sst_net_pad_multiple(), &rgb, err);
+  const int pw = rgb.w, ph = rgb.h;
+  if (st == SST_OK)
+    st = sst_encode_tiled(req->enc, &rgb, req->layer,
+                          sst_tile_for(req->tile, pw, ph), &lv->feat, ctx,
+                          err);
+  sst_tensor_free(&rgb);
+  if (st == SST_OK) {
+    lv->w = w;
+    lv->h = h;
+    lv->block = pw / lv->feat.w;
+    st = describe(sd, src, pw, ph, req->with_colors, lv, ctx, err);
+  }
+  sst_image_free(&small);
+  if (st != SST_OK) {
+    level_drop(lv);
+    return st;
+  }
+  lv->precision = prec;
+  lv->generation = ++*counter;
+  lv->valid = 1;
+  *out = lv;
+  return SST_OK;
+}
