@@ -32,6 +32,8 @@ void sst_params_default(sst_params *p) {
   p->color_match = 1.0;
   p->max_size = 0;
   p->style_max_size = 512;
+  p->style_scale = 1.0;
+  p->preserve_colors = 0;
   p->threads = 0;
   p->precision = SST_PRECISION_FLOAT32;
   p->tile = 0;

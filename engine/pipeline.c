@@ -4,6 +4,7 @@
  * A session keeps the content and style encodings and their region
  * statistics, so that changing gamma, the kernel or the iteration count only
  * re-runs the reconstruction and the decoder (what a live preview needs). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "labels.h"
 #include "layers.h" /* sst_conv_set_precision */
 #include "nn.h"
+#include "preserve_colors.h"
 #include "reconstruct.h"
 #include "tiles.h"
 
@@ -22,6 +24,9 @@
  * rows and columns for the reflection padding of conv4_1. */
 #define PAD_MULTIPLE 8
 #define MIN_SIDE 16
+/* Largest processed style (pixels) a style scale may ask for: its relu3_1
+ * features alone take 64 bytes a pixel, 1 GiB here. */
+#define STYLE_MAX_PIXELS (4096 * 4096)
 
 struct sst_model {
   sst_net *enc;
@@ -189,6 +194,10 @@ static sst_status set_side(side *sd, const sst_image *img, const sst_map *map,
     if (!labels)
       return sst_fail(err, SST_ERR_NOMEM, "out of memory");
     sst_status st = sst_map_labels(map, labels, &pal, err);
+    if (st == SST_OK && pal.n == 0) { /* nothing painted: no map */
+      free(labels);
+      labels = NULL;
+    }
     if (st != SST_OK) {
       free(labels);
       /* prefix which map failed, keep the engine's explanation */
@@ -233,14 +242,41 @@ static int tile_size(int opt, int w, int h) {
   return (double)w * h > SST_UNTILED_MAX_PIXELS ? SST_DEFAULT_TILE : 0;
 }
 
-/* Encodes one side at the size limit `max_side` for `layer`, unless the
- * cached encoding already matches; also builds its region masks and, for
- * the style, its colour moments. */
+/* Processed size of the style: the style_max_size fit, times the style
+ * scale (1 = that fit); refuses sizes below MIN_SIDE or above
+ * STYLE_MAX_PIXELS with a message naming the scale. */
+static sst_status style_size(const sst_image *img, int max_side, double scale,
+                             int *w, int *h, sst_error *err) {
+  sst_fit_size(img->width, img->height, max_side, w, h);
+  if (scale == 1.0)
+    return SST_OK;
+  const double sw = *w * scale, sh = *h * scale;
+  if (sw * sh > (double)STYLE_MAX_PIXELS)
+    return sst_fail(err, SST_ERR_NOMEM,
+                    "style scale %g makes the style %.0fx%.0f pixels; at most "
+                    "%d megapixels can be processed, use a smaller style scale",
+                    scale, sw, sh, STYLE_MAX_PIXELS >> 20);
+  *w = (int)lround(sw);
+  *h = (int)lround(sh);
+  if (*w < MIN_SIDE || *h < MIN_SIDE)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "style scale %g makes the %dx%d style %dx%d pixels, "
+                    "smaller than %d; use a larger style scale",
+                    scale, img->width, img->height, *w, *h, MIN_SIDE);
+  return SST_OK;
+}
+
+/* Encodes one side at the size limit `max_side` (times `scale`, the style
+ * scale, 1 for the content) for `layer`, unless the cached encoding already
+ * matches; also builds its region masks and, for the style, its colour
+ * moments.  Labels are resized nearest-neighbour to the same size. */
 static sst_status encode_side(sst_session *s, side *sd, int max_side,
-                              sst_layer layer, int tile_opt, sst_progress *prog,
-                              sst_error *err) {
+                              double scale, sst_layer layer, int tile_opt,
+                              sst_progress *prog, sst_error *err) {
   int w, h;
-  sst_fit_size(sd->img.width, sd->img.height, max_side, &w, &h);
+  sst_status sz = style_size(&sd->img, max_side, scale, &w, &h, err);
+  if (sz != SST_OK)
+    return sz;
   if (w < MIN_SIDE || h < MIN_SIDE)
     return sst_fail(err, SST_ERR_INVALID,
                     "size limit %d makes a %dx%d image smaller than %d pixels",
@@ -378,6 +414,9 @@ static sst_status check_params(const sst_model *m, const sst_params *p,
     return sst_fail(err, SST_ERR_INVALID, "poly-c must be between 0 and 1000");
   if (p->iterations < 0 || p->iterations > 1000)
     return sst_fail(err, SST_ERR_INVALID, "iterations must be between 0 and 1000");
+  if (!(p->style_scale >= 0.25 && p->style_scale <= 4.0))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "style scale %g is outside 0.25..4", p->style_scale);
   if (p->max_size < 0 || p->style_max_size < 0)
     return sst_fail(err, SST_ERR_INVALID, "size limits must not be negative");
   if (p->layer != SST_RELU3_1 && p->layer != SST_RELU4_1)
@@ -438,11 +477,12 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   double t0 = sst_now();
   sst_progress root = {s->fn, s->user, "encode content", 0.0f, 1.0f, 0.0, 0};
   sst_progress pc = sst_progress_sub(&root, 0.0f, 0.35f, "encode content");
-  st = encode_side(s, &s->content, p->max_size, p->layer, p->tile, &pc, err);
+  st = encode_side(s, &s->content, p->max_size, 1.0, p->layer, p->tile, &pc,
+                   err);
   if (st == SST_OK) {
     sst_progress ps = sst_progress_sub(&root, 0.35f, 0.5f, "encode style");
-    st = encode_side(s, &s->style, p->style_max_size, p->layer, p->tile, &ps,
-                     err);
+    st = encode_side(s, &s->style, p->style_max_size, p->style_scale, p->layer,
+                     p->tile, &ps, err);
   }
   double t1 = sst_now();
   if (st == SST_OK)
@@ -487,6 +527,9 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
     } else if (st == SST_OK) {
       *out = small;
     }
+    /* last, at full size, so the chroma is the content's own */
+    if (st == SST_OK && p->preserve_colors)
+      sst_preserve_colors(out, &s->content.img);
   }
   sst_tensor_free(&rgb);
   double t3 = sst_now();
