@@ -16,7 +16,8 @@ static const char usage_text[] =
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
     "            [--iterations N] [--color-match S] [--max-size PIXELS] [--weights DIR]\n"
-    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
+    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n"
+    "            [--preserve-colors] [--style-scale S]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
 static int fail(const char *fmt, ...) {
@@ -63,11 +64,13 @@ static int load_image(const char *path, sst_image *img, char *msg, size_t n) {
   return 0;
 }
 
-static int load_map(const char *path, sst_map *map, uint8_t **buf, char *msg,
-                    size_t n) {
-  if (image_read_rgb8(path, buf, &map->width, &map->height, msg, n) != 0)
+/* A PNG map's alpha marks its unpainted pixels (sst_map.alpha). */
+static int load_map(const char *path, sst_map *map, uint8_t **buf,
+                    uint8_t **alpha, char *msg, size_t n) {
+  if (image_read_map(path, buf, alpha, &map->width, &map->height, msg, n) != 0)
     return -1;
   map->rgb = *buf;
+  map->alpha = *alpha;
   return 0;
 }
 
@@ -84,7 +87,7 @@ static const char *default_weights(void) {
 
 int main(int argc, char **argv) {
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
-         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_HELP };
+         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_PRESERVE, O_SSCALE, O_HELP };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'},
       {"content-map", required_argument, 0, O_CMAP},
@@ -103,6 +106,8 @@ int main(int argc, char **argv) {
       {"tile", required_argument, 0, O_TILE},
       {"precision", required_argument, 0, O_PRECISION},
       {"color-match", required_argument, 0, O_COLOR},
+      {"preserve-colors", no_argument, 0, O_PRESERVE},
+      {"style-scale", required_argument, 0, O_SSCALE},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   sst_params p;
@@ -151,6 +156,12 @@ int main(int argc, char **argv) {
       if (parse_double(optarg, &p.color_match) != 0 || p.color_match < 0 ||
           p.color_match > 1)
         return fail("--color-match '%s' is not a number in 0..1", optarg);
+      break;
+    case O_PRESERVE: p.preserve_colors = 1; break;
+    case O_SSCALE:
+      if (parse_double(optarg, &p.style_scale) != 0 || p.style_scale < 0.25 ||
+          p.style_scale > 4)
+        return fail("--style-scale '%s' is not a number in 0.25..4", optarg);
       break;
     case O_MAXSIZE:
       if (parse_int(optarg, &p.max_size) != 0)
@@ -204,15 +215,15 @@ int main(int argc, char **argv) {
   char msg[600];
   sst_image content = {0}, style = {0}, result = {0};
   sst_map cmap = {0}, smap = {0};
-  uint8_t *cbuf = NULL, *sbuf = NULL;
+  uint8_t *cbuf = NULL, *sbuf = NULL, *calpha = NULL, *salpha = NULL;
   sst_model *model = NULL;
   sst_session *session = NULL;
   sst_error err = {0};
   int rc = 1;
   if (load_image(argv[optind], &content, msg, sizeof msg) != 0 ||
       load_image(argv[optind + 1], &style, msg, sizeof msg) != 0 ||
-      (cmap_path && load_map(cmap_path, &cmap, &cbuf, msg, sizeof msg) != 0) ||
-      (smap_path && load_map(smap_path, &smap, &sbuf, msg, sizeof msg) != 0)) {
+      (cmap_path && load_map(cmap_path, &cmap, &cbuf, &calpha, msg, sizeof msg) != 0) ||
+      (smap_path && load_map(smap_path, &smap, &sbuf, &salpha, msg, sizeof msg) != 0)) {
     fprintf(stderr, "sst-stylize: error: %s\n", msg);
     goto done;
   }
@@ -264,6 +275,8 @@ done:
   sst_image_free(&result);
   free(cbuf);
   free(sbuf);
+  free(calpha);
+  free(salpha);
   sst_session_free(session);
   sst_model_free(model);
   return rc;
