@@ -210,8 +210,8 @@ refresh_preview (DialogState *st)
 
           if (sst_pixels_read_image (st->drawable, SST_PREVIEW_SIZE, &img, NULL, &error) &&
               (args.content_map == NULL ||
-               sst_pixels_read_map (args.content_map, SST_EMPTY_CONTENT_MAP,
-                                    SST_PREVIEW_SIZE, &map, NULL, NULL, &error)))
+               sst_pixels_read_map (args.content_map, SST_PREVIEW_SIZE, NULL,
+                                    &map, NULL, NULL, &error)))
             {
               sst_preview_set_content (st->preview, &img, map);
               st->content_dirty = FALSE;
@@ -225,8 +225,8 @@ refresh_preview (DialogState *st)
 
           if (sst_pixels_read_image (args.style_layer, SST_PREVIEW_SIZE, &img, NULL, &error) &&
               (args.style_map == NULL ||
-               sst_pixels_read_map (args.style_map, SST_EMPTY_STYLE_MAP,
-                                    SST_PREVIEW_SIZE, &map, NULL, NULL, &error)))
+               sst_pixels_read_map (args.style_map, SST_PREVIEW_SIZE, NULL,
+                                    &map, NULL, NULL, &error)))
             {
               sst_preview_set_style (st->preview, &img, map);
               st->style_dirty = FALSE;
