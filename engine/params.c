@@ -1,89 +1,75 @@
-/* params.c - parameter defaults and the names used by the CLI and plug-in. */
+/* params.c - parameter defaults and the names used by the CLI and plug-in,
+ * all read from the descriptor table (settings.c). */
 #include <string.h>
 
 #include "gemm_bf16.h"
+#include "settings.h"
 #include "sst.h"
 
-static const char *const kernel_names[] = {"none", "linear", "poly", "gaussian",
-                                           "bn"};
-
-/* Defaults from the gamma sweeps in weights/QUALITY.md (tools/eval): at 30
- * every kernel moves clearly more style than at 10 while the mean content
- * SSIM stays about 0.66; beyond 30 the gain is small. */
 double sst_kernel_default_gamma(sst_kernel k) {
-  switch (k) {
-  case SST_KERNEL_LINEAR: return 30.0;
-  case SST_KERNEL_POLY: return 30.0;
-  case SST_KERNEL_GAUSSIAN: return 30.0;
-  case SST_KERNEL_BN: return 30.0;
-  default: return 0.0;
-  }
+  const sst_kernel_info *info = sst_kernel_get_info(k);
+  return info ? info->default_gamma : 0.0;
 }
 
 void sst_params_default(sst_params *p) {
   memset(p, 0, sizeof *p);
-  p->kernel = SST_KERNEL_POLY;
-  p->gamma = sst_kernel_default_gamma(SST_KERNEL_POLY);
-  p->poly_c = 0.0;
-  p->fuse_kernel = SST_KERNEL_NONE;
-  p->fuse_weight = 0.5;
-  p->layer = SST_RELU3_1;
-  p->iterations = 10;
-  p->color_match = 1.0;
-  p->max_size = 0;
-  p->style_max_size = 512;
-  p->style_scale = 1.0;
-  p->preserve_colors = 0;
-  p->threads = 0;
-  p->precision = SST_PRECISION_FLOAT32;
-  p->tile = 0;
+  for (int i = 0; i < SST_N_SETTINGS; i++) {
+    const sst_setting *s = sst_setting_get((sst_setting_id)i);
+    sst_setting_store(p, s, s->def);
+  }
+  p->gamma = sst_kernel_default_gamma(p->kernel);
 }
 
+/* Name of value in setting id's choices, or fallback. */
+static const char *choice_name(sst_setting_id id, int value,
+                               const char *fallback) {
+  const sst_choice *c = sst_setting_choice_of(sst_setting_get(id), value);
+  return c ? c->name : fallback;
+}
+
+static int choice_value(sst_setting_id id, const char *name, int *out) {
+  const sst_choice *c = sst_setting_choice(sst_setting_get(id), name);
+  if (!c)
+    return -1;
+  *out = c->value;
+  return 0;
+}
+
+/* The fusion choices are "none" plus every style kernel. */
 const char *sst_kernel_name(sst_kernel k) {
-  if ((unsigned)k < sizeof kernel_names / sizeof kernel_names[0])
-    return kernel_names[k];
-  return "?";
+  return choice_name(SST_SET_FUSE_KERNEL, (int)k, "?");
 }
 
 int sst_kernel_from_name(const char *name, sst_kernel *out) {
-  for (unsigned i = 0; i < sizeof kernel_names / sizeof kernel_names[0]; i++)
-    if (name && strcmp(name, kernel_names[i]) == 0) {
-      *out = (sst_kernel)i;
-      return 0;
-    }
-  return -1;
+  int v;
+  if (choice_value(SST_SET_FUSE_KERNEL, name, &v) != 0)
+    return -1;
+  *out = (sst_kernel)v;
+  return 0;
 }
 
 const char *sst_layer_name(sst_layer l) {
-  return l == SST_RELU4_1 ? "relu4_1" : "relu3_1";
+  return choice_name(SST_SET_LAYER, (int)l, "relu3_1");
 }
 
 int sst_layer_from_name(const char *name, sst_layer *out) {
-  if (name && strcmp(name, "relu3_1") == 0) {
-    *out = SST_RELU3_1;
-    return 0;
-  }
-  if (name && strcmp(name, "relu4_1") == 0) {
-    *out = SST_RELU4_1;
-    return 0;
-  }
-  return -1;
+  int v;
+  if (choice_value(SST_SET_LAYER, name, &v) != 0)
+    return -1;
+  *out = (sst_layer)v;
+  return 0;
 }
 
 const char *sst_precision_name(sst_precision p) {
-  return p == SST_PRECISION_BF16 ? "bf16" : "float32";
+  return choice_name(SST_SET_PRECISION, (int)p, "float32");
 }
 
 int sst_precision_from_name(const char *name, sst_precision *out) {
-  if (name && strcmp(name, "float32") == 0) {
-    *out = SST_PRECISION_FLOAT32;
-    return 0;
-  }
-  if (name && strcmp(name, "bf16") == 0) {
-    *out = SST_PRECISION_BF16;
-    return 0;
-  }
-  return -1;
+  int v;
+  if (choice_value(SST_SET_PRECISION, name, &v) != 0)
+    return -1;
+  *out = (sst_precision)v;
+  return 0;
 }
 
 int sst_precision_available(sst_precision p) {

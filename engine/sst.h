@@ -100,9 +100,13 @@ typedef struct {
                               relative to the style_max_size fit */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
-                              beyond), < 0 = never tile, > 0 = this size
-                              (rounded up to a multiple of 8, at least 64) */
+                              beyond), -1 = never tile, 64..65536 = this size
+                              (rounded up to a multiple of 8) */
 } sst_params;
+/* The range, default and help of every field are rows of one table
+ * (settings.h); sst_params_resolve() there applies the per-kernel default
+ * gamma and the other policies, and sst_session_run refuses a value
+ * outside its row's range. */
 
 /* Images up to this many (processed) pixels run in one piece by default;
  * larger ones are tiled so memory stays bounded (see tiles.h). */

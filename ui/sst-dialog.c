@@ -13,6 +13,7 @@
 #include "sst-pixels.h"
 #include "sst-preview.h"
 #include "sst-intl.h"
+#include "settings.h"
 
 /* The drawable arguments, in the order of DialogState.ids. */
 static const gchar *const drawable_props[] = { "style-layer", "content-map", "style-map" };
@@ -325,20 +326,31 @@ string_values (const gchar *value)
   return values;
 }
 
+/* A slider for a numeric table row: the slider covers the useful range
+ * (the row's ui_max), the number field still accepts the procedure's
+ * full range. */
 static void
 scale_entry (GimpProcedureDialog *dialog,
-             const gchar         *property,
-             gdouble              soft_max,
-             gint                 digits)
+             const sst_setting   *s)
 {
-  GtkWidget *w = gimp_procedure_dialog_get_scale_entry (dialog, property, 1.0);
+  GtkWidget *w = gimp_procedure_dialog_get_scale_entry (dialog, s->arg, 1.0);
 
-  /* The slider covers the useful range; the number field still accepts
-   * the procedure's full range. */
-  if (soft_max > 0)
-    gimp_scale_entry_set_bounds (GIMP_SCALE_ENTRY (w), 0.0, soft_max, FALSE);
-  if (digits >= 0)
-    gimp_label_spin_set_digits (GIMP_LABEL_SPIN (w), digits);
+  if (s->ui_max > 0 && s->ui_max < s->max)
+    gimp_scale_entry_set_bounds (GIMP_SCALE_ENTRY (w), s->min, s->ui_max, FALSE);
+  gimp_label_spin_set_digits (GIMP_LABEL_SPIN (w), s->digits);
+}
+
+static void
+scale_entries (GimpProcedureDialog *dialog)
+{
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s = sst_setting_get (i);
+
+      if ((s->where & SST_SETTING_ARG) && s->type != SST_SETTING_CHOICE &&
+          s->type != SST_SETTING_BOOL) /* a BOOL is a check box */
+        scale_entry (dialog, s);
+    }
 }
 
 gboolean
@@ -393,17 +405,14 @@ sst_dialog_run (GimpProcedure       *procedure,
                                     FALSE, "maps-box");
 
   /* Transfer settings. */
-  scale_entry (dialog, "gamma", 100.0, 1);
-  scale_entry (dialog, "poly-c", 0, 2);
-  scale_entry (dialog, "fuse-weight", 0, 2);
-  scale_entry (dialog, "color-match", 0, 2);
-  scale_entry (dialog, "iterations", 50.0, -1);
+  scale_entries (dialog);
   gimp_procedure_dialog_get_label (dialog, "transfer-title",
                                    _("<b>Transfer</b>"), TRUE, FALSE);
   gimp_procedure_dialog_fill_box (dialog, "transfer-box",
                                   "kernel", "gamma", "poly-c",
                                   "fuse-kernel", "fuse-weight",
-                                  "color-match", "feature-layer", "iterations", "precision",
+                                  "color-match", "preserve-colors", "style-scale",
+                                  "feature-layer", "iterations", "precision",
                                   NULL);
   gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
                                     FALSE, "transfer-box");

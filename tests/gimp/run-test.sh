@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-test.sh NAME - one GIMP plug-in test (registered in meson.build).
 #   run      non-interactive run: result layer, untouched sources, semantics
-#   errors   every bad input fails with a message and changes nothing
+#   errors   every bad input fails with a message and changes nothing;
+#            the procedure's arguments equal the settings table
 #   weights  missing and corrupt weights (SST_WEIGHTS_DIR) fail cleanly
 #   cancel   a cancelled run (SST_CANCEL_AT) leaves the image as it was
 #   i18n     German strings through GIMP; de/fr catalogs complete
