@@ -125,7 +125,7 @@ static const sst_setting table[SST_N_SETTINGS] = {
      tile_names, N_OF(tile_names)},
     {SST_SET_PRESERVE_COLORS, "preserve-colors", "preserve-colors", NULL,
      SST_SETTING_BOOL, FIELD(preserve_colors), 0, 0, 1, 0, 0, CLI | ARG,
-     N_("_Keep content colours"),
+     N_("K_eep content colours"),
      N_("Keep the content's colours and take only the lightness from the "
         "stylized result (YCbCr, after the colour match)"),
      NULL, 0},

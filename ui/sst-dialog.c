@@ -392,7 +392,9 @@ sst_dialog_run (GimpProcedure       *procedure,
   hint = gimp_procedure_dialog_get_label
     (dialog, "maps-hint",
      _("Paint each map with flat colours; the same colour marks the same "
-       "region in both maps (e.g. sky blue, trees green)."),
+       "region in both maps (e.g. sky blue, trees green). Parts left "
+       "transparent form one more region: in the content it takes the "
+       "transparent parts of the style map, or the whole style."),
      FALSE, FALSE);
   gtk_label_set_line_wrap (GTK_LABEL (hint), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (hint), 44);
