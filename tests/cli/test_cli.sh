@@ -105,6 +105,22 @@ assert bottom[1] > bottom[0] + 60, "unpainted half did not take the style's unpa
 assert np.array_equal(e, n), "a fully transparent map differs from no map"
 PYEOF
 
+# 3b') the style map is resized with the style (nearest neighbour) at any
+#      --style-scale: the pairing of 3b holds at 0.5 and 2
+for sc in 0.5 2; do
+  "$BIN" "$S/content.jpg" "$T/hp_style.png" --content-map "$T/hp_content_map.png" \
+    --style-map "$T/hp_style_map.png" --style-scale $sc -o "$T/hp_$sc.png" || bad "half-painted run at style scale $sc"
+  $PY - "$T/hp_$sc.png" <<'PYEOF' && ok "style scale $sc: the style map follows the style" || bad "style map at style scale $sc"
+import sys, numpy as np
+from PIL import Image
+o = np.asarray(Image.open(sys.argv[1]).convert("RGB"), dtype=float)
+h = o.shape[0]
+top, bottom = o[: h // 2 - 16].reshape(-1, 3).mean(0), o[h // 2 + 16 :].reshape(-1, 3).mean(0)
+print("top", top.round(1), "bottom", bottom.round(1))
+assert top[0] > top[1] + 60 and bottom[1] > bottom[0] + 60
+PYEOF
+done
+
 # 3c) --preserve-colors: the content's chroma (JPEG YCbCr) with the
 #     stylized luma, within 8-bit rounding except where the content's
 #     colour does not fit at the new lightness (chroma reduced there)
