@@ -26,6 +26,8 @@ static const own_option own[] = {
     {"weights", "DIR", "weights folder (default: $SST_WEIGHTS_DIR, the "
                        "installed copy, the source tree)", O_WEIGHTS},
     {"timings", NULL, "print the seconds of each stage on stdout", O_TIMINGS},
+    {"quiet", NULL, "no progress bar (it is drawn on stderr only when that "
+                    "is a terminal)", O_QUIET},
     {"help", NULL, "this help", O_HELP},
 };
 #define N_OWN (sizeof own / sizeof own[0])
@@ -191,6 +193,7 @@ int cli_parse(int argc, char **argv, cli_options *o) {
     case O_SMAP: o->style_map = optarg; break;
     case O_WEIGHTS: o->weights = optarg; break;
     case O_TIMINGS: o->timings = 1; break;
+    case O_QUIET: o->quiet = 1; break;
     case 'h':
     case O_HELP: return CLI_HELP;
     default:

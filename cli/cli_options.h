@@ -14,6 +14,7 @@ typedef struct {
   const char *content, *style, *output;
   const char *content_map, *style_map, *weights;
   int timings;
+  int quiet;          /* no progress bar */
 } cli_options;
 
 /* What cli_parse found. */

@@ -9,6 +9,7 @@
 
 #include "cli_options.h"
 #include "image_io.h"
+#include "progress_bar.h"
 #include "settings.h"
 #include "sst.h"
 
@@ -104,12 +105,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sst-stylize: error: out of memory\n");
     goto done;
   }
+  /* The bar only on a terminal: logs and pipes get no \r lines. */
+  progress_bar bar;
+  if (progress_bar_init(&bar, stderr) && !o.quiet)
+    sst_session_set_progress(session, progress_bar_update, &bar);
   if (sst_session_set_content(session, &content, o.content_map ? &cmap : NULL, &err) != SST_OK ||
       sst_session_set_style(session, &style, o.style_map ? &smap : NULL, &err) != SST_OK ||
       sst_session_run(session, &p, &result, &err) != SST_OK) {
+    progress_bar_clear(&bar);
     fprintf(stderr, "sst-stylize: error: %s\n", err.msg);
     goto done;
   }
+  progress_bar_clear(&bar);
   if (o.timings) {
     sst_timings t;
     sst_session_timings(session, &t);

@@ -213,8 +213,16 @@ void sst_setting_range_text(const sst_setting *s, char *buf, size_t n) {
   append(buf, n, s->n_choices ? "|%s" : "%s", range);
 }
 
+/* The choice or named extra value equal to v, or NULL (also for values no
+ * int can hold: converting those would be undefined). */
+static const sst_choice *named_value(const sst_setting *s, double v) {
+  if (!(v >= -2147483648.0 && v <= 2147483647.0) || v != (double)(int)v)
+    return NULL;
+  return sst_setting_choice_of(s, (int)v);
+}
+
 static int in_range(const sst_setting *s, double v) {
-  if (sst_setting_choice_of(s, (int)v) && v == (int)v)
+  if (named_value(s, v))
     return 1; /* a choice, or a named extra value such as --tile off */
   if (s->type == SST_SETTING_CHOICE)
     return 0;
@@ -239,7 +247,7 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
   const int whole = s->type == SST_SETTING_INT || s->type == SST_SETTING_BOOL;
   double v = whole ? (double)strtol(text, &end, 10) : strtod(text, &end);
   if (end == text || *end != '\0' || !isfinite(v) || !in_range(s, v) ||
-      sst_setting_choice_of(s, (int)v)) {
+      named_value(s, v)) {
     /* A named extra value counts only by its name: "--tile -1" is no
      * tile size. */
     char names[100] = "";

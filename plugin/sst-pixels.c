@@ -137,7 +137,6 @@ sst_pixels_read_map (GimpDrawable        *drawable,
   guint8        *rgba, *out;
   GeglBuffer    *buffer;
   GeglRectangle  rect;
-  gdouble        scale = 1.0;
 
   *map = NULL;
   if (crop)
@@ -149,8 +148,7 @@ sst_pixels_read_map (GimpDrawable        *drawable,
   else
     {
       sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
-      rect  = (GeglRectangle) { 0, 0, ow, oh };
-      scale = scale_for (w, h, ow, oh);
+      rect = (GeglRectangle) { 0, 0, w, h };
     }
   n    = (gsize) ow * oh;
   rgba = g_try_malloc (n * 4);
@@ -165,12 +163,38 @@ sst_pixels_read_map (GimpDrawable        *drawable,
     }
 
   buffer = gimp_drawable_get_buffer (drawable);
-  /* Nearest neighbour: a box filter would blend region colours at every
-   * border into new colours the map never had.  Straight (not
-   * premultiplied) colours: the engine ignores those under alpha 50 %. */
-  gegl_buffer_get (buffer, &rect, scale,
-                   babl_format ("R'G'B'A u8"), rgba, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_CLAMP | GEGL_BUFFER_FILTER_NEAREST);
+  /* Straight (not premultiplied) colours: the engine ignores those of
+   * pixels under 50 % alpha. */
+  if (crop || (ow == w && oh == h))
+    {
+      gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), rgba,
+                       GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+    }
+  else
+    {
+      /* Nearest neighbour: a box filter would blend region colours at
+       * every border into new colours the map never had.  A scaled
+       * gegl_buffer_get is no help: below scale 0.5 GEGL reads its
+       * box-filtered mipmap levels whatever the filter flag says, so the
+       * rows are read at full size one at a time and subsampled here. */
+      guint8 *row = g_malloc ((gsize) w * 4);
+
+      for (gint oy = 0; oy < oh; oy++)
+        {
+          gint sy = (gint) (((gdouble) oy + 0.5) * h / oh);
+
+          rect = (GeglRectangle) { 0, MIN (sy, h - 1), w, 1 };
+          gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), row,
+                           GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+          for (gint ox = 0; ox < ow; ox++)
+            {
+              gint sx = MIN ((gint) (((gdouble) ox + 0.5) * w / ow), w - 1);
+
+              memcpy (rgba + ((gsize) oy * ow + ox) * 4, row + (gsize) sx * 4, 4);
+            }
+        }
+      g_free (row);
+    }
   g_object_unref (buffer);
 
   for (gsize i = 0; i < n; i++)
