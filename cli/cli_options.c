@@ -45,7 +45,7 @@ static int error_line(const char *fmt, ...) {
 /* "[--gamma G]" or "[--kernel linear|poly|gaussian|bn]". */
 static void setting_synopsis(const sst_setting *s, char *buf, size_t n) {
   char range[160];
-  if (s->type == SST_SETTING_BOOL) { /* a flag: "[--preserve-colors]" */
+  if (s->type == SST_SETTING_BOOL) {
     snprintf(buf, n, "[--%s]", s->cli);
     return;
   }
@@ -137,28 +137,28 @@ void cli_print_help(FILE *f) {
     const sst_setting *s = sst_setting_get((sst_setting_id)i);
     if (!s->cli)
       continue;
-    if (s->type == SST_SETTING_BOOL) {
-      char text[600];
+    if (s->type == SST_SETTING_BOOL)
       snprintf(head, sizeof head, "--%s", s->cli);
-      snprintf(text, sizeof text, "%s (default %s)", s->help,
-               sst_setting_value(&d, s) ? "on" : "off");
-      print_option(f, head, text);
-      continue;
-    }
-    snprintf(head, sizeof head, "--%s %s", s->cli,
-             s->metavar ? s->metavar : "NAME");
+    else
+      snprintf(head, sizeof head, "--%s %s", s->cli,
+               s->metavar ? s->metavar : "NAME");
     sst_setting_range_text(s, range, sizeof range);
     double v = sst_setting_value(&d, s);
     const sst_choice *c = sst_setting_choice_of(s, (int)v);
     char def[64];
-    if (i == SST_SET_GAMMA)
+    if (s->type == SST_SETTING_BOOL)
+      snprintf(def, sizeof def, "%s", v != 0 ? "on" : "off");
+    else if (i == SST_SET_GAMMA)
       snprintf(def, sizeof def, "per kernel, %g for every kernel now", v);
     else if (c && (s->type == SST_SETTING_CHOICE || v == (int)v))
       snprintf(def, sizeof def, "%s", c->name);
     else
       snprintf(def, sizeof def, "%g", v);
     char text[600];
-    snprintf(text, sizeof text, "%s (%s; default %s)", s->help, range, def);
+    if (s->type == SST_SETTING_BOOL)
+      snprintf(text, sizeof text, "%s (a flag; default %s)", s->help, def);
+    else
+      snprintf(text, sizeof text, "%s (%s; default %s)", s->help, range, def);
     print_option(f, head, text);
   }
 }
@@ -199,9 +199,10 @@ int cli_parse(int argc, char **argv, cli_options *o) {
     default:
       if (c >= O_SETTING && c < O_SETTING + SST_N_SETTINGS) {
         const sst_setting *s = sst_setting_get((sst_setting_id)(c - O_SETTING));
-        double v = 1.0; /* a flag (BOOL) turns its setting on */
-        if (s->type != SST_SETTING_BOOL &&
-            sst_setting_parse(s, optarg, &v, "--", msg, sizeof msg) != 0)
+        double v;
+        if (s->type == SST_SETTING_BOOL) /* a flag: present = on */
+          v = 1;
+        else if (sst_setting_parse(s, optarg, &v, "--", msg, sizeof msg) != 0)
           return error_line("%s", msg);
         sst_setting_store(&o->params, s, v);
         o->given |= SST_GIVEN(s->id);

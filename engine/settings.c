@@ -63,6 +63,7 @@ static const sst_choice tile_names[] = {
 #define FIELD(f) offsetof(sst_params, f)
 #define CLI SST_SETTING_CLI
 #define ARG SST_SETTING_ARG
+#define ADV SST_SETTING_ADVANCED
 
 /* In sst_setting_id order (checked by sst_setting_get's callers' tests). */
 static const sst_setting table[SST_N_SETTINGS] = {
@@ -75,21 +76,21 @@ static const sst_setting table[SST_N_SETTINGS] = {
      N_("Balance between content and style: higher transfers more style"),
      NULL, 0},
     {SST_SET_POLY_C, "poly-c", "poly-c", "C", SST_SETTING_DOUBLE,
-     FIELD(poly_c), 0.0, 0.0, 100.0, 10.0, 2, CLI | ARG,
+     FIELD(poly_c), 0.0, 0.0, 100.0, 10.0, 2, CLI | ARG | ADV,
      N_("Pol_ynomial offset c"),
      N_("Offset c of the polynomial kernel (x·y + c)²; 0 matches Gram "
         "matrices"),
      NULL, 0},
     {SST_SET_FUSE_KERNEL, "fuse", "fuse-kernel", NULL, SST_SETTING_CHOICE,
-     FIELD(fuse_kernel), SST_KERNEL_NONE, 0, 0, 0, 0, CLI | ARG,
+     FIELD(fuse_kernel), SST_KERNEL_NONE, 0, 0, 0, 0, CLI | ARG | ADV,
      N_("_Fuse with"), N_("A second kernel whose style term is added, or none"),
      fuse_choices, N_OF(fuse_choices)},
     {SST_SET_FUSE_WEIGHT, "fuse-weight", "fuse-weight", "W",
      SST_SETTING_DOUBLE, FIELD(fuse_weight), 0.5, 0.0, 100.0, 10.0, 2,
-     CLI | ARG, N_("Fusion _weight"),
+     CLI | ARG | ADV, N_("Fusion _weight"),
      N_("Weight of the second kernel's style term"), NULL, 0},
     {SST_SET_LAYER, "layer", "feature-layer", NULL, SST_SETTING_CHOICE,
-     FIELD(layer), SST_RELU3_1, 0, 0, 0, 0, CLI | ARG, N_("Feat_ure layer"),
+     FIELD(layer), SST_RELU3_1, 0, 0, 0, 0, CLI | ARG | ADV, N_("Feat_ure layer"),
      N_("Network layer whose features are reconstructed"), layer_choices,
      N_OF(layer_choices)},
     {SST_SET_COLOR_MATCH, "color-match", "color-match", "S",
@@ -100,11 +101,11 @@ static const sst_setting table[SST_N_SETTINGS] = {
         "colours"),
      NULL, 0},
     {SST_SET_ITERATIONS, "iterations", "iterations", "N", SST_SETTING_INT,
-     FIELD(iterations), 10, 0, 1000, 50, 0, CLI | ARG, N_("_Iterations"),
+     FIELD(iterations), 10, 0, 1000, 50, 0, CLI | ARG | ADV, N_("_Iterations"),
      N_("Reconstruction iterations: more is closer to the optimum but slower"),
      NULL, 0},
     {SST_SET_PRECISION, "precision", "precision", NULL, SST_SETTING_CHOICE,
-     FIELD(precision), SST_PRECISION_FLOAT32, 0, 0, 0, 0, CLI | ARG,
+     FIELD(precision), SST_PRECISION_FLOAT32, 0, 0, 0, 0, CLI | ARG | ADV,
      N_("_Arithmetic"),
      N_("float32 is exact; bf16 is about 1.7x faster on CPUs with AVX-512 "
         "BF16, with differences of a few levels at most (README, Precision)"),
@@ -208,6 +209,10 @@ void sst_setting_range_text(const sst_setting *s, char *buf, size_t n) {
     append(buf, n, i ? "|%s" : "%s", s->choices[i].name);
   if (s->type == SST_SETTING_CHOICE)
     return;
+  if (s->type == SST_SETTING_BOOL) {
+    append(buf, n, "%s", "on|off");
+    return;
+  }
   char range[64];
   snprintf(range, sizeof range, "%g..%g", s->min, s->max);
   append(buf, n, s->n_choices ? "|%s" : "%s", range);
@@ -237,6 +242,15 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     *value = c->value;
     return 0;
   }
+  if (s->type == SST_SETTING_BOOL) { /* the CLI's flags take no text */
+    int on = text && (!strcmp(text, "on") || !strcmp(text, "1"));
+    if (on || (text && (!strcmp(text, "off") || !strcmp(text, "0")))) {
+      *value = on;
+      return 0;
+    }
+    snprintf(msg, n, "%s%s '%s' is not on or off", prefix, name, text);
+    return -1;
+  }
   if (s->type == SST_SETTING_CHOICE) {
     char range[160];
     sst_setting_range_text(s, range, sizeof range);
@@ -244,8 +258,8 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     return -1;
   }
   char *end;
-  const int whole = s->type == SST_SETTING_INT || s->type == SST_SETTING_BOOL;
-  double v = whole ? (double)strtol(text, &end, 10) : strtod(text, &end);
+  double v = s->type != SST_SETTING_DOUBLE ? (double)strtol(text, &end, 10)
+                                         : strtod(text, &end);
   if (end == text || *end != '\0' || !isfinite(v) || !in_range(s, v) ||
       named_value(s, v)) {
     /* A named extra value counts only by its name: "--tile -1" is no
@@ -254,7 +268,7 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     for (int i = 0; i < s->n_choices; i++)
       append(names, sizeof names, i ? "|%s" : " or one of %s", s->choices[i].name);
     snprintf(msg, n, "%s%s '%s' is not %s in %g..%g%s", prefix, name, text,
-             whole ? "an integer" : "a number", s->min,
+             s->type != SST_SETTING_DOUBLE ? "an integer" : "a number", s->min,
              s->max, names);
     return -1;
   }

@@ -4,8 +4,11 @@
  * The engine's parameter check, the CLI's option parsing and --help, and the
  * plug-in's procedure arguments and dialog widgets all read these rows, so a
  * range, a default or a help line exists in exactly one place.  Adding a
- * setting = one sst_setting_id, one field in sst_params, one row in
- * settings.c (tests/recon/test_settings.c and tests/cli check every row).
+ * setting = one sst_setting_id, one field in sst_params and one row in
+ * settings.c, in the same place in both; the row order is the procedure's
+ * argument order, so new arguments go after the existing ones.
+ * tests/settings, tests/cli/test_ranges.py and the gimp-errors test walk
+ * every row.
  *
  * Labels and help lines are English; they are marked for gettext in
  * settings.c (N_) so the plug-in translates them with _(row->label). */
@@ -25,14 +28,18 @@ typedef enum {
   SST_SETTING_DOUBLE,
   SST_SETTING_INT,
   SST_SETTING_CHOICE, /* an enum: only the values listed in choices */
-  SST_SETTING_BOOL    /* an int field, 0 or 1: a CLI flag without value,
-                         a boolean argument, a check box */
+  SST_SETTING_BOOL    /* an int field, 0 or 1 (min 0, max 1 in the row): a
+                         CLI flag without a value, a boolean argument shown
+                         as a check box */
 } sst_setting_type;
 
 /* Where a setting shows up besides the engine's check. */
 enum {
   SST_SETTING_CLI = 1u << 0, /* a --cli option */
-  SST_SETTING_ARG = 1u << 1  /* a procedure argument (and dialog widget) */
+  SST_SETTING_ARG = 1u << 1, /* a procedure argument (and dialog widget) */
+  SST_SETTING_ADVANCED = 1u << 2 /* an engine knob: the dialog folds it away
+                                    under "Advanced"; without it the widget is
+                                    in front, next to the kernel */
 };
 
 /* One named value.  For a CHOICE setting these are all its values; for a

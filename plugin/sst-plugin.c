@@ -121,14 +121,14 @@ add_setting_arguments (GimpProcedure *procedure)
           gimp_procedure_add_double_argument (procedure, s->arg, _(s->label), _(s->help),
                                               s->min, s->max, def, G_PARAM_READWRITE);
           break;
+        case SST_SETTING_BOOL:
+          gimp_procedure_add_boolean_argument (procedure, s->arg, _(s->label), _(s->help),
+                                               def != 0.0, G_PARAM_READWRITE);
+          break;
         case SST_SETTING_INT:
           gimp_procedure_add_int_argument (procedure, s->arg, _(s->label), _(s->help),
                                            (gint) s->min, (gint) s->max, (gint) def,
                                            G_PARAM_READWRITE);
-          break;
-        case SST_SETTING_BOOL:
-          gimp_procedure_add_boolean_argument (procedure, s->arg, _(s->label), _(s->help),
-                                               def != 0.0, G_PARAM_READWRITE);
           break;
         }
     }

@@ -421,10 +421,58 @@ scale_entries (GimpProcedureDialog *dialog)
     {
       const sst_setting *s = sst_setting_get (i);
 
-      if ((s->where & SST_SETTING_ARG) && s->type != SST_SETTING_CHOICE &&
-          s->type != SST_SETTING_BOOL) /* a BOOL is a check box */
+      if ((s->where & SST_SETTING_ARG) &&
+          (s->type == SST_SETTING_DOUBLE || s->type == SST_SETTING_INT))
         scale_entry (dialog, s);
     }
+}
+
+/* Where the Advanced expander is and whether it is open: lets the dialog
+ * test click it and check that it opened. */
+static void
+log_expander (GtkWidget     *expander,
+              GtkAllocation *allocation,
+              gpointer       data)
+{
+  GtkWidget *top = gtk_widget_get_toplevel (expander);
+  gint       x = 0, y = 0;
+
+  (void) allocation; (void) data;
+  if (gtk_widget_translate_coordinates (expander, top, 0, 0, &x, &y))
+    g_debug ("advanced expander: area=%d,%d,%d,%d", x, y,
+             gtk_widget_get_allocated_width (expander),
+             gtk_widget_get_allocated_height (expander));
+}
+
+static void
+log_expanded (GObject    *expander,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (void) pspec; (void) data;
+  g_debug ("advanced expander: expanded=%d",
+           gtk_expander_get_expanded (GTK_EXPANDER (expander)));
+}
+
+/* The table's procedure arguments, in table order: the ones marked
+ * advanced, or the others (kernel, strength, colours, ...). */
+static void
+fill_settings_box (GimpProcedureDialog *dialog,
+                   const gchar         *box_id,
+                   gboolean             advanced)
+{
+  GList *names = NULL;
+
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s = sst_setting_get (i);
+
+      if ((s->where & SST_SETTING_ARG) &&
+          ! (s->where & SST_SETTING_ADVANCED) == ! advanced)
+        names = g_list_append (names, (gpointer) s->arg);
+    }
+  gimp_procedure_dialog_fill_box_list (dialog, box_id, names);
+  g_list_free (names);
 }
 
 gboolean
@@ -509,21 +557,18 @@ sst_dialog_run (GimpProcedure       *procedure,
   scale_entries (dialog);
   gimp_procedure_dialog_get_label (dialog, "transfer-title",
                                    _("<b>Transfer</b>"), TRUE, FALSE);
-  gimp_procedure_dialog_fill_box (dialog, "transfer-box",
-                                  "kernel", "gamma", "color-match",
-                                  "preserve-colors", "style-scale", NULL);
+  fill_settings_box (dialog, "transfer-box", FALSE);
   gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
                                     FALSE, "transfer-box");
 
   /* Folded away: the engine's knobs. */
   gimp_procedure_dialog_get_label (dialog, "advanced-title",
                                    _("Advanced"), FALSE, FALSE);
-  gimp_procedure_dialog_fill_box (dialog, "advanced-box",
-                                  "poly-c", "fuse-kernel", "fuse-weight",
-                                  "iterations", "precision", "feature-layer",
-                                  NULL);
-  gimp_procedure_dialog_fill_expander (dialog, "advanced-expander", "advanced-title",
-                                       FALSE, "advanced-box");
+  fill_settings_box (dialog, "advanced-box", TRUE);
+  widget = gimp_procedure_dialog_fill_expander (dialog, "advanced-expander",
+                                                "advanced-title", FALSE, "advanced-box");
+  g_signal_connect (widget, "size-allocate", G_CALLBACK (log_expander), NULL);
+  g_signal_connect (widget, "notify::expanded", G_CALLBACK (log_expanded), NULL);
   gimp_procedure_dialog_set_sensitive_if_in (dialog, "fuse-weight", NULL,
                                              "fuse-kernel",
                                              string_values ("none"), FALSE);

@@ -27,8 +27,8 @@ NEEDS = {"fuse-weight": ["--fuse", "linear"]}
 
 
 def run(option, value):
-    given = ["--" + option] + ([] if value is None else [value])  # None: a flag
-    r = subprocess.run([cli, missing, missing, "-o", out] + given +
+    value = [] if value is None else [value]  # None: a flag
+    r = subprocess.run([cli, missing, missing, "-o", out, "--" + option] + value +
                        NEEDS.get(option, []),
                        capture_output=True, text=True)
     return r.returncode, r.stderr.splitlines()
@@ -63,7 +63,7 @@ for row in rows:
     if not opt:
         continue
     checked += 1
-    if row["type"] == "bool":  # a flag: takes no value
+    if row["type"] == "bool":  # a flag: accepted without a value
         expect_accepted(opt, None)
         continue
     if row["type"] == "choice":

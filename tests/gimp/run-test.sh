@@ -247,6 +247,15 @@ PY
     for i in $(seq 60); do grep -q "new map layers:" "$WORK/gimp.log" && break; sleep 0.5; done
     grep -q "new map layers:" "$WORK/gimp.log" || die "New map layers: no layers added"
     echo "ok - $(grep -m1 'new map layers:' "$WORK/gimp.log" | sed 's/.*DEBUG: //')"
+    # Open "Advanced" (click its title) so the screenshot shows the knobs.
+    ex=$(grep 'advanced expander: area=' "$WORK/gimp.log" | tail -1 |
+         sed -E 's/.* area=([0-9]+),([0-9]+),.*/\1 \2/')
+    [ -n "$ex" ] || die "no position of the Advanced expander"
+    read -r ex_x ex_y <<<"$ex"
+    xdotool mousemove --window "$WID2" $((ex_x + 30)) $((ex_y + 8)) click 1
+    for i in $(seq 20); do grep -q "advanced expander: expanded=1" "$WORK/gimp.log" && break; sleep 0.3; done
+    grep -q "advanced expander: expanded=1" "$WORK/gimp.log" || die "Advanced did not open"
+    echo "ok - Advanced opens"
     xdotool mousemove 1279 899; sleep 1.5
     import -window "$WID2" "$ART/dialog-maps.png"
     xdotool windowfocus "$WID2"; sleep 0.3

@@ -92,9 +92,8 @@ for r in table_args:
         T.check(got == want, "%s: choices and ids equal the table's" % r["arg"])
         T.check([default] == want_default, "%s: default equals the table's" % r["arg"])
     elif r["type"] == "bool":
-        print("# %s: boolean, default %s" % (r["arg"], spec.default_value))
         T.check(spec.default_value == bool(r["default"]),
-                "%s: default equals the table's" % r["arg"])
+                "%s: boolean, default equals the table's" % r["arg"])
     else:
         got = (spec.minimum, spec.maximum, spec.default_value)
         want = (r["min"], r["max"], r["default"])

@@ -46,7 +46,7 @@ static void check_rows(void) {
     CHECK(s->ui_max == 0 || (s->ui_max > s->min && s->ui_max <= s->max),
           "%s: slider end %g outside the range", name, s->ui_max);
     CHECK(sst_setting_value(&d, s) == s->def, "%s: default not stored", name);
-    double step = s->type == SST_SETTING_INT || s->type == SST_SETTING_BOOL ? 1.0
+    double step = s->type != SST_SETTING_DOUBLE ? 1.0
                                              : fmax(1e-3, 1e-6 * fabs(s->max));
     const double ok[] = {s->min, s->max, 0.5 * (s->min + s->max)};
     const double bad[] = {s->min - step, s->max + step, NAN, INFINITY};
