@@ -151,7 +151,7 @@ void bench_pipeline(const bench_ctx *ctx) {
   bench_image(&content, W, H, 1);
   bench_image(&style, SW, SH, 7);
   uint8_t *cm = bench_halves_map(W, H), *sm = bench_halves_map(SW, SH);
-  sst_map cmap = {W, H, cm}, smap = {SW, SH, sm};
+  sst_map cmap = {W, H, cm, NULL}, smap = {SW, SH, sm, NULL};
   const int bf16 = sst_precision_available(SST_PRECISION_BF16);
   pipeline_times f = time_pipeline(ctx, SST_PRECISION_FLOAT32, &content, &cmap,
                                    &style, &smap);

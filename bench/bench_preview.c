@@ -58,7 +58,7 @@ static void measure(const bench_ctx *ctx, int threads, int w, int h,
   bench_image(&style[0], w, h, 7);
   bench_image(&style[1], w, h, 11);
   uint8_t *map = bench_halves_map(w, h);
-  sst_map m = {w, h, map};
+  sst_map m = {w, h, map, NULL};
   sst_params p;
   sst_params_default(&p);
   p.threads = threads;

@@ -20,7 +20,7 @@ int bench_scale_child(const sst_model *m, int w, int h, int threads) {
   if (bench_image(&content, w, h, 1) || bench_image(&style, 512, 384, 7))
     return 1;
   uint8_t *cm = bench_halves_map(w, h), *sm = bench_halves_map(512, 384);
-  sst_map cmap = {w, h, cm}, smap = {512, 384, sm};
+  sst_map cmap = {w, h, cm, NULL}, smap = {512, 384, sm, NULL};
   sst_params p;
   sst_params_default(&p);
   p.threads = threads;

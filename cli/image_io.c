@@ -63,6 +63,65 @@ static int read_png(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
   return 0;
 }
 
+/* A PNG with alpha as separate RGB8 and A8 planes (for maps: unpainted =
+ * transparent); *alpha stays NULL when the file has no alpha. */
+static int read_png_map(const char *path, uint8_t **rgb, uint8_t **alpha,
+                        int *w, int *h, char *msg, size_t n) {
+  png_image img;
+  memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&img, path)) {
+    snprintf(msg, n, "%s: not a readable PNG (%s)", path, img.message);
+    return -1;
+  }
+  int has_alpha = (img.format & PNG_FORMAT_FLAG_ALPHA) != 0;
+  png_image_free(&img);
+  *alpha = NULL;
+  if (!has_alpha)
+    return read_png(path, rgb, w, h, msg, n);
+  memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&img, path)) {
+    snprintf(msg, n, "%s: not a readable PNG (%s)", path, img.message);
+    return -1;
+  }
+  if ((size_t)img.width * img.height > MAX_PIXELS) {
+    png_image_free(&img);
+    snprintf(msg, n, "%s: %ux%u pixels is too large", path, img.width, img.height);
+    return -1;
+  }
+  img.format = PNG_FORMAT_RGBA; /* straight (not premultiplied) colours */
+  size_t npix = (size_t)img.width * img.height;
+  uint8_t *rgba = malloc(PNG_IMAGE_SIZE(img)), *c = malloc(npix * 3),
+          *a = malloc(npix);
+  if (!rgba || !c || !a) {
+    png_image_free(&img);
+    free(rgba);
+    free(c);
+    free(a);
+    snprintf(msg, n, "%s: out of memory", path);
+    return -1;
+  }
+  if (!png_image_finish_read(&img, NULL, rgba, 0, NULL)) {
+    snprintf(msg, n, "%s: corrupt PNG (%s)", path, img.message);
+    png_image_free(&img);
+    free(rgba);
+    free(c);
+    free(a);
+    return -1;
+  }
+  for (size_t i = 0; i < npix; i++) {
+    memcpy(c + 3 * i, rgba + 4 * i, 3);
+    a[i] = rgba[4 * i + 3];
+  }
+  free(rgba);
+  *rgb = c;
+  *alpha = a;
+  *w = (int)img.width;
+  *h = (int)img.height;
+  return 0;
+}
+
 static int write_png(const char *path, const uint8_t *rgb, int w, int h,
                      char *msg, size_t n) {
   png_image img;
@@ -213,6 +272,19 @@ int image_read_rgb8(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
     r = -1;
   }
   return r;
+}
+
+int image_read_map(const char *path, uint8_t **rgb, uint8_t **alpha, int *w,
+                   int *h, char *msg, size_t n) {
+  *alpha = NULL;
+  FILE *f = fopen(path, "rb");
+  unsigned char magic[8] = {0};
+  size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+  if (f)
+    fclose(f);
+  if (got >= 8 && png_sig_cmp(magic, 0, 8) == 0)
+    return read_png_map(path, rgb, alpha, w, h, msg, n);
+  return image_read_rgb8(path, rgb, w, h, msg, n); /* JPEG: no alpha */
 }
 
 int image_write_rgb8(const char *path, const uint8_t *rgb, int w, int h,

@@ -8,6 +8,12 @@
  * RGB8.  On failure returns -1 and writes one line into msg. */
 int image_read_rgb8(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
                     size_t msg_size);
+/* Reads a semantic map: like image_read_rgb8, and *alpha gets w*h
+ * opacities when the file is a PNG with an alpha channel or transparency
+ * (NULL otherwise: every pixel painted).  Colours are not composited, so a
+ * transparent pixel keeps whatever colour lies under it. */
+int image_read_map(const char *path, uint8_t **rgb, uint8_t **alpha, int *w,
+                   int *h, char *msg, size_t msg_size);
 /* Writes RGB8 as PNG or JPEG (by the extension of path: .png, .jpg, .jpeg).
  * Writes to a temporary file next to path and renames it into place, so a
  * failure never leaves a partial output file. */

@@ -40,11 +40,13 @@ static int load_image(const char *path, sst_image *img, char *msg, size_t n) {
   return 0;
 }
 
-static int load_map(const char *path, sst_map *map, uint8_t **buf, char *msg,
-                    size_t n) {
-  if (image_read_rgb8(path, buf, &map->width, &map->height, msg, n) != 0)
+/* A PNG map's alpha marks its unpainted pixels (sst_map.alpha). */
+static int load_map(const char *path, sst_map *map, uint8_t **buf,
+                    uint8_t **alpha, char *msg, size_t n) {
+  if (image_read_map(path, buf, alpha, &map->width, &map->height, msg, n) != 0)
     return -1;
   map->rgb = *buf;
+  map->alpha = *alpha;
   return 0;
 }
 
@@ -82,14 +84,14 @@ int main(int argc, char **argv) {
   char msg[600];
   sst_image content = {0}, style = {0}, result = {0};
   sst_map cmap = {0}, smap = {0};
-  uint8_t *cbuf = NULL, *sbuf = NULL;
+  uint8_t *cbuf = NULL, *sbuf = NULL, *calpha = NULL, *salpha = NULL;
   sst_model *model = NULL;
   sst_session *session = NULL;
   int rc = 1;
   if (load_image(o.content, &content, msg, sizeof msg) != 0 ||
       load_image(o.style, &style, msg, sizeof msg) != 0 ||
-      (o.content_map && load_map(o.content_map, &cmap, &cbuf, msg, sizeof msg) != 0) ||
-      (o.style_map && load_map(o.style_map, &smap, &sbuf, msg, sizeof msg) != 0)) {
+      (o.content_map && load_map(o.content_map, &cmap, &cbuf, &calpha, msg, sizeof msg) != 0) ||
+      (o.style_map && load_map(o.style_map, &smap, &sbuf, &salpha, msg, sizeof msg) != 0)) {
     fprintf(stderr, "sst-stylize: error: %s\n", msg);
     goto done;
   }
@@ -144,6 +146,8 @@ done:
   sst_image_free(&result);
   free(cbuf);
   free(sbuf);
+  free(calpha);
+  free(salpha);
   sst_session_free(session);
   sst_model_free(model);
   return rc;

@@ -89,12 +89,27 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
   if ((size_t)map->width > SIZE_MAX / 3 / (size_t)map->height)
     return sst_fail(err, SST_ERR_MAP, "semantic map too large");
   const size_t npix = (size_t)map->width * (size_t)map->height;
-  const uint8_t *px = map->rgb;
+  const uint8_t *px = map->rgb, *alpha = map->alpha;
+#define PAINTED(i) (!alpha || alpha[i] >= SST_MAP_PAINTED_ALPHA)
+  /* Thresholds below are fractions of the painted pixels: a doodle painted
+   * over part of a transparent layer is judged on what was painted. */
+  size_t npaint = 0;
+  for (size_t i = 0; i < npix; i++)
+    npaint += PAINTED(i);
+  memset(pal, 0, sizeof *pal);
+  if (npaint == 0) { /* nothing painted: the caller runs without this map */
+    memset(labels, 0, npix);
+    return SST_OK;
+  }
+  const int has_unpainted = npaint < npix;
+  const int max_colours = SST_MAX_LABELS - has_unpainted;
 
   hist t = {calloc(4096, sizeof(hist_entry)), 4096, 0};
   if (!t.e)
     return sst_fail(err, SST_ERR_NOMEM, "map labels: out of memory");
   for (size_t i = 0; i < npix; i++) {
+    if (!PAINTED(i))
+      continue;
     uint32_t c = (uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 |
                  px[3 * i + 2];
     if (hist_add(&t, c)) {
@@ -105,7 +120,7 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
 
   /* Dominant colours: frequent enough, taken by decreasing count, near
    * duplicates (JPEG noise) merged into the colour already chosen. */
-  double thr_f = 0.001 * (double)npix;
+  double thr_f = 0.001 * (double)npaint;
   size_t thr =
       thr_f > 4.0 ? (size_t)thr_f + (thr_f > (double)(size_t)thr_f) : 4;
   size_t ncand = 0;
@@ -124,7 +139,7 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
   qsort(cs, ncand, sizeof(cand), cand_cmp);
   cand dom[SST_MAX_LABELS + 1];
   int ndom = 0;
-  for (size_t i = 0; i < ncand && ndom <= SST_MAX_LABELS; i++) {
+  for (size_t i = 0; i < ncand && ndom <= max_colours; i++) {
     int merged = 0;
     for (int d = 0; d < ndom && !merged; d++)
       if (dist2(cs[i].colour, dom[d].colour) <= MERGE_DIST2) {
@@ -136,7 +151,7 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
   }
   free(cs);
   size_t covered = 0;
-  if (ndom <= SST_MAX_LABELS && ndom > 0)
+  if (ndom <= max_colours && ndom > 0)
     for (size_t i = 0; i < t.cap; i++) {
       if (!t.e[i].key)
         continue;
@@ -146,15 +161,16 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
           break;
         }
     }
-  if (ndom == 0 || ndom > SST_MAX_LABELS ||
-      (double)covered < COVER_FRACTION * (double)npix) {
-    size_t found = ndom > SST_MAX_LABELS ? (size_t)ndom : t.used;
+  if (ndom == 0 || ndom > max_colours ||
+      (double)covered < COVER_FRACTION * (double)npaint) {
+    size_t found = ndom > max_colours ? (size_t)ndom : t.used;
     free(t.e);
     return sst_fail(err, SST_ERR_MAP,
                     "map has too many colours to be a doodle (found %zu "
                     "distinct colours; paint flat regions with at most %d "
-                    "colours)",
-                    found, SST_MAX_LABELS);
+                    "colours%s)",
+                    found, max_colours,
+                    has_unpainted ? " besides the unpainted part" : "");
   }
   /* Palette order: decreasing pixel count (merged counts; stable sort keeps
    * the selection order on ties). */
@@ -185,11 +201,20 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
     t.e[i].label = best;
   }
   for (size_t i = 0; i < npix; i++) {
+    if (!PAINTED(i)) {
+      labels[i] = (uint8_t)ndom; /* the unpainted label, after the colours */
+      continue;
+    }
     uint32_t c = (uint32_t)px[3 * i] << 16 | (uint32_t)px[3 * i + 1] << 8 |
                  px[3 * i + 2];
     labels[i] = (uint8_t)hist_find(&t, c + 1)->label;
   }
+#undef PAINTED
   free(t.e);
+  if (has_unpainted) {
+    pal->unpainted = 1;
+    pal->n = ndom + 1; /* its colour stays 0,0,0 and is never matched */
+  }
   return SST_OK;
 }
 
@@ -197,11 +222,16 @@ void sst_match_labels(const sst_palette *content, const sst_palette *style,
                       int *style_label_of_content) {
   if (!content || !style || !style_label_of_content)
     return;
-  for (int k = 0; k < content->n && k < SST_MAX_LABELS; k++) {
+  const int cpainted = content->n - (content->unpainted ? 1 : 0);
+  const int spainted = style->n - (style->unpainted ? 1 : 0);
+  if (content->unpainted && content->n > 0)
+    style_label_of_content[content->n - 1] =
+        style->unpainted && style->n > 0 ? style->n - 1 : -1;
+  for (int k = 0; k < cpainted && k < SST_MAX_LABELS; k++) {
     uint32_t a = (uint32_t)content->rgb[k][0] << 16 |
                  (uint32_t)content->rgb[k][1] << 8 | content->rgb[k][2];
     int best = -1, bd = MATCH_DIST2 + 1;
-    for (int j = 0; j < style->n && j < SST_MAX_LABELS; j++) {
+    for (int j = 0; j < spainted && j < SST_MAX_LABELS; j++) {
       uint32_t b = (uint32_t)style->rgb[j][0] << 16 |
                    (uint32_t)style->rgb[j][1] << 8 | style->rgb[j][2];
       int v = dist2(a, b);

@@ -4,21 +4,28 @@
 #include "sst.h"
 
 typedef struct {
-  int n;                              /* number of labels, 1..SST_MAX_LABELS */
+  int n;                              /* number of labels, 0..SST_MAX_LABELS */
   uint8_t rgb[SST_MAX_LABELS][3];     /* label colours */
+  int unpainted; /* non-zero: label n-1 is the map's unpainted pixels (alpha
+                    under SST_MAP_PAINTED_ALPHA); its colour means nothing */
 } sst_palette;
 
-/* Finds the map's dominant colours and snaps every pixel (anti-aliased or
- * JPEG-noisy edges included) to the nearest one.  labels gets w*h label
- * indices.  Fails with SST_ERR_MAP when the map has too many colours to be a
- * doodle (dominant colours do not cover most of the map, or more than
- * SST_MAX_LABELS of them). */
+/* Finds the map's dominant colours among its painted pixels and snaps every
+ * painted pixel (anti-aliased or JPEG-noisy edges included) to the nearest
+ * one; unpainted pixels, if any, get one more label (pal->unpainted).  A map
+ * without a painted pixel gives pal->n == 0: "no map".  labels gets w*h
+ * label indices.  Fails with SST_ERR_MAP when the map has too many colours
+ * to be a doodle (dominant colours do not cover most of the painted pixels,
+ * or more than SST_MAX_LABELS labels would be needed). */
 sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
                           sst_error *err);
 
 /* For each content label, the style label of the same colour (nearest within
  * a small RGB tolerance), or -1 when the style map has no such region (that
- * content region then takes the whole style image). */
+ * content region then takes the whole style image).  Unpainted pairs with
+ * unpainted only: the content's unpainted label takes the style's unpainted
+ * label, or -1 when the style map is fully painted; a painted colour never
+ * pairs with the style's unpainted label. */
 void sst_match_labels(const sst_palette *content, const sst_palette *style,
                       int *style_label_of_content);
 

@@ -51,6 +51,7 @@ sst_status sst_region_legend(const sst_map *content, const sst_map *style,
   for (int k = 0; k < cp.n; k++) {
     sst_legend_entry *e = &out->e[out->n++];
     memcpy(e->rgb, cp.rgb[k], 3);
+    e->unpainted = cp.unpainted && k == cp.n - 1;
     e->content_share = cshare[k];
     if (partner[k] >= 0) {
       e->kind = SST_REGION_MATCHED;
@@ -65,6 +66,7 @@ sst_status sst_region_legend(const sst_map *content, const sst_map *style,
       continue;
     sst_legend_entry *e = &out->e[out->n++];
     memcpy(e->rgb, sp.rgb[j], 3);
+    e->unpainted = sp.unpainted && j == sp.n - 1;
     e->kind = SST_REGION_STYLE_ONLY;
     e->style_share = sshare[j];
   }

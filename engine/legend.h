@@ -18,6 +18,9 @@ typedef struct {
   sst_region_kind kind;
   double content_share;  /* fraction of the content map's pixels (0..1) */
   double style_share;    /* fraction of the style map's pixels (0..1) */
+  int unpainted;         /* the map's unpainted pixels (alpha under 50 %):
+                            rgb means nothing; matched = pairs with the
+                            style map's unpainted pixels */
 } sst_legend_entry;
 
 typedef struct {

@@ -18,6 +18,7 @@
 #include "labels.h"
 #include "nn.h"
 #include "pipeline.h"
+#include "preserve_colors.h"
 #include "reconstruct.h"
 #include "settings.h"
 #include "side.h"
@@ -248,14 +249,15 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   memset(out, 0, sizeof *out);
   const double t0 = sst_now();
   const sst_side_level *c = NULL, *y = NULL;
-  sst_side_request rq = {s->model->enc, layer, p->max_size, p->tile, 0};
+  sst_side_request rq = {s->model->enc, layer, p->max_size, 1.0, p->tile, 0};
   sst_ctx pc = sst_ctx_sub(ctx, LEVEL_SPLIT[0], LEVEL_SPLIT[1],
                            "encode content");
   sst_status st =
       sst_side_encode(&s->content, &rq, &s->counts.content_encodes, &pc, &c,
                       err);
   if (st == SST_OK) {
-    sst_side_request ry = {s->model->enc, layer, p->style_max_size, p->tile, 1};
+    sst_side_request ry = {s->model->enc, layer, p->style_max_size,
+                             p->style_scale, p->tile, 1};
     sst_ctx ps = sst_ctx_sub(ctx, LEVEL_SPLIT[1], LEVEL_SPLIT[2],
                              "encode style");
     st = sst_side_encode(&s->style, &ry, &s->counts.style_encodes, &ps, &y,
@@ -332,6 +334,9 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   } else if (st == SST_OK) {
     *out = small;
   }
+  /* last, at full size, so the chroma is the content's own */
+  if (st == SST_OK && p->preserve_colors)
+    sst_preserve_colors(out, &s->content.img, &ctx);
   if (st == SST_OK && ctx.fn)
     ctx.fn(1.0f, "done", ctx.user);
   s->timings.total = sst_now() - t0;

@@ -124,6 +124,21 @@ static const sst_setting table[SST_N_SETTINGS] = {
      65536, 0, 0, CLI, NULL,
      "encoder/decoder tile side: auto tiles beyond 1 megapixel, off never",
      tile_names, N_OF(tile_names)},
+    {SST_SET_PRESERVE_COLORS, "preserve-colors", "preserve-colors", NULL,
+     SST_SETTING_BOOL, FIELD(preserve_colors), 0, 0, 1, 0, 0, CLI | ARG,
+     N_("K_eep content colours"),
+     N_("Keep the content's colours and take only the lightness from the "
+        "stylized result (YCbCr, after the colour match)"),
+     NULL, 0},
+    /* 0.25..4: at 4 the default 512 px style fit becomes 2048 px (about
+     * 0.3 GB of relu3_1 features); below 0.25 a 512 px style is 128 px,
+     * too few cells on the relu4_1 grid for its statistics. */
+    {SST_SET_STYLE_SCALE, "style-scale", "style-scale", "S",
+     SST_SETTING_DOUBLE, FIELD(style_scale), 1.0, 0.25, 4.0, 0, 2, CLI | ARG,
+     N_("Style s_cale"),
+     N_("Size of the style's strokes: the style image is resized by this "
+        "factor before encoding (2 = strokes twice as large)"),
+     NULL, 0},
 };
 
 const sst_setting *sst_setting_get(sst_setting_id id) {

@@ -67,6 +67,10 @@ typedef enum {
   SST_SET_STYLE_MAX_SIZE,
   SST_SET_THREADS,
   SST_SET_TILE,
+  /* issue 18; after the older rows so the procedure's signature keeps
+   * their positions */
+  SST_SET_PRESERVE_COLORS,
+  SST_SET_STYLE_SCALE,
   SST_N_SETTINGS
 } sst_setting_id;
 

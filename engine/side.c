@@ -1,4 +1,5 @@
 /* side.c - a session's input side and its per-layer encodings (side.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,10 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
     if (!labels)
       return sst_fail(err, SST_ERR_NOMEM, "out of memory");
     sst_status st = sst_map_labels(map, labels, &pal, err);
+    if (st == SST_OK && pal.n == 0) { /* nothing painted: no map */
+      free(labels);
+      labels = NULL;
+    }
     if (st != SST_OK) {
       free(labels);
       /* prefix which map failed, keep the engine's explanation */
@@ -98,12 +103,42 @@ static sst_status describe(const sst_side *sd, const sst_image *src, int pw,
   return SST_OK;
 }
 
+/* Largest processed style (pixels) a style scale may ask for: its relu3_1
+ * features alone take 64 bytes a pixel, 1 GiB here. */
+#define STYLE_MAX_PIXELS (4096 * 4096)
+
+/* Processed size of a side: the max_side fit, times the style scale (1 =
+ * that fit); refuses sizes below SST_MIN_SIDE or above STYLE_MAX_PIXELS
+ * with a message naming the scale. */
+static sst_status scaled_size(const sst_image *img, int max_side, double scale,
+                              int *w, int *h, sst_error *err) {
+  sst_fit_size(img->width, img->height, max_side, w, h);
+  if (scale == 1.0)
+    return SST_OK;
+  const double sw = *w * scale, sh = *h * scale;
+  if (sw * sh > (double)STYLE_MAX_PIXELS)
+    return sst_fail(err, SST_ERR_NOMEM,
+                    "style scale %g makes the style %.0fx%.0f pixels; at most "
+                    "%d megapixels can be processed, use a smaller style scale",
+                    scale, sw, sh, STYLE_MAX_PIXELS >> 20);
+  *w = (int)lround(sw);
+  *h = (int)lround(sh);
+  if (*w < SST_MIN_SIDE || *h < SST_MIN_SIDE)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "style scale %g makes the %dx%d style %dx%d pixels, "
+                    "smaller than %d; use a larger style scale",
+                    scale, img->width, img->height, *w, *h, SST_MIN_SIDE);
+  return SST_OK;
+}
+
 sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
                            int *counter, sst_ctx *ctx,
                            const sst_side_level **out, sst_error *err) {
   *out = NULL;
   int w, h;
-  sst_fit_size(sd->img.width, sd->img.height, req->max_side, &w, &h);
+  sst_status sz = scaled_size(&sd->img, req->max_side, req->scale, &w, &h, err);
+  if (sz != SST_OK)
+    return sz;
   if (w < SST_MIN_SIDE || h < SST_MIN_SIDE)
     return sst_fail(err, SST_ERR_INVALID,
                     "size limit %d makes a %dx%d image smaller than %d pixels",

@@ -55,6 +55,7 @@ typedef struct {
   const sst_net *enc;
   sst_layer layer;
   int max_side;    /* longest processed side; 0 = full size */
+  double scale;    /* times the max_side fit (the style scale; 1 = as fit) */
   int tile;        /* the tile option (sst_params.tile, sst_tile_for) */
   int with_colors; /* compute the colour match's targets */
 } sst_side_request;

@@ -79,7 +79,15 @@ typedef struct {
 typedef struct {
   int width, height;
   const uint8_t *rgb; /* width*height*3 interleaved flat-colour doodle */
+  /* width*height opacities, or NULL (every pixel painted).  A pixel under
+   * SST_MAP_PAINTED_ALPHA is unpainted: the unpainted content pixels form
+   * one region, paired with the style map's unpainted pixels (or the whole
+   * style when the style map has none or is absent).  A map with no
+   * painted pixel counts as no map. */
+  const uint8_t *alpha;
 } sst_map;
+
+#define SST_MAP_PAINTED_ALPHA 128 /* at least 50 % opaque = painted */
 
 typedef struct {
   sst_kernel kernel;       /* style kernel, default POLY */
@@ -96,6 +104,12 @@ typedef struct {
   int style_max_size;      /* longest side of processed style (default 512) */
   int threads;             /* workers of this run; 0 = all cores */
   sst_precision precision; /* default FLOAT32; this run only */
+  int preserve_colors;     /* non-zero: the output keeps the content's
+                              chroma (YCbCr Cb, Cr) and takes only its luma
+                              from the stylized result, after the colour
+                              match (preserve_colors.h) */
+  double style_scale;      /* 0.25..4 (default 1): the style's processed size
+                              relative to the style_max_size fit */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), -1 = never tile, 64..65536 = this size

@@ -42,26 +42,23 @@ scale_for (gint width,
                          : (gdouble) out_height / height;
 }
 
-gboolean
-sst_pixels_read_image (GimpDrawable *drawable,
-                       gint          max_side,
-                       sst_image    *out,
-                       gfloat      **alpha,
-                       GError      **error)
+/* Reads rect of drawable at scale (the rectangle is in scaled
+ * coordinates). */
+static gboolean
+read_scaled (GimpDrawable        *drawable,
+             const GeglRectangle *rect,
+             gdouble              scale,
+             sst_image           *out,
+             gfloat             **alpha,
+             GError             **error)
 {
-  gint           w  = gimp_drawable_get_width (drawable);
-  gint           h  = gimp_drawable_get_height (drawable);
-  gint           ow, oh;
-  gdouble        scale;
-  GeglBuffer    *buffer;
-  GeglRectangle  rect;
+  gint        ow = rect->width, oh = rect->height;
+  GeglBuffer *buffer;
 
   memset (out, 0, sizeof *out);
   if (alpha)
     *alpha = NULL;
 
-  sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
-  scale = scale_for (w, h, ow, oh);
   if (sst_image_alloc (out, ow, oh) != SST_OK)
     {
       g_set_error (error, SST_PLUGIN_ERROR, 0,
@@ -70,8 +67,7 @@ sst_pixels_read_image (GimpDrawable *drawable,
     }
 
   buffer = gimp_drawable_get_buffer (drawable);
-  rect   = (GeglRectangle) { 0, 0, ow, oh };
-  gegl_buffer_get (buffer, &rect, scale, babl_format ("R'G'B' float"),
+  gegl_buffer_get (buffer, rect, scale, babl_format ("R'G'B' float"),
                    out->rgb, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
 
   if (alpha && gimp_drawable_has_alpha (drawable))
@@ -85,7 +81,7 @@ sst_pixels_read_image (GimpDrawable *drawable,
                        _("Not enough memory for a %d × %d image."), ow, oh);
           return FALSE;
         }
-      gegl_buffer_get (buffer, &rect, scale, babl_format ("A float"),
+      gegl_buffer_get (buffer, rect, scale, babl_format ("A float"),
                        *alpha, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
     }
   g_object_unref (buffer);
@@ -98,27 +94,65 @@ sst_pixels_read_image (GimpDrawable *drawable,
 }
 
 gboolean
-sst_pixels_read_map (GimpDrawable *drawable,
-                     const gchar  *empty_message,
-                     gint          max_side,
-                     guint8      **rgb,
-                     gint         *width,
-                     gint         *height,
-                     GError      **error)
+sst_pixels_read_image (GimpDrawable *drawable,
+                       gint          max_side,
+                       sst_image    *out,
+                       gfloat      **alpha,
+                       GError      **error)
+{
+  gint          w = gimp_drawable_get_width (drawable);
+  gint          h = gimp_drawable_get_height (drawable);
+  gint          ow, oh;
+  GeglRectangle rect;
+
+  sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
+  rect = (GeglRectangle) { 0, 0, ow, oh };
+  return read_scaled (drawable, &rect, scale_for (w, h, ow, oh), out, alpha,
+                      error);
+}
+
+gboolean
+sst_pixels_read_rect (GimpDrawable        *drawable,
+                      const GeglRectangle *rect,
+                      sst_image           *out,
+                      gfloat             **alpha,
+                      GError             **error)
+{
+  return read_scaled (drawable, rect, 1.0, out, alpha, error);
+}
+
+gboolean
+sst_pixels_read_map (GimpDrawable        *drawable,
+                     gint                 max_side,
+                     const GeglRectangle *crop,
+                     guint8             **map,
+                     gint                *width,
+                     gint                *height,
+                     GError             **error)
 {
   gint           w = gimp_drawable_get_width (drawable);
   gint           h = gimp_drawable_get_height (drawable);
   gint           ow, oh;
-  gsize          n, opaque = 0;
+  gsize          n;
   guint8        *rgba, *out;
   GeglBuffer    *buffer;
   GeglRectangle  rect;
 
-  *rgb = NULL;
-  sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
+  *map = NULL;
+  if (crop)
+    {
+      rect = *crop;
+      ow   = crop->width;
+      oh   = crop->height;
+    }
+  else
+    {
+      sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
+      rect = (GeglRectangle) { 0, 0, w, h };
+    }
   n    = (gsize) ow * oh;
   rgba = g_try_malloc (n * 4);
-  out  = g_try_malloc (n * 3);
+  out  = g_try_malloc (n * 4);
   if (rgba == NULL || out == NULL)
     {
       g_free (rgba);
@@ -129,9 +163,10 @@ sst_pixels_read_map (GimpDrawable *drawable,
     }
 
   buffer = gimp_drawable_get_buffer (drawable);
-  if (ow == w && oh == h)
+  /* Straight (not premultiplied) colours: the engine ignores those of
+   * pixels under 50 % alpha. */
+  if (crop || (ow == w && oh == h))
     {
-      rect = (GeglRectangle) { 0, 0, w, h };
       gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), rgba,
                        GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
     }
@@ -164,23 +199,14 @@ sst_pixels_read_map (GimpDrawable *drawable,
 
   for (gsize i = 0; i < n; i++)
     {
-      gboolean painted = rgba[i * 4 + 3] >= 128;
-
-      opaque += painted;
-      out[i * 3 + 0] = painted ? rgba[i * 4 + 0] : 0;
-      out[i * 3 + 1] = painted ? rgba[i * 4 + 1] : 0;
-      out[i * 3 + 2] = painted ? rgba[i * 4 + 2] : 0;
+      out[i * 3 + 0] = rgba[i * 4 + 0];
+      out[i * 3 + 1] = rgba[i * 4 + 1];
+      out[i * 3 + 2] = rgba[i * 4 + 2];
+      out[n * 3 + i] = rgba[i * 4 + 3];
     }
   g_free (rgba);
 
-  if (opaque == 0)
-    {
-      g_free (out);
-      g_set_error_literal (error, SST_PLUGIN_ERROR, 0, empty_message);
-      return FALSE;
-    }
-
-  *rgb = out;
+  *map = out;
   if (width)
     *width = ow;
   if (height)

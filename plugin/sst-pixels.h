@@ -27,17 +27,38 @@ gboolean sst_pixels_read_image  (GimpDrawable *drawable,
                                  gfloat      **alpha,
                                  GError      **error);
 
-/* Reads a semantic map as RGB8 at the same size sst_pixels_read_image gives
- * for max_side.  Scaling is nearest-neighbour so no blended colours appear.
- * Pixels less than half opaque count as black (unpainted).  Fails when the
- * map is entirely transparent, with empty_message as the error. */
-gboolean sst_pixels_read_map    (GimpDrawable *drawable,
-                                 const gchar  *empty_message,
-                                 gint          max_side,
-                                 guint8      **rgb,
-                                 gint         *width,
-                                 gint         *height,
-                                 GError      **error);
+/* The rectangle rect (drawable coordinates) at full resolution, otherwise
+ * as sst_pixels_read_image. */
+gboolean sst_pixels_read_rect   (GimpDrawable        *drawable,
+                                 const GeglRectangle *rect,
+                                 sst_image           *out,
+                                 gfloat             **alpha,
+                                 GError             **error);
+
+/* Reads a semantic map at the same size sst_pixels_read_image gives for
+ * max_side (or, when crop is not NULL, the rectangle crop at full
+ * resolution) into ONE buffer *map: w*h RGB8 pixels followed by w*h alpha
+ * bytes (the map's opacity: under 50 % is unpainted, sst_map.alpha).
+ * Scaling is nearest-neighbour so no blended colours appear.  A map
+ * without a painted pixel is valid: the engine then runs without it.
+ * sst_pixels_map_view gives the engine's view of such a buffer. */
+gboolean sst_pixels_read_map    (GimpDrawable        *drawable,
+                                 gint                 max_side,
+                                 const GeglRectangle *crop,
+                                 guint8             **map,
+                                 gint                *width,
+                                 gint                *height,
+                                 GError             **error);
+
+static inline sst_map
+sst_pixels_map_view (const guint8 *map,
+                     gint          width,
+                     gint          height)
+{
+  sst_map m = { width, height, map,
+                map ? map + (gsize) width * height * 3 : NULL };
+  return m;
+}
 
 /* Writes img (and alpha, if not NULL) over the whole drawable, which must
  * have img's size. */

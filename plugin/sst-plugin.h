@@ -47,12 +47,6 @@ gchar *sst_result_layer_name (GimpDrawable *style_layer);
 /* Translated, user-facing name of an engine stage ("encode content" ...). */
 const gchar *sst_stage_label (const gchar *stage);
 
-/* Messages for maps with no painted pixel (shared by run and preview). */
-#define SST_EMPTY_CONTENT_MAP \
-  _("The content map is empty (fully transparent). Paint its regions with flat colours first.")
-#define SST_EMPTY_STYLE_MAP \
-  _("The style map is empty (fully transparent). Paint its regions with flat colours first.")
-
 /* GError domain of the plug-in's own messages. */
 #define SST_PLUGIN_ERROR (sst_plugin_error_quark ())
 GQuark sst_plugin_error_quark (void);

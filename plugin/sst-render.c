@@ -4,7 +4,12 @@
  * pixels are read and the whole stylization is computed first; only then is
  * the result layer created, inserted and filled inside one undo group.
  * Cancelling (SIGINT/SIGTERM, or GIMP's progress Cancel, which makes GIMP
- * close the plug-in) therefore never leaves a half-made layer behind. */
+ * close the plug-in) therefore never leaves a half-made layer behind.
+ *
+ * With a selection, only its bounding box (on the layer) plus the
+ * networks' receptive margin is read and stylized; the result layer covers
+ * the bounding box and carries the selection as its layer mask, so the
+ * image changes only inside the selection, with its soft edges. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,14 +87,128 @@ sst_engine_error (sst_status        status,
     }
 }
 
-/* Creates the result layer above drawable and fills it; one undo step. */
+/* Pixels a feature at the layer sees on each side (the tiles' overlap,
+ * README "Large images"): context outside the selection that keeps its
+ * inside as it would be in a whole-layer run's tiles. */
+static gint
+receptive_margin (sst_layer layer)
+{
+  return layer == SST_RELU4_1 ? 32 : 16;
+}
+
+/* Grows [*pos, *pos + *len) by margin on both sides and to at least
+ * min_len, inside [0, size). */
+static void
+grow_span (gint *pos,
+           gint *len,
+           gint  margin,
+           gint  min_len,
+           gint  size)
+{
+  gint a = MAX (0, *pos - margin);
+  gint b = MIN (size, *pos + *len + margin);
+
+  while (b - a < min_len && (a > 0 || b < size))
+    {
+      if (a > 0)
+        a--;
+      if (b < size && b - a < min_len)
+        b++;
+    }
+  *pos = a;
+  *len = b - a;
+}
+
+/* What a run reads and what it writes, in layer coordinates: the whole
+ * layer without a selection; else the selection's bounds on the layer
+ * (result) and those plus the receptive margin (processed).  FALSE with
+ * *error set when a selection exists but misses the layer. */
+static gboolean
+selection_rects (GimpImage     *image,
+                 GimpDrawable  *drawable,
+                 sst_layer      layer,
+                 GeglRectangle *result,
+                 GeglRectangle *processed,
+                 gboolean      *has_selection,
+                 GError       **error)
+{
+  gint w = gimp_drawable_get_width (drawable);
+  gint h = gimp_drawable_get_height (drawable);
+  gint x, y, rw, rh;
+
+  *has_selection = ! gimp_selection_is_empty (image);
+  *result = *processed = (GeglRectangle) { 0, 0, w, h };
+  if (! *has_selection)
+    return TRUE;
+  if (! gimp_drawable_mask_intersect (drawable, &x, &y, &rw, &rh) ||
+      rw <= 0 || rh <= 0)
+    {
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("The selection does not touch the layer to stylize. "
+                     "Select part of the layer, or nothing (Select > None) "
+                     "to stylize all of it."));
+      return FALSE;
+    }
+  *result = *processed = (GeglRectangle) { x, y, rw, rh };
+  /* 16 px: the engine's smallest image side */
+  grow_span (&processed->x, &processed->width, receptive_margin (layer), 16, w);
+  grow_span (&processed->y, &processed->height, receptive_margin (layer), 16, h);
+  return TRUE;
+}
+
+/* Copies the rectangle inner (in the coordinates of outer, which img
+ * covers) out of img and its alpha; *img and *alpha are replaced. */
+static gboolean
+crop_to (sst_image           *img,
+         gfloat             **alpha,
+         const GeglRectangle *outer,
+         const GeglRectangle *inner,
+         GError             **error)
+{
+  sst_image  cut = { 0 };
+  gfloat    *cut_alpha = NULL;
+  gint       dx = inner->x - outer->x, dy = inner->y - outer->y;
+
+  if (inner->width == img->width && inner->height == img->height)
+    return TRUE;
+  if (sst_image_alloc (&cut, inner->width, inner->height) != SST_OK ||
+      (*alpha && (cut_alpha = g_try_new (gfloat, (gsize) inner->width * inner->height)) == NULL))
+    {
+      sst_image_free (&cut);
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Not enough memory for a %d × %d image."),
+                   inner->width, inner->height);
+      return FALSE;
+    }
+  for (gint y = 0; y < inner->height; y++)
+    {
+      gsize src = (gsize) (y + dy) * img->width + dx;
+      gsize dst = (gsize) y * inner->width;
+
+      memcpy (cut.rgb + dst * 3, img->rgb + src * 3,
+              sizeof (float) * 3 * inner->width);
+      if (cut_alpha)
+        memcpy (cut_alpha + dst, *alpha + src, sizeof (gfloat) * inner->width);
+    }
+  sst_image_free (img);
+  *img = cut;
+  g_free (*alpha);
+  *alpha = cut_alpha;
+  return TRUE;
+}
+
+/* Creates the result layer above drawable over rect (layer coordinates),
+ * fills it and, with a selection, gives it the selection as layer mask;
+ * one undo step. */
 static GimpPDBStatusType
-insert_result (GimpImage       *image,
-               GimpDrawable    *drawable,
-               GimpDrawable    *style_layer,
-               const sst_image *out,
-               const gfloat    *alpha,
-               GError         **error)
+insert_result (GimpImage           *image,
+               GimpDrawable        *drawable,
+               GimpDrawable        *style_layer,
+               const GeglRectangle *rect,
+               gboolean             masked,
+               const sst_image     *out,
+               const gfloat        *alpha,
+               GError             **error)
 {
   gchar     *name   = sst_result_layer_name (style_layer);
   GimpItem  *parent = gimp_item_get_parent (GIMP_ITEM (drawable));
@@ -118,8 +237,23 @@ insert_result (GimpImage       *image,
                    _("Could not add the result layer to the image."));
       return GIMP_PDB_EXECUTION_ERROR;
     }
-  gimp_layer_set_offsets (layer, ox, oy);
+  gimp_layer_set_offsets (layer, ox + rect->x, oy + rect->y);
   sst_pixels_write (GIMP_DRAWABLE (layer), out, alpha);
+  if (masked)
+    {
+      /* The selection as it lies over the new layer: soft edges kept. */
+      GimpLayerMask *mask = gimp_layer_create_mask (layer, GIMP_ADD_MASK_SELECTION);
+
+      if (mask == NULL || ! gimp_layer_add_mask (layer, mask))
+        {
+          /* take the layer out again: the image looks as it was */
+          gimp_image_remove_layer (image, layer);
+          gimp_image_undo_group_end (image);
+          g_set_error (error, SST_PLUGIN_ERROR, 0,
+                       _("Could not add the selection as the result's layer mask."));
+          return GIMP_PDB_EXECUTION_ERROR;
+        }
+    }
   gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, out->width, out->height);
   gimp_image_undo_group_end (image);
   return GIMP_PDB_SUCCESS;
@@ -136,7 +270,9 @@ sst_render (GimpImage       *image,
   sst_image          content = { 0 }, style = { 0 }, out = { 0 };
   gfloat            *alpha = NULL;
   guint8            *cmap_rgb = NULL, *smap_rgb = NULL;
-  sst_map            cmap, smap;
+  GeglRectangle      result_rect, processed;
+  gboolean           masked = FALSE;
+  sst_map            cmap = { 0 }, smap = { 0 };
   sst_session       *session = NULL;
   sst_error          err = { 0 };
   sst_status         st;
@@ -151,20 +287,29 @@ sst_render (GimpImage       *image,
 
   gimp_progress_init (_("Semantic Style: reading layers"));
 
-  if (! sst_pixels_read_image (drawable, 0, &content, &alpha, error) ||
+  if (! selection_rects (image, drawable, args->params.layer, &result_rect,
+                         &processed, &masked, error))
+    {
+      status = GIMP_PDB_CALLING_ERROR;
+      goto done;
+    }
+  if (! sst_pixels_read_rect (drawable, &processed, &content, &alpha, error) ||
       ! sst_pixels_read_image (args->style_layer, 0, &style, NULL, error))
     goto done;
 
+  /* the content map is cut like the layer (sst_args_check: same size) */
   if (args->content_map &&
-      ! sst_pixels_read_map (args->content_map, SST_EMPTY_CONTENT_MAP, 0,
+      ! sst_pixels_read_map (args->content_map, 0, &processed,
                              &cmap_rgb, &cmap.width, &cmap.height, error))
     goto done;
   if (args->style_map &&
-      ! sst_pixels_read_map (args->style_map, SST_EMPTY_STYLE_MAP, 0,
+      ! sst_pixels_read_map (args->style_map, 0, NULL,
                              &smap_rgb, &smap.width, &smap.height, error))
     goto done;
-  cmap.rgb = cmap_rgb;
-  smap.rgb = smap_rgb;
+  if (cmap_rgb)
+    cmap = sst_pixels_map_view (cmap_rgb, cmap.width, cmap.height);
+  if (smap_rgb)
+    smap = sst_pixels_map_view (smap_rgb, smap.width, smap.height);
 
   session = sst_session_new (model);
   if (session == NULL)
@@ -217,8 +362,12 @@ sst_render (GimpImage       *image,
       goto done;
     }
 
+  if (! crop_to (&out, &alpha, &processed, &result_rect, error))
+    goto done;
+
   gimp_progress_set_text (_("Adding the result layer"));
-  status = insert_result (image, drawable, args->style_layer, &out, alpha, error);
+  status = insert_result (image, drawable, args->style_layer, &result_rect,
+                          masked, &out, alpha, error);
   gimp_progress_update (1.0);
 
 done:

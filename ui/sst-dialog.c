@@ -218,8 +218,8 @@ refresh_preview (DialogState *st)
 
           if (sst_pixels_read_image (st->drawable, SST_PREVIEW_SIZE, &img, NULL, &error) &&
               (args.content_map == NULL ||
-               sst_pixels_read_map (args.content_map, SST_EMPTY_CONTENT_MAP,
-                                    SST_PREVIEW_SIZE, &map, NULL, NULL, &error)))
+               sst_pixels_read_map (args.content_map, SST_PREVIEW_SIZE, NULL,
+                                    &map, NULL, NULL, &error)))
             {
               sst_preview_set_content (st->preview, &img, map);
               st->content_dirty = FALSE;
@@ -233,8 +233,8 @@ refresh_preview (DialogState *st)
 
           if (sst_pixels_read_image (args.style_layer, SST_PREVIEW_SIZE, &img, NULL, &error) &&
               (args.style_map == NULL ||
-               sst_pixels_read_map (args.style_map, SST_EMPTY_STYLE_MAP,
-                                    SST_PREVIEW_SIZE, &map, NULL, NULL, &error)))
+               sst_pixels_read_map (args.style_map, SST_PREVIEW_SIZE, NULL,
+                                    &map, NULL, NULL, &error)))
             {
               sst_preview_set_style (st->preview, &img, map);
               st->style_dirty = FALSE;
@@ -515,7 +515,9 @@ sst_dialog_run (GimpProcedure       *procedure,
   hint = gimp_procedure_dialog_get_label
     (dialog, "maps-hint",
      _("Paint each map with flat colours; the same colour marks the same "
-       "region in both maps (e.g. sky blue, trees green)."),
+       "region in both maps (e.g. sky blue, trees green). Parts left "
+       "transparent form one more region: in the content it takes the "
+       "transparent parts of the style map, or the whole style."),
      FALSE, FALSE);
   gtk_label_set_line_wrap (GTK_LABEL (hint), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (hint), 44);

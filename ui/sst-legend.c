@@ -100,7 +100,6 @@ entry_text (const sst_legend_entry *e)
  * *message gets the reason. */
 static gboolean
 read_map (GimpDrawable  *drawable,
-          const gchar   *empty_message,
           sst_map       *map,
           guint8       **buf,
           guint         *hash,
@@ -112,7 +111,7 @@ read_map (GimpDrawable  *drawable,
   *buf = NULL;
   if (drawable == NULL)
     return TRUE;
-  if (! sst_pixels_read_map (drawable, empty_message, LEGEND_READ_SIZE,
+  if (! sst_pixels_read_map (drawable, LEGEND_READ_SIZE, NULL,
                              buf, &w, &h, &error))
     {
       *message = g_strdup (error->message);
@@ -120,10 +119,10 @@ read_map (GimpDrawable  *drawable,
       g_clear_error (&error);
       return FALSE;
     }
-  map->width  = w;
-  map->height = h;
-  map->rgb    = *buf;
-  for (gsize i = 0; i < (gsize) w * h * 3; i++)
+  /* colours then alpha (sst_pixels_read_map): painting and erasing both
+   * change the hash */
+  *map = sst_pixels_map_view (*buf, w, h);
+  for (gsize i = 0; i < (gsize) w * h * 4; i++)
     *hash = *hash * 31 + (*buf)[i];
   *hash = *hash * 31 + (guint) (w * 65536 + h);
   return TRUE;
@@ -142,12 +141,8 @@ sst_legend_view_update (SstLegendView *view,
   sst_legend  legend;
   sst_error   err = { 0 };
 
-  ok = read_map (content_map,
-                 _("The content map has no painted pixels yet."),
-                 &cmap, &cbuf, &hash, &message) &&
-       read_map (style_map,
-                 _("The style map has no painted pixels yet."),
-                 &smap, &sbuf, &hash, &message);
+  ok = read_map (content_map, &cmap, &cbuf, &hash, &message) &&
+       read_map (style_map, &smap, &sbuf, &hash, &message);
   hash = hash * 31 + (content_map ? 1u : 2u) + (style_map ? 4u : 8u);
   changed = hash != view->last_hash;
   view->last_hash = hash;
@@ -183,11 +178,23 @@ sst_legend_view_update (SstLegendView *view,
           const sst_legend_entry *e    = &legend.e[i];
           gchar                  *text = entry_text (e);
           static const gchar     *kinds[] = { "matched", "unmatched", "style-only" };
+          gchar                   hex[8];
 
-          add_line (view, e->rgb, text);
+          if (e->unpainted)
+            {
+              /* TRANSLATORS: the transparent part of a map, then what
+               * happens to it ("matched: ...") */
+              gchar *t = g_strdup_printf (_("unpainted (transparent): %s"), text);
+
+              g_free (text);
+              text = t;
+            }
+          add_line (view, e->unpainted ? NULL : e->rgb, text);
           /* What the legend shows, for the dialog test. */
-          g_debug ("legend: %02x%02x%02x %s content=%.3f style=%.3f",
-                   e->rgb[0], e->rgb[1], e->rgb[2], kinds[e->kind],
+          g_snprintf (hex, sizeof hex, "%02x%02x%02x",
+                      e->rgb[0], e->rgb[1], e->rgb[2]);
+          g_debug ("legend: %s %s content=%.3f style=%.3f",
+                   e->unpainted ? "unpainted" : hex, kinds[e->kind],
                    e->content_share, e->style_share);
           g_free (text);
         }

@@ -7,6 +7,7 @@
 #include <libgimp/gimpui.h>
 
 #include "sst-preview.h"
+#include "sst-pixels.h"
 #include "sst-plugin.h"
 #include "sst-intl.h"
 
@@ -33,7 +34,7 @@
 typedef struct {
   guint      serial;  /* identifies the input: changes => re-encode */
   sst_image  img;
-  guint8    *map;     /* RGB8, img's size, or NULL */
+  guint8    *map;     /* sst_pixels_read_map buffer (RGB8 then alpha, img's size), or NULL */
 } Input;
 
 typedef struct {
@@ -200,7 +201,9 @@ update_input (sst_session *session,
               InputSetter  set,
               sst_error   *err)
 {
-  sst_map    map = { input->img.width, input->img.height, input->map };
+  /* input->map is an sst_pixels_read_map buffer (colours, then alpha) */
+  sst_map    map = sst_pixels_map_view (input->map, input->img.width,
+                                        input->img.height);
   sst_status st;
 
   if (input->serial == *serial)

@@ -60,6 +60,106 @@ print("distance of the mean colour to the style's: %.2f off, %.2f on" % (d_off, 
 assert d_on < 0.1 * d_off and d_off > 5.0
 PYEOF
 
+# 3b) maps painted in part (PNG alpha): the content's unpainted half pairs
+#     with the style map's unpainted half, the painted halves with each
+#     other; a fully transparent map is the same as no map
+$PY - "$T" <<'PYEOF' || bad "half-painted map images"
+import sys, numpy as np
+from PIL import Image
+t = sys.argv[1]
+rng = np.random.default_rng(3)
+h, w = 240, 320
+sty = np.zeros((h, w, 3))
+sty[:, : w // 2] = [200, 40, 40]   # left: red (painted in the style map)
+sty[:, w // 2 :] = [40, 170, 60]   # right: green (unpainted)
+sty = np.clip(sty + 25 * rng.standard_normal(sty.shape), 0, 255).astype(np.uint8)
+Image.fromarray(sty).save(t + "/hp_style.png")
+smap = np.zeros((h, w, 4), np.uint8)
+smap[:, : w // 2] = [0, 0, 255, 255]
+smap[:, w // 2 :, :3] = rng.integers(0, 256, (h, w - w // 2, 3))  # junk under alpha 0
+Image.fromarray(smap, "RGBA").save(t + "/hp_style_map.png")
+PYEOF
+$PY - "$S/content.jpg" "$T" <<'PYEOF' || bad "half-painted content map"
+import sys, numpy as np
+from PIL import Image
+w, h = Image.open(sys.argv[1]).size
+m = np.zeros((h, w, 4), np.uint8)
+m[: h // 2] = [0, 0, 255, 255]      # top half painted blue
+m[h // 2 :, :, 0] = 255             # bottom: red under alpha 0 (ignored)
+Image.fromarray(m, "RGBA").save(sys.argv[2] + "/hp_content_map.png")
+Image.fromarray(np.zeros((h, w, 4), np.uint8), "RGBA").save(sys.argv[2] + "/hp_empty_map.png")
+PYEOF
+"$BIN" "$S/content.jpg" "$T/hp_style.png" --content-map "$T/hp_content_map.png" \
+  --style-map "$T/hp_style_map.png" -o "$T/hp.png" &&
+"$BIN" "$S/content.jpg" "$T/hp_style.png" --content-map "$T/hp_empty_map.png" -o "$T/hp_empty.png" &&
+"$BIN" "$S/content.jpg" "$T/hp_style.png" -o "$T/hp_nomap.png" || bad "half-painted map runs"
+$PY - "$T/hp.png" "$T/hp_empty.png" "$T/hp_nomap.png" <<'PYEOF' && ok "half-painted maps pair unpainted with unpainted" || bad "half-painted map check"
+import sys, numpy as np
+from PIL import Image
+o, e, n = [np.asarray(Image.open(p).convert("RGB"), dtype=float) for p in sys.argv[1:]]
+h = o.shape[0]
+top, bottom = o[: h // 2 - 16].reshape(-1, 3).mean(0), o[h // 2 + 16 :].reshape(-1, 3).mean(0)
+print("top (painted) mean", top.round(1), "bottom (unpainted) mean", bottom.round(1))
+assert top[0] > top[1] + 60, "painted half did not take the style's painted (red) part"
+assert bottom[1] > bottom[0] + 60, "unpainted half did not take the style's unpainted (green) part"
+assert np.array_equal(e, n), "a fully transparent map differs from no map"
+PYEOF
+
+# 3b') the style map is resized with the style (nearest neighbour) at any
+#      --style-scale: the pairing of 3b holds at 0.5 and 2
+for sc in 0.5 2; do
+  "$BIN" "$S/content.jpg" "$T/hp_style.png" --content-map "$T/hp_content_map.png" \
+    --style-map "$T/hp_style_map.png" --style-scale $sc -o "$T/hp_$sc.png" || bad "half-painted run at style scale $sc"
+  $PY - "$T/hp_$sc.png" <<'PYEOF' && ok "style scale $sc: the style map follows the style" || bad "style map at style scale $sc"
+import sys, numpy as np
+from PIL import Image
+o = np.asarray(Image.open(sys.argv[1]).convert("RGB"), dtype=float)
+h = o.shape[0]
+top, bottom = o[: h // 2 - 16].reshape(-1, 3).mean(0), o[h // 2 + 16 :].reshape(-1, 3).mean(0)
+print("top", top.round(1), "bottom", bottom.round(1))
+assert top[0] > top[1] + 60 and bottom[1] > bottom[0] + 60
+PYEOF
+done
+
+# 3c) --preserve-colors: the content's chroma (JPEG YCbCr) with the
+#     stylized luma, within 8-bit rounding except where the content's
+#     colour does not fit at the new lightness (chroma reduced there)
+"$BIN" "$S/content.jpg" "$S/style.jpg" --content-map "$S/content_map.png" \
+  --style-map "$S/style_map.png" --preserve-colors -o "$T/pc.png" || bad "preserve-colors run"
+$PY - "$S/content.jpg" "$T/pc.png" "$T/out.png" <<'PYEOF' && ok "preserve-colors keeps the content's chroma" || bad "preserve-colors check"
+import sys, numpy as np
+from PIL import Image
+c, p, o = [np.asarray(Image.open(f).convert("RGB"), dtype=float) for f in sys.argv[1:]]
+M = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+yc, yp, yo = c @ M.T, p @ M.T, o @ M.T
+# pixels where the content's chroma fits at the output's luma (else it is
+# scaled down towards grey, hue kept: preserve_colors.h)
+want = c + (yp[..., :1] - yc[..., :1])
+fits = ((want >= -0.5) & (want <= 255.5)).all(-1)
+d = np.abs(yp[..., 1:] - yc[..., 1:]).max(-1)
+print("chroma |dCbCr| where it fits (%.0f%% of pixels): median %.2f, 99th %.2f levels; luma moved %.1f" %
+      (100 * fits.mean(), np.median(d[fits]), np.percentile(d[fits], 99), np.abs(yp[..., 0] - yc[..., 0]).mean()))
+assert fits.mean() > 0.5
+assert np.percentile(d[fits], 99) <= 1.0, "chroma differs from the content's"
+nc, npc = np.linalg.norm(yc[..., 1:], axis=-1), np.linalg.norm(yp[..., 1:], axis=-1)
+assert (npc[~fits] <= nc[~fits] + 1.5).all(), "out-of-gamut chroma was not reduced"
+assert np.abs(yp[..., 0] - yc[..., 0]).mean() > 5, "luma is the content's (no style)"
+assert np.abs(yp[..., 1:] - yo[..., 1:]).mean() > 2, "chroma equals the stylized output's"
+PYEOF
+
+# 3d) --style-scale resizes the style before encoding: other strokes
+"$BIN" "$S/content.jpg" "$S/style.jpg" --style-scale 2 -o "$T/ss2.png" &&
+"$BIN" "$S/content.jpg" "$S/style.jpg" --style-scale 0.5 -o "$T/ss05.png" &&
+"$BIN" "$S/content.jpg" "$S/style.jpg" --style-scale 1 -o "$T/ss1.png" || bad "style-scale runs"
+$PY - "$T/ss1.png" "$T/ss2.png" "$T/ss05.png" "$T/cm1.png" <<'PYEOF' && ok "style-scale changes the output" || bad "style-scale check"
+import sys, numpy as np
+from PIL import Image
+a, b, c, d = [np.asarray(Image.open(f).convert("RGB"), dtype=float) for f in sys.argv[1:]]
+assert np.array_equal(a, d), "--style-scale 1 is not the default"
+print("mean |diff| to scale 1: x2 %.2f, x0.5 %.2f" % (np.abs(b - a).mean(), np.abs(c - a).mean()))
+assert np.abs(b - a).mean() > 1.0 and np.abs(c - a).mean() > 1.0
+PYEOF
+
 # 4) bad input: clear one-line error, non-zero exit, no output file
 expect_fail() {
   local name=$1; shift
@@ -87,6 +187,9 @@ expect_fail "photo as map" "$S/content.jpg" "$S/style.jpg" --content-map "$S/con
 expect_fail "unknown kernel" "$S/content.jpg" "$S/style.jpg" --kernel foo
 expect_fail "bad gamma" "$S/content.jpg" "$S/style.jpg" --gamma abc
 expect_fail "bad colour match" "$S/content.jpg" "$S/style.jpg" --color-match 1.5
+expect_fail "style scale too large" "$S/content.jpg" "$S/style.jpg" --style-scale 5
+expect_fail "style scale too small" "$S/content.jpg" "$S/style.jpg" --style-scale 0.1
+expect_fail "style scale not a number" "$S/content.jpg" "$S/style.jpg" --style-scale big
 expect_fail "bad tile size" "$S/content.jpg" "$S/style.jpg" --tile 12
 expect_fail "unknown layer" "$S/content.jpg" "$S/style.jpg" --layer relu5_1
 expect_fail "corrupt weights" "$S/content.jpg" "$S/style.jpg" --weights "$T/w"

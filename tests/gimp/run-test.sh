@@ -7,6 +7,7 @@
 #   cancel   a cancelled run (SST_CANCEL_AT) leaves the image as it was
 #   i18n     German strings through GIMP; de/fr catalogs complete
 #   readme   the README's Python-fu batch example, extracted and run as is
+#   artist   selection, half-painted maps, preserve-colors, style-scale
 #   dialog   GTK dialog in GUI GIMP under Xvfb: screenshot, live preview
 #            (stylized, cached encodings), region legend, OK, result,
 #            one-step undo; a second dialog: "New map layers", Cancel
@@ -42,6 +43,11 @@ case $SST_TEST_NAME in
   errors)
     new_profile
     run_py errors test_errors.py
+    ;;
+
+  artist)
+    new_profile
+    run_py artist test_artist.py
     ;;
 
   weights)

@@ -89,8 +89,8 @@ static void job_init(job *j, const sst_model *m, int w, int h, int seed) {
   sst_image_alloc(&j->style, w * 3 / 4, h);
   make_image(&j->content, seed);
   make_image(&j->style, seed + 7);
-  j->content_map = (sst_map){w, h, two_region_map(w, h)};
-  j->style_map = (sst_map){w * 3 / 4, h, two_region_map(w * 3 / 4, h)};
+  j->content_map = (sst_map){w, h, two_region_map(w, h), NULL};
+  j->style_map = (sst_map){w * 3 / 4, h, two_region_map(w * 3 / 4, h), NULL};
   sst_params_default(&j->params);
 }
 

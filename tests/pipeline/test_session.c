@@ -140,8 +140,8 @@ int main(void) {
   in.cmap = make_map(W, H, H / 2);
   in.smap = make_map(SW, SH, SH / 3);
   in.smap2 = make_map(SW, SH, 2 * SH / 3);
-  sst_map cm = {W, H, in.cmap}, sm = {SW, SH, in.smap},
-          sm2 = {SW, SH, in.smap2};
+  sst_map cm = {W, H, in.cmap, NULL}, sm = {SW, SH, in.smap, NULL},
+          sm2 = {SW, SH, in.smap2, NULL};
 
   sst_session *s = sst_session_new(m);
   CHECK(sst_session_set_content(s, &in.content, &cm, &err) == SST_OK, "%s",

@@ -104,7 +104,7 @@ static void check_pipeline(const sst_model *m, int w, int h, sst_kernel k,
   make_image(&content, 1);
   make_image(&style, 5);
   uint8_t *cm = two_region_map(w, h), *sm = two_region_map(384, 288);
-  sst_map cmap = {w, h, cm}, smap = {384, 288, sm};
+  sst_map cmap = {w, h, cm, NULL}, smap = {384, 288, sm, NULL};
   sst_params p;
   sst_params_default(&p);
   p.kernel = k;

@@ -37,7 +37,7 @@ static void test_antialias(void) {
       t[y * w + x] = tt; /* fraction of red */
       put(m, w, x, y, clamp255(255 * tt), 0, clamp255(255 * (1 - tt)));
     }
-  sst_map map = {w, h, m};
+  sst_map map = {w, h, m, NULL};
   sst_palette pal;
   sst_error err = {0};
   sst_status rc = sst_map_labels(&map, lab, &pal, &err);
@@ -85,7 +85,7 @@ static void test_jpeg_noise(void) {
   for (int y = 0; y < 10; y++) /* 200 pixels of a near-duplicate colour */
     for (int x = 0; x < 20; x++)
       put(m, w, x, y, 210, 35, 44);
-  sst_map map = {w, h, m};
+  sst_map map = {w, h, m, NULL};
   sst_palette pal;
   sst_error err = {0};
   sst_status rc = sst_map_labels(&map, lab, &pal, &err);
@@ -118,7 +118,7 @@ static void test_photo(void) {
       put(m, w, x, y, clamp255(2.0 * x + 20 * rng_normal()),
           clamp255(3.0 * y + 20 * rng_normal()),
           clamp255(128 + 60 * sin(0.1 * x * y / 7.0) + 10 * rng_normal()));
-  sst_map map = {w, h, m};
+  sst_map map = {w, h, m, NULL};
   sst_palette pal;
   sst_error err = {0};
   sst_status rc = sst_map_labels(&map, lab, &pal, &err);
@@ -138,7 +138,7 @@ static void test_stripes(int n, int expect_ok) {
       put(m, w, x, y, (s & 1) * 255, ((s >> 1) & 1) * 255,
           ((s >> 2) & 3) * 85 + ((s >> 4) & 1) * 40);
     }
-  sst_map map = {w, h, m};
+  sst_map map = {w, h, m, NULL};
   sst_palette pal;
   sst_error err = {0};
   sst_status rc = sst_map_labels(&map, lab, &pal, &err);
@@ -159,12 +159,12 @@ static void test_empty(void) {
   uint8_t lab[4], px[12] = {0};
   sst_palette pal;
   sst_error err = {0};
-  sst_map m0 = {0, 5, px}, m1 = {2, 2, NULL};
+  sst_map m0 = {0, 5, px, NULL}, m1 = {2, 2, NULL, NULL};
   CHECK(sst_map_labels(&m0, lab, &pal, &err) == SST_ERR_MAP,
         "empty map accepted");
   CHECK(sst_map_labels(&m1, lab, &pal, &err) == SST_ERR_MAP,
         "NULL pixels accepted");
-  sst_map m2 = {2, 2, px};
+  sst_map m2 = {2, 2, px, NULL};
   CHECK(sst_map_labels(&m2, lab, &pal, &err) == SST_OK && pal.n == 1 &&
             lab[0] == 0 && lab[3] == 0,
         "single-colour 2x2 map");
@@ -172,8 +172,8 @@ static void test_empty(void) {
 }
 
 static void test_match(void) {
-  sst_palette c = {3, {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}}};
-  sst_palette s = {2, {{5, 3, 250}, {250, 10, 0}}};
+  sst_palette c = {3, {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}}, 0};
+  sst_palette s = {2, {{5, 3, 250}, {250, 10, 0}}, 0};
   int out[3];
   sst_match_labels(&c, &s, out);
   CHECK(out[0] == 1 && out[1] == -1 && out[2] == 0, "matching gave %d %d %d",
@@ -208,6 +208,129 @@ static void test_downsample(void) {
   printf("mask downsample: exact quarter fractions, cells sum to 1\n");
 }
 
+/* A map painted in part: the left part red, the middle blue (painted,
+ * alpha >= 128), the right part transparent with leftover colours of every
+ * kind under it (they must be ignored), and a column at alpha 127 / 128 to
+ * pin the 50 % threshold. */
+static void half_painted(uint8_t *m, uint8_t *a, int w, int h, int painted_to) {
+  rng_seed(11);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t i = (size_t)y * w + x;
+      if (x < w / 3)
+        put(m, w, x, y, 255, 0, 0);
+      else if (x < painted_to)
+        put(m, w, x, y, 0, 0, 255);
+      else
+        put(m, w, x, y, clamp255(255 * rng_u01()), clamp255(255 * rng_u01()),
+            clamp255(255 * rng_u01()));
+      a[i] = x < painted_to ? 255 : 0;
+      if (x == painted_to - 1)
+        a[i] = 128; /* exactly half: painted */
+      if (x == painted_to)
+        a[i] = 127; /* just under: unpainted */
+    }
+}
+
+static void test_unpainted(void) {
+  const int w = 60, h = 20;
+  uint8_t *m = new_map(w, h), *a = malloc((size_t)w * h),
+          *lab = malloc((size_t)w * h);
+  half_painted(m, a, w, h, 40);
+  sst_map map = {w, h, m, a};
+  sst_palette pal;
+  sst_error err = {0};
+  sst_status rc = sst_map_labels(&map, lab, &pal, &err);
+  CHECK(rc == SST_OK, "half-painted map rejected: %s", err.msg);
+  if (rc == SST_OK) {
+    CHECK(pal.n == 3 && pal.unpainted, "half-painted: %d labels, unpainted %d",
+          pal.n, pal.unpainted);
+    int red = pal_index(&pal, 255, 0, 0), blue = pal_index(&pal, 0, 0, 255);
+    int wrong = 0;
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        wrong += lab[y * w + x] != (x < w / 3 ? red : x < 40 ? blue : pal.n - 1);
+    CHECK(red >= 0 && blue >= 0 && red < 2 && blue < 2 && wrong == 0,
+          "half-painted: %d pixels in the wrong region", wrong);
+  }
+  /* the same map without its alpha is a photo-like mess */
+  sst_map opaque = {w, h, m, NULL};
+  CHECK(sst_map_labels(&opaque, lab, &pal, &err) == SST_ERR_MAP,
+        "without alpha the leftover colours should count");
+  /* nothing painted: "no map" (0 labels), not an error */
+  memset(a, 127, (size_t)w * h);
+  rc = sst_map_labels(&map, lab, &pal, &err);
+  CHECK(rc == SST_OK && pal.n == 0 && !pal.unpainted,
+        "unpainted map: rc %d, %d labels", rc, pal.n);
+  /* a fully opaque alpha plane is the same as none */
+  memset(a, 255, (size_t)w * h);
+  for (int i = 0; i < w * h; i++)
+    put(m, w, i % w, i / w, i % w < 30 ? 255 : 0, 0, i % w < 30 ? 0 : 255);
+  rc = sst_map_labels(&map, lab, &pal, &err);
+  CHECK(rc == SST_OK && pal.n == 2 && !pal.unpainted,
+        "opaque alpha: rc %d, %d labels, unpainted %d", rc, pal.n, pal.unpainted);
+  printf("half-painted map: painted colours + one unpainted label; "
+         "all-unpainted = no map\n");
+  free(m);
+  free(a);
+  free(lab);
+}
+
+/* With unpainted pixels one label is reserved: 15 colours fit, 16 do not. */
+static void test_unpainted_limit(void) {
+  const int w = 17 * 12, h = 30;
+  for (int n = SST_MAX_LABELS - 1; n <= SST_MAX_LABELS; n++) {
+    uint8_t *m = new_map(w, h), *a = malloc((size_t)w * h),
+            *lab = malloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        int s = x * n / w;
+        put(m, w, x, y, (s & 1) * 255, ((s >> 1) & 1) * 255,
+            ((s >> 2) & 3) * 85 + ((s >> 4) & 1) * 40);
+        a[y * w + x] = y < h - 5 ? 255 : 0; /* bottom rows unpainted */
+      }
+    sst_map map = {w, h, m, a};
+    sst_palette pal;
+    sst_error err = {0};
+    sst_status rc = sst_map_labels(&map, lab, &pal, &err);
+    if (n < SST_MAX_LABELS)
+      CHECK(rc == SST_OK && pal.n == n + 1 && pal.unpainted,
+            "%d colours + unpainted: rc %d (%s)", n, rc, err.msg);
+    else
+      CHECK(rc == SST_ERR_MAP && strstr(err.msg, "besides the unpainted part"),
+            "%d colours + unpainted: rc %d (%s)", n, rc, err.msg);
+    free(m);
+    free(a);
+    free(lab);
+  }
+  printf("unpainted pixels take one of the %d labels\n", SST_MAX_LABELS);
+}
+
+/* Pairing: unpainted with unpainted only. */
+static void test_match_unpainted(void) {
+  /* content: red, black (painted), unpainted */
+  sst_palette c = {3, {{255, 0, 0}, {0, 0, 0}, {0, 0, 0}}, 1};
+  /* style: red, unpainted (its colour slot is 0,0,0 too) */
+  sst_palette s = {2, {{250, 5, 0}, {0, 0, 0}}, 1};
+  int out[3];
+  sst_match_labels(&c, &s, out);
+  CHECK(out[0] == 0 && out[1] == -1 && out[2] == 1,
+        "content red/black/unpainted -> %d %d %d, want 0 -1 1", out[0], out[1],
+        out[2]);
+  /* style fully painted (black included): unpainted content takes the
+   * whole style, painted black takes the style's black */
+  sst_palette f = {2, {{0, 0, 0}, {255, 0, 0}}, 0};
+  sst_match_labels(&c, &f, out);
+  CHECK(out[0] == 1 && out[1] == 0 && out[2] == -1,
+        "against a fully painted style: %d %d %d, want 1 0 -1", out[0], out[1],
+        out[2]);
+  /* content fully painted, style with an unpainted part: no pairing with it */
+  sst_palette cp = {1, {{0, 0, 0}}, 0};
+  sst_match_labels(&cp, &s, out);
+  CHECK(out[0] == -1, "painted black paired with unpainted style (%d)", out[0]);
+  printf("unpainted pairs with unpainted (or the whole style) only\n");
+}
+
 /* ---- optional: label real maps given as binary PPM files ---- */
 static int label_ppm(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -226,7 +349,7 @@ static int label_ppm(const char *path) {
   size_t got = fread(px, 1, (size_t)w * h * 3, f);
   fclose(f);
   int fail = got != (size_t)w * h * 3;
-  sst_map map = {w, h, px};
+  sst_map map = {w, h, px, NULL};
   sst_palette pal;
   sst_error err = {0};
   sst_status rc = fail ? SST_ERR_IO : sst_map_labels(&map, lab, &pal, &err);
@@ -262,6 +385,9 @@ int main(int argc, char **argv) {
   test_stripes(17, 0);
   test_empty();
   test_match();
+  test_unpainted();
+  test_unpainted_limit();
+  test_match_unpainted();
   test_downsample();
   printf(failures ? "recon_labels: %d FAILURES\n"
                     : "recon_labels: all passed\n",

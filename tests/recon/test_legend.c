@@ -49,7 +49,7 @@ int main(void) {
   columns(s, sw, sh, 0, 30, 255, 0, 0);
   columns(s, sw, sh, 30, 40, 2, 0, 250);
   columns(s, sw, sh, 40, 50, 255, 255, 0);
-  sst_map cm = {cw, ch, c}, sm = {sw, sh, s};
+  sst_map cm = {cw, ch, c, NULL}, sm = {sw, sh, s, NULL};
   sst_legend l;
   sst_error err = {0};
 
@@ -74,6 +74,42 @@ int main(void) {
   expect(&l, "no content map, red", 255, 0, 0, SST_REGION_STYLE_ONLY, 0.0, 0.6);
   CHECK(sst_region_legend(NULL, NULL, &l, &err) == SST_OK && l.n == 0,
         "no maps: %d entries", l.n);
+
+  /* Maps painted in part: the content's green quarter and the style's
+   * yellow fifth made transparent.  The unpainted entries say so and pair
+   * with each other; a painted colour never pairs with them. */
+  uint8_t *ca = malloc((size_t)cw * ch), *sa = malloc((size_t)sw * sh);
+  for (int i = 0; i < cw * ch; i++)
+    ca[i] = i % cw >= 75 ? 0 : 255;
+  for (int i = 0; i < sw * sh; i++)
+    sa[i] = i % sw >= 40 ? 100 : 255; /* under 50 %: unpainted */
+  sst_map cmu = {cw, ch, c, ca}, smu = {sw, sh, s, sa};
+  CHECK(sst_region_legend(&cmu, &smu, &l, &err) == SST_OK && l.n == 3,
+        "half-painted maps: %d entries (%s)", l.n, err.msg);
+  int found = 0;
+  for (int i = 0; i < l.n; i++)
+    if (l.e[i].unpainted) {
+      found++;
+      CHECK(l.e[i].kind == SST_REGION_MATCHED &&
+                fabs(l.e[i].content_share - 0.25) < 1e-12 &&
+                fabs(l.e[i].style_share - 0.2) < 1e-12,
+            "unpainted entry: kind %d, shares %g / %g", (int)l.e[i].kind,
+            l.e[i].content_share, l.e[i].style_share);
+    }
+  CHECK(found == 1, "%d unpainted entries, expected 1", found);
+  expect(&l, "half-painted, red", 255, 0, 0, SST_REGION_MATCHED, 0.5, 0.6);
+  /* style fully painted: the content's unpainted part takes the whole style */
+  CHECK(sst_region_legend(&cmu, &sm, &l, &err) == SST_OK, "%s", err.msg);
+  for (int i = 0; i < l.n; i++)
+    if (l.e[i].unpainted)
+      CHECK(l.e[i].kind == SST_REGION_UNMATCHED, "unpainted vs painted style: "
+            "kind %d", (int)l.e[i].kind);
+  /* nothing painted: no map */
+  memset(ca, 0, (size_t)cw * ch);
+  CHECK(sst_region_legend(&cmu, NULL, &l, &err) == SST_OK && l.n == 0,
+        "all-unpainted map: %d entries", l.n);
+  free(ca);
+  free(sa);
 
   /* A photo is no doodle: refused like the run refuses it. */
   rng_seed(3);
