@@ -6,6 +6,18 @@
 
 static const char *const kernel_names[] = {"none", "linear", "poly", "gaussian",
                                            "bn"};
+static const char *const layer_names[] = {"relu3_1", "relu4_1"};
+static const char *const precision_names[] = {"float32", "bf16"};
+static const char *const method_names[] = {"stats", "patch"};
+#define COUNT(a) (int)(sizeof a / sizeof a[0])
+
+/* Index of name in names[n], or -1. */
+static int name_index(const char *name, const char *const *names, int n) {
+  for (int i = 0; name && i < n; i++)
+    if (strcmp(name, names[i]) == 0)
+      return i;
+  return -1;
+}
 
 /* Defaults from the gamma sweeps in weights/QUALITY.md (tools/eval): at 30
  * every kernel moves clearly more style than at 10 while the mean content
@@ -35,6 +47,20 @@ void sst_params_default(sst_params *p) {
   p->threads = 0;
   p->precision = SST_PRECISION_FLOAT32;
   p->tile = 0;
+  p->method = SST_METHOD_STATS;
+  p->patch_size = 3;
+  p->patch_blend = 1.0;
+}
+
+const char *sst_method_name(sst_method m) {
+  return method_names[m == SST_METHOD_PATCH];
+}
+
+int sst_method_from_name(const char *name, sst_method *out) {
+  const int i = name_index(name, method_names, COUNT(method_names));
+  if (i >= 0)
+    *out = (sst_method)i;
+  return i >= 0 ? 0 : -1;
 }
 
 const char *sst_kernel_name(sst_kernel k) {
@@ -44,12 +70,10 @@ const char *sst_kernel_name(sst_kernel k) {
 }
 
 int sst_kernel_from_name(const char *name, sst_kernel *out) {
-  for (unsigned i = 0; i < sizeof kernel_names / sizeof kernel_names[0]; i++)
-    if (name && strcmp(name, kernel_names[i]) == 0) {
-      *out = (sst_kernel)i;
-      return 0;
-    }
-  return -1;
+  const int i = name_index(name, kernel_names, COUNT(kernel_names));
+  if (i >= 0)
+    *out = (sst_kernel)i;
+  return i >= 0 ? 0 : -1;
 }
 
 const char *sst_layer_name(sst_layer l) {
@@ -57,15 +81,10 @@ const char *sst_layer_name(sst_layer l) {
 }
 
 int sst_layer_from_name(const char *name, sst_layer *out) {
-  if (name && strcmp(name, "relu3_1") == 0) {
-    *out = SST_RELU3_1;
-    return 0;
-  }
-  if (name && strcmp(name, "relu4_1") == 0) {
-    *out = SST_RELU4_1;
-    return 0;
-  }
-  return -1;
+  const int i = name_index(name, layer_names, COUNT(layer_names));
+  if (i >= 0)
+    *out = (sst_layer)i;
+  return i >= 0 ? 0 : -1;
 }
 
 const char *sst_precision_name(sst_precision p) {
@@ -73,15 +92,10 @@ const char *sst_precision_name(sst_precision p) {
 }
 
 int sst_precision_from_name(const char *name, sst_precision *out) {
-  if (name && strcmp(name, "float32") == 0) {
-    *out = SST_PRECISION_FLOAT32;
-    return 0;
-  }
-  if (name && strcmp(name, "bf16") == 0) {
-    *out = SST_PRECISION_BF16;
-    return 0;
-  }
-  return -1;
+  const int i = name_index(name, precision_names, COUNT(precision_names));
+  if (i >= 0)
+    *out = (sst_precision)i;
+  return i >= 0 ? 0 : -1;
 }
 
 int sst_precision_available(sst_precision p) {

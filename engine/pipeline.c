@@ -354,6 +354,8 @@ static sst_status ensure_stats(sst_session *s, sst_error *err) {
   }
   sst_status st = sst_recon_stats_new(c->feat.data, C, N, c->labels ? c->weights : NULL,
                                       y->feat.data, M, ws, K, &s->stats, err);
+  if (st == SST_OK) /* the patch method works on the grids */
+    st = sst_recon_stats_set_grids(s->stats, c->feat.w, y->feat.w, err);
   if (st != SST_OK)
     return st;
   s->stats_content_gen = c->generation;
@@ -380,6 +382,18 @@ static sst_status check_params(const sst_model *m, const sst_params *p,
     return sst_fail(err, SST_ERR_INVALID, "iterations must be between 0 and 1000");
   if (p->max_size < 0 || p->style_max_size < 0)
     return sst_fail(err, SST_ERR_INVALID, "size limits must not be negative");
+  if (p->method != SST_METHOD_STATS && p->method != SST_METHOD_PATCH)
+    return sst_fail(err, SST_ERR_INVALID, "unknown method %d", (int)p->method);
+  if (p->method == SST_METHOD_PATCH &&
+      (p->patch_size < 1 || p->patch_size > SST_PATCH_SIZE_MAX ||
+       p->patch_size % 2 == 0))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "patch size must be odd, between 1 and %d",
+                    SST_PATCH_SIZE_MAX);
+  if (p->method == SST_METHOD_PATCH &&
+      !(p->patch_blend >= 0 && p->patch_blend <= 1))
+    return sst_fail(err, SST_ERR_INVALID,
+                    "patch blend must be between 0 and 1");
   if (p->layer != SST_RELU3_1 && p->layer != SST_RELU4_1)
     return sst_fail(err, SST_ERR_INVALID, "unknown feature layer %d", (int)p->layer);
   if (p->precision != SST_PRECISION_FLOAT32 &&
@@ -451,8 +465,9 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
     return st;
 
   const sst_tensor *fc = &s->content.feat;
-  sst_recon_params rp = {p->kernel, p->gamma, p->poly_c, p->fuse_kernel,
-                         p->fuse_weight, p->iterations};
+  sst_recon_params rp = {p->kernel,     p->gamma,      p->poly_c,
+                         p->fuse_kernel, p->fuse_weight, p->iterations,
+                         p->method,     p->patch_size, p->patch_blend};
   sst_progress pr = sst_progress_sub(&root, 0.5f, 0.6f, "reconstruct");
   sst_recon_result *res = NULL;
   st = sst_recon_solve(s->stats, &rp, &res, &pr, err);

@@ -24,6 +24,10 @@ typedef struct {
   sst_kernel fuse_kernel; /* SST_KERNEL_NONE for no fusion */
   double fuse_weight;
   int iterations;
+  /* SST_METHOD_PATCH ignores the five above (recon_patch.c) */
+  sst_method method;  /* 0 = SST_METHOD_STATS */
+  int patch_size;     /* odd, 1..SST_PATCH_SIZE_MAX */
+  double patch_blend; /* 0 = the content, 1 = the swapped feature */
 } sst_recon_params;
 
 /* Per-region statistics of content and style, computed once per encoding
@@ -37,6 +41,10 @@ typedef struct sst_recon_stats sst_recon_stats;
 sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
                                const float *fs, int M, const float *ws, int K,
                                sst_recon_stats **out, sst_error *err);
+/* The feature grids' widths (content: N / grid_w rows, style: M /
+ * style_grid_w rows): the patch method needs them, the others do not. */
+sst_status sst_recon_stats_set_grids(sst_recon_stats *st, int grid_w,
+                                     int style_grid_w, sst_error *err);
 void sst_recon_stats_free(sst_recon_stats *st);
 
 /* The solved reconstruction.  For the linear, polynomial and BN kernels it
@@ -47,9 +55,7 @@ void sst_recon_stats_free(sst_recon_stats *st);
  * pointers into the stats object, which must outlive it. */
 typedef struct sst_recon_result sst_recon_result;
 
-/* Solves on one stats object must not overlap in time: the first solve
- * with a poly term fills a per-region cache inside it (recon_warm.c).
- * Different stats objects are independent. */
+/* The stats object is only read: solves on it may run at the same time. */
 sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
                            sst_recon_result **out, sst_progress *prog,
                            sst_error *err);

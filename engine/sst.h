@@ -46,6 +46,13 @@ typedef enum {
 
 typedef enum { SST_RELU3_1 = 0, SST_RELU4_1 = 1 } sst_layer;
 
+/* How the target feature is reconstructed: STATS (the default) matches
+ * per-region statistics (the kernels above); PATCH replaces each content
+ * feature patch by its best-matching style patch of the same region
+ * ("style swap", README). */
+typedef enum { SST_METHOD_STATS = 0, SST_METHOD_PATCH = 1 } sst_method;
+#define SST_PATCH_SIZE_MAX 7
+
 /* Arithmetic of the convolutions.  FLOAT32 (the default) is exact to
  * float32 round-off.  BF16 rounds the Winograd convolutions' transformed
  * inputs and kernels to bfloat16 and sums in float32: about 1.5x faster
@@ -84,6 +91,10 @@ typedef struct {
   int style_max_size;      /* longest side of processed style (default 512) */
   int threads;             /* 0 = all cores */
   sst_precision precision; /* default FLOAT32 */
+  sst_method method;       /* default STATS */
+  int patch_size;          /* PATCH: feature patch side, odd, 1..7 (3) */
+  double patch_blend;      /* PATCH: 0 = the content's feature, 1 = the
+                              swapped one (default in params.c) */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), < 0 = never tile, > 0 = this size
@@ -104,6 +115,9 @@ const char *sst_kernel_name(sst_kernel k);
 /* Parses a kernel name; returns 0 on success. */
 int sst_kernel_from_name(const char *name, sst_kernel *out);
 const char *sst_layer_name(sst_layer l);
+/* "stats" "patch"; parsing returns 0 on success. */
+const char *sst_method_name(sst_method m);
+int sst_method_from_name(const char *name, sst_method *out);
 /* "float32" "bf16"; parsing returns 0 on success. */
 const char *sst_precision_name(sst_precision p);
 int sst_precision_from_name(const char *name, sst_precision *out);
