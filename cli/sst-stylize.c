@@ -16,7 +16,8 @@ static const char usage_text[] =
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
     "            [--iterations N] [--color-match S] [--max-size PIXELS] [--weights DIR]\n"
-    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
+    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n"
+    "            [--method stats|patch] [--patch-size 1|3|5|7] [--patch-blend B]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
 static int fail(const char *fmt, ...) {
@@ -84,7 +85,8 @@ static const char *default_weights(void) {
 
 int main(int argc, char **argv) {
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
-         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_HELP };
+         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR,
+         O_METHOD, O_PATCH_SIZE, O_PATCH_BLEND, O_HELP };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'},
       {"content-map", required_argument, 0, O_CMAP},
@@ -103,6 +105,9 @@ int main(int argc, char **argv) {
       {"tile", required_argument, 0, O_TILE},
       {"precision", required_argument, 0, O_PRECISION},
       {"color-match", required_argument, 0, O_COLOR},
+      {"method", required_argument, 0, O_METHOD},
+      {"patch-size", required_argument, 0, O_PATCH_SIZE},
+      {"patch-blend", required_argument, 0, O_PATCH_BLEND},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   sst_params p;
@@ -151,6 +156,21 @@ int main(int argc, char **argv) {
       if (parse_double(optarg, &p.color_match) != 0 || p.color_match < 0 ||
           p.color_match > 1)
         return fail("--color-match '%s' is not a number in 0..1", optarg);
+      break;
+    case O_METHOD:
+      if (sst_method_from_name(optarg, &p.method) != 0)
+        return fail("unknown --method '%s' (use stats or patch)", optarg);
+      break;
+    case O_PATCH_SIZE:
+      if (parse_int(optarg, &p.patch_size) != 0 || p.patch_size < 1 ||
+          p.patch_size > SST_PATCH_SIZE_MAX || p.patch_size % 2 == 0)
+        return fail("--patch-size '%s' is not an odd integer in 1..%d", optarg,
+                    SST_PATCH_SIZE_MAX);
+      break;
+    case O_PATCH_BLEND:
+      if (parse_double(optarg, &p.patch_blend) != 0 || p.patch_blend < 0 ||
+          p.patch_blend > 1)
+        return fail("--patch-blend '%s' is not a number in 0..1", optarg);
       break;
     case O_MAXSIZE:
       if (parse_int(optarg, &p.max_size) != 0)
