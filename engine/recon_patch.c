@@ -203,6 +203,11 @@ static void match_band(void *ctx, int band, int worker) {
   int y0 = ly0 * im->S - im->r, y1 = (ly1 - 1) * im->S + im->r + 1;
   y0 = y0 < 0 ? 0 : y0;
   y1 = y1 > im->H ? im->H : y1;
+  int any = 0; /* most bands of a small region hold none of its patches */
+  for (int q = ly0 * im->Lw; q < ly1 * im->Lw && !any; q++)
+    any = j->member[q];
+  if (!any)
+    return;
   float *proj = j->scratch + (size_t)worker * j->scratch_floats;
   float *Pc = proj + (size_t)(y1 - y0) * im->W * j->d;
   float *score = Pc + (size_t)im->Lw * j->rows_per_band * j->D;
@@ -215,8 +220,6 @@ static void match_band(void *ctx, int band, int worker) {
       if (j->member[(size_t)ly * im->Lw + lx])
         gather_patch(proj, im->W, im->H, y0, j->d, im->r, lx * im->S,
                      ly * im->S, Pc + (size_t)n++ * j->D);
-  if (n == 0)
-    return;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, j->m, j->D, 1.0f, Pc,
               j->D, j->Sn, j->D, 0.0f, score, j->m);
   int q = 0;

@@ -28,7 +28,7 @@ GRID = [("adain_chicago.jpg", "neuralstyle_starry_night.jpg"),
         ("adain_sailboat.jpg", "adain_la_muse.jpg"),
         ("adain_cornell.jpg", "painterly_28.jpg")]
 SEMANTIC = ["dpst_21", "portrait_gogh_seth", "renoir_creek",
-            "doodle_monet_coastline"]
+            "portrait_mia_freddie"]
 
 
 def pairs():
