@@ -48,6 +48,9 @@ void sst_params_default(sst_params *p) {
   p->precision = SST_PRECISION_FLOAT32;
   p->tile = 0;
   p->method = SST_METHOD_STATS;
+  /* blend 1: on 8 shared pairs (README) the only blend whose texture
+   * ratio beats the statistics method's (0.79 against 0.86) at a mean
+   * content SSIM >= 0.45 (0.47); 0.7 gave 0.86 / 0.59 */
   p->patch_size = 3;
   p->patch_blend = 1.0;
 }

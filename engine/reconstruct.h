@@ -12,7 +12,10 @@
  * the Gaussian kernel runs per pixel with a subsampled (linear-time) MMD.
  * The descent starts at Fo = Fc, except with a poly term (and no Gaussian
  * one), where it starts on the line towards the closed-form map that
- * matches the style's second moment (recon_warm.c). */
+ * matches the style's second moment (recon_warm.c).
+ * The patch method (method = SST_METHOD_PATCH, recon_patch.c) replaces
+ * the statistics by a per-region swap of feature patches; it needs the
+ * grid widths (sst_recon_stats_set_grids) and ignores the kernel terms. */
 #ifndef SST_RECONSTRUCT_H
 #define SST_RECONSTRUCT_H
 #include "progress.h"
