@@ -39,6 +39,15 @@ static int parse_double(const char *s, double *out) {
   return 0;
 }
 
+/* A number in 0..1 (the colour match and the patch blend). */
+static int parse_fraction(const char *s, double *out) {
+  double v;
+  if (parse_double(s, &v) != 0 || v < 0 || v > 1)
+    return -1;
+  *out = v;
+  return 0;
+}
+
 static int parse_int(const char *s, int *out) {
   char *end;
   long v = strtol(s, &end, 10);
@@ -153,8 +162,7 @@ int main(int argc, char **argv) {
         return fail("--iterations '%s' is not an integer in 0..1000", optarg);
       break;
     case O_COLOR:
-      if (parse_double(optarg, &p.color_match) != 0 || p.color_match < 0 ||
-          p.color_match > 1)
+      if (parse_fraction(optarg, &p.color_match) != 0)
         return fail("--color-match '%s' is not a number in 0..1", optarg);
       break;
     case O_METHOD:
@@ -168,8 +176,7 @@ int main(int argc, char **argv) {
                     SST_PATCH_SIZE_MAX);
       break;
     case O_PATCH_BLEND:
-      if (parse_double(optarg, &p.patch_blend) != 0 || p.patch_blend < 0 ||
-          p.patch_blend > 1)
+      if (parse_fraction(optarg, &p.patch_blend) != 0)
         return fail("--patch-blend '%s' is not a number in 0..1", optarg);
       break;
     case O_MAXSIZE:
