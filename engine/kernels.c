@@ -18,14 +18,15 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "settings.h"
 
-int sst_kernel_valid(sst_kernel k) {
-  return k == SST_KERNEL_LINEAR || k == SST_KERNEL_POLY ||
-         k == SST_KERNEL_GAUSSIAN || k == SST_KERNEL_BN;
-}
+/* Which kernels exist and which run on statistics: the kernel table
+ * (settings.c). */
+int sst_kernel_valid(sst_kernel k) { return sst_kernel_get_info(k) != NULL; }
 
 int sst_kernel_is_stats(sst_kernel k) {
-  return k == SST_KERNEL_LINEAR || k == SST_KERNEL_POLY || k == SST_KERNEL_BN;
+  const sst_kernel_info *info = sst_kernel_get_info(k);
+  return info && info->stats;
 }
 
 int sst_kernel_has_full_G(sst_kernel k) { return k == SST_KERNEL_POLY; }

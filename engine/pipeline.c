@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "color_match.h"
+#include "settings.h"
 #include "error.h"
 #include "image.h"
 #include "labels.h"
@@ -363,43 +364,12 @@ static sst_status ensure_stats(sst_session *s, sst_error *err) {
   return SST_OK;
 }
 
+/* Ranges and choices come from the settings table (settings.c). */
 static sst_status check_params(const sst_model *m, const sst_params *p,
                                sst_error *err) {
-  if (p->kernel < SST_KERNEL_LINEAR || p->kernel > SST_KERNEL_BN)
-    return sst_fail(err, SST_ERR_INVALID, "unknown style kernel %d", (int)p->kernel);
-  if (p->fuse_kernel < SST_KERNEL_NONE || p->fuse_kernel > SST_KERNEL_BN)
-    return sst_fail(err, SST_ERR_INVALID, "unknown fusion kernel %d",
-                    (int)p->fuse_kernel);
-  if (!(p->gamma >= 0 && p->gamma <= 1e6))
-    return sst_fail(err, SST_ERR_INVALID, "gamma must be between 0 and 1e6");
-  if (!(p->color_match >= 0 && p->color_match <= 1))
-    return sst_fail(err, SST_ERR_INVALID, "color match must be between 0 and 1");
-  if (!(p->fuse_weight >= 0 && p->fuse_weight <= 1e6))
-    return sst_fail(err, SST_ERR_INVALID, "fuse weight must be between 0 and 1e6");
-  if (!(p->poly_c >= 0 && p->poly_c <= 1e3))
-    return sst_fail(err, SST_ERR_INVALID, "poly-c must be between 0 and 1000");
-  if (p->iterations < 0 || p->iterations > 1000)
-    return sst_fail(err, SST_ERR_INVALID, "iterations must be between 0 and 1000");
-  if (p->max_size < 0 || p->style_max_size < 0)
-    return sst_fail(err, SST_ERR_INVALID, "size limits must not be negative");
-  if (p->method != SST_METHOD_STATS && p->method != SST_METHOD_PATCH)
-    return sst_fail(err, SST_ERR_INVALID, "unknown method %d", (int)p->method);
-  if (p->method == SST_METHOD_PATCH &&
-      (p->patch_size < 1 || p->patch_size > SST_PATCH_SIZE_MAX ||
-       p->patch_size % 2 == 0))
-    return sst_fail(err, SST_ERR_INVALID,
-                    "patch size must be odd, between 1 and %d",
-                    SST_PATCH_SIZE_MAX);
-  if (p->method == SST_METHOD_PATCH &&
-      !(p->patch_blend >= 0 && p->patch_blend <= 1))
-    return sst_fail(err, SST_ERR_INVALID,
-                    "patch blend must be between 0 and 1");
-  if (p->layer != SST_RELU3_1 && p->layer != SST_RELU4_1)
-    return sst_fail(err, SST_ERR_INVALID, "unknown feature layer %d", (int)p->layer);
-  if (p->precision != SST_PRECISION_FLOAT32 &&
-      p->precision != SST_PRECISION_BF16)
-    return sst_fail(err, SST_ERR_INVALID, "unknown precision %d",
-                    (int)p->precision);
+  sst_status st = sst_params_check(p, err);
+  if (st != SST_OK)
+    return st;
   if (!sst_model_has_layer(m, p->layer))
     return sst_fail(err, SST_ERR_IO,
                     "no decoder for %s is installed (weights/%s is missing)",

@@ -97,9 +97,13 @@ typedef struct {
                               swapped one (default in params.c) */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
-                              beyond), < 0 = never tile, > 0 = this size
-                              (rounded up to a multiple of 8, at least 64) */
+                              beyond), -1 = never tile, 64..65536 = this size
+                              (rounded up to a multiple of 8) */
 } sst_params;
+/* The range, default and help of every field are rows of one table
+ * (settings.h); sst_params_resolve() there applies the per-kernel default
+ * gamma and the other policies, and sst_session_run refuses a value
+ * outside its row's range. */
 
 /* Images up to this many (processed) pixels run in one piece by default;
  * larger ones are tiled so memory stays bounded (see tiles.h). */
@@ -115,9 +119,6 @@ const char *sst_kernel_name(sst_kernel k);
 /* Parses a kernel name; returns 0 on success. */
 int sst_kernel_from_name(const char *name, sst_kernel *out);
 const char *sst_layer_name(sst_layer l);
-/* "stats" "patch"; parsing returns 0 on success. */
-const char *sst_method_name(sst_method m);
-int sst_method_from_name(const char *name, sst_method *out);
 /* "float32" "bf16"; parsing returns 0 on success. */
 const char *sst_precision_name(sst_precision p);
 int sst_precision_from_name(const char *name, sst_precision *out);

@@ -4,6 +4,7 @@
  * anything is computed, so a bad call fails fast and touches nothing. */
 #include "sst-plugin.h"
 #include "sst-intl.h"
+#include "settings.h"
 
 G_DEFINE_QUARK (sst-plugin-error-quark, sst_plugin_error)
 
@@ -14,18 +15,11 @@ sst_args_from_config (GimpProcedureConfig *config,
   GimpDrawable *style_layer = NULL;
   GimpDrawable *content_map = NULL;
   GimpDrawable *style_map   = NULL;
-  gdouble       gamma, poly_c, fuse_weight, color_match;
-  gint          iterations;
 
   g_object_get (config,
                 "style-layer", &style_layer,
                 "content-map", &content_map,
                 "style-map",   &style_map,
-                "gamma",       &gamma,
-                "poly-c",      &poly_c,
-                "fuse-weight", &fuse_weight,
-                "color-match", &color_match,
-                "iterations",  &iterations,
                 NULL);
 
   /* The config keeps its own references; hand out borrowed pointers so the
@@ -37,18 +31,41 @@ sst_args_from_config (GimpProcedureConfig *config,
   g_clear_object (&content_map);
   g_clear_object (&style_map);
 
+  /* Every setting that is a procedure argument, by the table (settings.c);
+   * engine defaults for the rest. */
   sst_params_default (&args->params);
-  /* Choice ids are the engine's enum values (see the GimpChoice tables in
-   * sst-plugin.c), so they map 1:1. */
-  args->params.kernel      = (sst_kernel) gimp_procedure_config_get_choice_id (config, "kernel");
-  args->params.fuse_kernel = (sst_kernel) gimp_procedure_config_get_choice_id (config, "fuse-kernel");
-  args->params.layer       = (sst_layer)  gimp_procedure_config_get_choice_id (config, "feature-layer");
-  args->params.precision   = (sst_precision) gimp_procedure_config_get_choice_id (config, "precision");
-  args->params.gamma       = gamma;
-  args->params.poly_c      = poly_c;
-  args->params.fuse_weight = fuse_weight;
-  args->params.color_match = color_match;
-  args->params.iterations  = iterations;
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s = sst_setting_get (i);
+      gdouble            d = 0.0;
+      gint               n = 0;
+
+      if (! (s->where & SST_SETTING_ARG))
+        continue;
+      switch (s->type)
+        {
+        case SST_SETTING_CHOICE:
+          /* Choice ids are the engine's enum values (sst-plugin.c). */
+          d = gimp_procedure_config_get_choice_id (config, s->arg);
+          break;
+        case SST_SETTING_DOUBLE:
+          g_object_get (config, s->arg, &d, NULL);
+          break;
+        case SST_SETTING_INT:
+          g_object_get (config, s->arg, &n, NULL);
+          d = n;
+          break;
+        case SST_SETTING_BOOL:
+          {
+            gboolean b = FALSE;
+
+            g_object_get (config, s->arg, &b, NULL);
+            d = b ? 1.0 : 0.0;
+          }
+          break;
+        }
+      sst_setting_store (&args->params, s, d);
+    }
 }
 
 static gboolean
@@ -138,6 +155,18 @@ sst_args_check (GimpImage     *image,
 
   if (args->params.kernel == SST_KERNEL_NONE)
     return calling_error (error, _("The style kernel cannot be “none”."));
+
+  /* The PDB keeps every argument in the table's range already; this is the
+   * engine's own check of the whole set (a procedure gives every setting,
+   * except that a fusion weight without a fusion kernel is simply unused). */
+  {
+    sst_params p      = args->params;
+    uint64_t   given  = ~(uint64_t) 0 & ~SST_GIVEN (SST_SET_FUSE_WEIGHT);
+    sst_error  err    = { 0 };
+
+    if (sst_params_resolve (&p, NULL, given, &err) != SST_OK)
+      return calling_error (error, "%s", err.msg);
+  }
 
   return GIMP_PDB_SUCCESS;
 }

@@ -129,12 +129,37 @@ sst_pixels_read_map (GimpDrawable *drawable,
     }
 
   buffer = gimp_drawable_get_buffer (drawable);
-  rect   = (GeglRectangle) { 0, 0, ow, oh };
-  /* Nearest neighbour: a box filter would blend region colours at every
-   * border into new colours the map never had. */
-  gegl_buffer_get (buffer, &rect, scale_for (w, h, ow, oh),
-                   babl_format ("R'G'B'A u8"), rgba, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_CLAMP | GEGL_BUFFER_FILTER_NEAREST);
+  if (ow == w && oh == h)
+    {
+      rect = (GeglRectangle) { 0, 0, w, h };
+      gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), rgba,
+                       GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+    }
+  else
+    {
+      /* Nearest neighbour: a box filter would blend region colours at
+       * every border into new colours the map never had.  A scaled
+       * gegl_buffer_get is no help: below scale 0.5 GEGL reads its
+       * box-filtered mipmap levels whatever the filter flag says, so the
+       * rows are read at full size one at a time and subsampled here. */
+      guint8 *row = g_malloc ((gsize) w * 4);
+
+      for (gint oy = 0; oy < oh; oy++)
+        {
+          gint sy = (gint) (((gdouble) oy + 0.5) * h / oh);
+
+          rect = (GeglRectangle) { 0, MIN (sy, h - 1), w, 1 };
+          gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), row,
+                           GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+          for (gint ox = 0; ox < ow; ox++)
+            {
+              gint sx = MIN ((gint) (((gdouble) ox + 0.5) * w / ow), w - 1);
+
+              memcpy (rgba + ((gsize) oy * ow + ox) * 4, row + (gsize) sx * 4, 4);
+            }
+        }
+      g_free (row);
+    }
   g_object_unref (buffer);
 
   for (gsize i = 0; i < n; i++)

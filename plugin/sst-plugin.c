@@ -15,6 +15,7 @@
 #include "sst-render.h"
 #include "sst-weights.h"
 #include "sst-dialog.h"
+#include "settings.h"
 
 typedef struct { GimpPlugIn parent_instance; } SstPlugIn;
 typedef struct { GimpPlugInClass parent_class; } SstPlugInClass;
@@ -79,25 +80,58 @@ sst_query_procedures (GimpPlugIn *plug_in)
   return g_list_append (NULL, g_strdup (SST_PLUG_IN_PROC));
 }
 
-/* The choice ids ARE the engine's enum values, so sst_args_from_config can
- * cast them directly. */
+/* A GimpChoice from a table row's choices.  The choice ids ARE the
+ * engine's enum values, so sst_args_from_config can cast them directly. */
 static GimpChoice *
-kernel_choice (gboolean with_none)
+setting_choice (const sst_setting *s)
 {
   GimpChoice *choice = gimp_choice_new ();
 
-  if (with_none)
-    gimp_choice_add (choice, "none", SST_KERNEL_NONE, _("None"),
-                     _("Use only the style kernel"));
-  gimp_choice_add (choice, "linear", SST_KERNEL_LINEAR, _("Linear"),
-                   _("Match feature means: colours and overall tone"));
-  gimp_choice_add (choice, "poly", SST_KERNEL_POLY, _("Polynomial"),
-                   _("Match feature correlations (Gram matrix): textures and strokes"));
-  gimp_choice_add (choice, "gaussian", SST_KERNEL_GAUSSIAN, _("Gaussian"),
-                   _("Match the whole feature distribution: finer, local patterns"));
-  gimp_choice_add (choice, "bn", SST_KERNEL_BN, _("Batch normalization"),
-                   _("Match feature means and standard deviations: fast and smooth"));
+  for (gint i = 0; i < s->n_choices; i++)
+    gimp_choice_add (choice, s->choices[i].name, s->choices[i].value,
+                     _(s->choices[i].label),
+                     s->choices[i].help ? _(s->choices[i].help) : NULL);
   return choice;
+}
+
+/* One procedure argument per table row that has an argument name, in the
+ * table's order (which is the procedure's signature: keep it). */
+static void
+add_setting_arguments (GimpProcedure *procedure)
+{
+  sst_params defaults;
+
+  sst_params_default (&defaults);
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s   = sst_setting_get (i);
+      gdouble            def = sst_setting_value (&defaults, s);
+
+      if (! (s->where & SST_SETTING_ARG))
+        continue;
+      switch (s->type)
+        {
+        case SST_SETTING_CHOICE:
+          gimp_procedure_add_choice_argument (procedure, s->arg, _(s->label), _(s->help),
+                                              setting_choice (s),
+                                              sst_setting_choice_of (s, (gint) def)->name,
+                                              G_PARAM_READWRITE);
+          break;
+        case SST_SETTING_DOUBLE:
+          gimp_procedure_add_double_argument (procedure, s->arg, _(s->label), _(s->help),
+                                              s->min, s->max, def, G_PARAM_READWRITE);
+          break;
+        case SST_SETTING_BOOL:
+          gimp_procedure_add_boolean_argument (procedure, s->arg, _(s->label), _(s->help),
+                                               def != 0.0, G_PARAM_READWRITE);
+          break;
+        case SST_SETTING_INT:
+          gimp_procedure_add_int_argument (procedure, s->arg, _(s->label), _(s->help),
+                                           (gint) s->min, (gint) s->max, (gint) def,
+                                           G_PARAM_READWRITE);
+          break;
+        }
+    }
 }
 
 static GimpProcedure *
@@ -105,12 +139,9 @@ sst_create_procedure (GimpPlugIn  *plug_in,
                       const gchar *name)
 {
   GimpProcedure *procedure;
-  sst_params     defaults;
 
   if (strcmp (name, SST_PLUG_IN_PROC) != 0)
     return NULL;
-
-  sst_params_default (&defaults);
 
   procedure = gimp_image_procedure_new (plug_in, name,
                                         GIMP_PDB_PROC_TYPE_PLUGIN,
@@ -155,54 +186,10 @@ sst_create_procedure (GimpPlugIn  *plug_in,
                                         _("Style _map"),
                                         _("Flat-colour map of the regions of the style layer (same size as the style layer), or none"),
                                         TRUE, G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "kernel", _("_Kernel"),
-                                      _("Statistics of the style features that are matched"),
-                                      kernel_choice (FALSE), "poly",
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "gamma", _("_Gamma (style strength)"),
-                                      _("Balance between content and style: higher transfers more style"),
-                                      0.0, 1000.0, defaults.gamma,
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "poly-c", _("Pol_ynomial offset c"),
-                                      _("Offset c of the polynomial kernel (x·y + c)²; 0 matches Gram matrices"),
-                                      0.0, 10.0, defaults.poly_c,
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "fuse-kernel", _("_Fuse with"),
-                                      _("A second kernel whose style term is added, or none"),
-                                      kernel_choice (TRUE), "none",
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "fuse-weight", _("Fusion _weight"),
-                                      _("Weight of the second kernel's style term"),
-                                      0.0, 10.0, defaults.fuse_weight,
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (procedure, "feature-layer", _("Feat_ure layer"),
-                                      _("Network layer whose features are reconstructed"),
-                                      gimp_choice_new_with_values
-                                        ("relu3_1", SST_RELU3_1, _("relu3_1 (finer detail, faster)"), NULL,
-                                         "relu4_1", SST_RELU4_1, _("relu4_1 (larger patterns, slower)"), NULL,
-                                         NULL),
-                                      sst_layer_name (defaults.layer),
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "color-match", _("Style _colours"),
-                                      _("How far each region's colours move to those of its style region "
-                                        "after decoding: 1 takes the style's palette, 0 keeps the decoder's colours"),
-                                      0.0, 1.0, defaults.color_match,
-                                      G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (procedure, "iterations", _("_Iterations"),
-                                   _("Reconstruction iterations: more is closer to the optimum but slower"),
-                                   1, 200, defaults.iterations,
-                                   G_PARAM_READWRITE);
-  /* bf16 falls back to float32 where the CPU lacks AVX-512 BF16 (the
+  /* kernel, gamma, ... precision: from the settings table (settings.c).
+   * bf16 falls back to float32 where the CPU lacks AVX-512 BF16 (the
    * engine checks); the dialog greys the choice out there. */
-  gimp_procedure_add_choice_argument (procedure, "precision", _("_Arithmetic"),
-                                      _("float32 is exact; bf16 is about 1.7x faster on CPUs with AVX-512 BF16, "
-                                        "with differences of a few levels at most (README, Precision)"),
-                                      gimp_choice_new_with_values
-                                        ("float32", SST_PRECISION_FLOAT32, _("float32 (exact)"), NULL,
-                                         "bf16", SST_PRECISION_BF16, _("bfloat16 (faster)"), NULL,
-                                         NULL),
-                                      sst_precision_name (defaults.precision),
-                                      G_PARAM_READWRITE);
+  add_setting_arguments (procedure);
 
   /* Dialog-only setting, not part of the PDB signature. */
   gimp_procedure_add_boolean_aux_argument (procedure, "show-preview",

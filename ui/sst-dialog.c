@@ -2,9 +2,12 @@
  *
  * Layout: live preview on the left; on the right the style layer chooser
  * first (the one choice that is always needed), then the optional semantic
- * maps with a hint on painting them, then the transfer settings.  The
- * widgets come from GimpProcedureDialog so they stay bound to the procedure
- * config (last-used values, Reset, Python-fu all see the same settings). */
+ * maps with a hint on painting them, a "New map layers" button and the
+ * region legend, then what an artist tunes (kernel, strength, colours),
+ * and the engine's knobs (polynomial offset, fusion, iterations,
+ * arithmetic, layer) folded away under "Advanced".  The widgets come from
+ * GimpProcedureDialog so they stay bound to the procedure config
+ * (last-used values, Reset, Python-fu all see the same settings). */
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
@@ -12,7 +15,10 @@
 #include "sst-plugin.h"
 #include "sst-pixels.h"
 #include "sst-preview.h"
+#include "sst-legend.h"
+#include "sst-map-layers.h"
 #include "sst-intl.h"
+#include "settings.h"
 
 /* The drawable arguments, in the order of DialogState.ids. */
 static const gchar *const drawable_props[] = { "style-layer", "content-map", "style-map" };
@@ -24,6 +30,8 @@ typedef struct {
   GimpImage           *image;
   GimpDrawable        *drawable;
   SstPreview          *preview;
+  SstLegendView       *legend;
+  GtkWidget           *maps_status; /* what to do after "New map layers" */
   gboolean             content_dirty;
   gboolean             style_dirty;
   gint                 ids[N_DRAWABLE_PROPS]; /* item ids last seen, -1: none */
@@ -240,6 +248,16 @@ refresh_preview (DialogState *st)
   g_clear_error (&error);
 }
 
+/* Re-reads both maps into the legend; TRUE when their pixels changed. */
+static gboolean
+update_legend (DialogState *st)
+{
+  SstArgs args;
+
+  sst_args_from_config (st->config, &args);
+  return sst_legend_view_update (st->legend, args.content_map, args.style_map);
+}
+
 /* The file an image came from (XCF, else imported), else GIMP's name. */
 static gchar *
 image_label (GimpImage *image)
@@ -309,7 +327,64 @@ config_notify (GObject     *config,
     st->style_dirty = TRUE;
   if (g_str_equal (name, "style-layer"))
     show_style_name (st);
+  if (g_str_equal (name, "content-map") || g_str_equal (name, "style-map"))
+    update_legend (st);
   refresh_preview (st);
+}
+
+/* Every 2 s: the maps' pixels at the legend's small size.  When the artist
+ * painted on a map meanwhile, the legend and the preview follow. */
+static gboolean
+poll_maps (gpointer data)
+{
+  DialogState *st = data;
+
+  if (update_legend (st))
+    {
+      st->content_dirty = TRUE;
+      st->style_dirty   = TRUE;
+      refresh_preview (st);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* "New map layers": a hidden, transparent "content map" above the layer
+ * being stylized and a "style map" above the style layer, chosen as the
+ * maps; the artist paints them with GIMP's own tools. */
+static void
+new_map_layers (GtkButton   *button,
+                DialogState *st)
+{
+  GimpDrawable *style_layer = NULL;
+  GimpLayer    *cmap, *smap = NULL;
+
+  (void) button;
+  g_object_get (st->config, "style-layer", &style_layer, NULL);
+  cmap = sst_map_layer_add (st->drawable, _("content map"));
+  if (style_layer && gimp_item_is_valid (GIMP_ITEM (style_layer)) &&
+      gimp_item_get_id (GIMP_ITEM (style_layer)) != gimp_item_get_id (GIMP_ITEM (st->drawable)))
+    smap = sst_map_layer_add (style_layer, _("style map"));
+  g_clear_object (&style_layer);
+
+  g_object_set (st->config, "content-map", cmap, NULL);
+  if (smap)
+    g_object_set (st->config, "style-map", smap, NULL);
+  gimp_displays_flush ();
+
+  gtk_label_set_text (GTK_LABEL (st->maps_status),
+                      smap ?
+                      _("Added hidden layers “content map” and “style map”. Show them "
+                        "(eye icon) and paint each region with one flat colour, e.g. "
+                        "with the Pencil; use the same colour for regions that belong "
+                        "together. Unpainted parts of the two maps pair with each "
+                        "other.") :
+                      _("Added a hidden layer “content map”. Show it (eye icon) and "
+                        "paint each region with one flat colour, e.g. with the Pencil. "
+                        "Choose a style layer to get a style map too."));
+  gtk_widget_show (st->maps_status);
+  g_debug ("new map layers: content=%d style=%d",
+           gimp_item_get_id (GIMP_ITEM (cmap)),
+           smap ? gimp_item_get_id (GIMP_ITEM (smap)) : -1);
 }
 
 static GimpValueArray *
@@ -325,20 +400,79 @@ string_values (const gchar *value)
   return values;
 }
 
+/* A slider for a numeric table row: the slider covers the useful range
+ * (the row's ui_max), the number field still accepts the procedure's
+ * full range. */
 static void
 scale_entry (GimpProcedureDialog *dialog,
-             const gchar         *property,
-             gdouble              soft_max,
-             gint                 digits)
+             const sst_setting   *s)
 {
-  GtkWidget *w = gimp_procedure_dialog_get_scale_entry (dialog, property, 1.0);
+  GtkWidget *w = gimp_procedure_dialog_get_scale_entry (dialog, s->arg, 1.0);
 
-  /* The slider covers the useful range; the number field still accepts
-   * the procedure's full range. */
-  if (soft_max > 0)
-    gimp_scale_entry_set_bounds (GIMP_SCALE_ENTRY (w), 0.0, soft_max, FALSE);
-  if (digits >= 0)
-    gimp_label_spin_set_digits (GIMP_LABEL_SPIN (w), digits);
+  if (s->ui_max > 0 && s->ui_max < s->max)
+    gimp_scale_entry_set_bounds (GIMP_SCALE_ENTRY (w), s->min, s->ui_max, FALSE);
+  gimp_label_spin_set_digits (GIMP_LABEL_SPIN (w), s->digits);
+}
+
+static void
+scale_entries (GimpProcedureDialog *dialog)
+{
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s = sst_setting_get (i);
+
+      if ((s->where & SST_SETTING_ARG) &&
+          (s->type == SST_SETTING_DOUBLE || s->type == SST_SETTING_INT))
+        scale_entry (dialog, s);
+    }
+}
+
+/* Where the Advanced expander is and whether it is open: lets the dialog
+ * test click it and check that it opened. */
+static void
+log_expander (GtkWidget     *expander,
+              GtkAllocation *allocation,
+              gpointer       data)
+{
+  GtkWidget *top = gtk_widget_get_toplevel (expander);
+  gint       x = 0, y = 0;
+
+  (void) allocation; (void) data;
+  if (gtk_widget_translate_coordinates (expander, top, 0, 0, &x, &y))
+    g_debug ("advanced expander: area=%d,%d,%d,%d", x, y,
+             gtk_widget_get_allocated_width (expander),
+             gtk_widget_get_allocated_height (expander));
+}
+
+static void
+log_expanded (GObject    *expander,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (void) pspec; (void) data;
+  g_debug ("advanced expander: expanded=%d",
+           gtk_expander_get_expanded (GTK_EXPANDER (expander)));
+}
+
+/* The table's procedure arguments, in table order: the ones marked
+ * advanced, or the others (kernel, strength, colours, ...). */
+static void
+fill_settings_box (GimpProcedureDialog *dialog,
+                   const gchar         *box_id,
+                   gboolean             advanced)
+{
+  GList *names = NULL;
+
+  for (gint i = 0; i < SST_N_SETTINGS; i++)
+    {
+      const sst_setting *s = sst_setting_get (i);
+
+      if ((s->where & SST_SETTING_ARG) &&
+          ! (s->where & SST_SETTING_ADVANCED) == ! advanced)
+        names = g_list_append (names, (gpointer) s->arg);
+    }
+  gimp_procedure_dialog_fill_box_list (dialog, box_id, names);
+  g_list_free (names);
 }
 
 gboolean
@@ -350,11 +484,12 @@ sst_dialog_run (GimpProcedure       *procedure,
 {
   GimpProcedureDialog *dialog;
   GtkWidget           *widget, *main_box, *hint;
-  DialogState          st = { config, NULL, image, drawable, NULL, TRUE, TRUE,
-                                { -1, -1, -1 } };
+  DialogState          st = { config, NULL, image, drawable, NULL, NULL, NULL,
+                                TRUE, TRUE, { -1, -1, -1 } };
   gboolean             show_preview = TRUE;
   gboolean             ok;
   gulong               handler;
+  guint                poll;
 
   preselect_style_layer (config, image, drawable);
 
@@ -387,26 +522,51 @@ sst_dialog_run (GimpProcedure       *procedure,
   gtk_label_set_xalign (GTK_LABEL (hint), 0.0);
   gimp_label_set_attributes (GTK_LABEL (hint),
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gimp_procedure_dialog_fill_box (dialog, "maps-box",
-                                  "content-map", "style-map", "maps-hint", NULL);
+  widget = gimp_procedure_dialog_fill_box (dialog, "maps-box",
+                                           "content-map", "style-map", "maps-hint", NULL);
+  {
+    GtkWidget *button = gtk_button_new_with_mnemonic (_("New map _layers"));
+
+    gtk_widget_set_tooltip_text (button,
+                                 _("Add empty, hidden map layers above the layer being "
+                                   "stylized and above the style layer, ready to paint"));
+    g_signal_connect (button, "clicked", G_CALLBACK (new_map_layers), &st);
+    gtk_widget_set_halign (button, GTK_ALIGN_START);
+    gtk_box_pack_start (GTK_BOX (widget), button, FALSE, FALSE, 0);
+    gtk_widget_show (button);
+
+    st.maps_status = gtk_label_new (NULL);
+    gtk_label_set_line_wrap (GTK_LABEL (st.maps_status), TRUE);
+    gtk_label_set_max_width_chars (GTK_LABEL (st.maps_status), 44);
+    gtk_label_set_xalign (GTK_LABEL (st.maps_status), 0.0);
+    gimp_label_set_attributes (GTK_LABEL (st.maps_status),
+                               PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
+    gtk_box_pack_start (GTK_BOX (widget), st.maps_status, FALSE, FALSE, 0);
+
+    st.legend = sst_legend_view_new ();
+    gtk_box_pack_start (GTK_BOX (widget), sst_legend_view_widget (st.legend),
+                        FALSE, FALSE, 0);
+    gtk_widget_show (sst_legend_view_widget (st.legend));
+  }
   gimp_procedure_dialog_fill_frame (dialog, "maps-frame", "maps-title",
                                     FALSE, "maps-box");
 
-  /* Transfer settings. */
-  scale_entry (dialog, "gamma", 100.0, 1);
-  scale_entry (dialog, "poly-c", 0, 2);
-  scale_entry (dialog, "fuse-weight", 0, 2);
-  scale_entry (dialog, "color-match", 0, 2);
-  scale_entry (dialog, "iterations", 50.0, -1);
+  /* In front: what changes the look. */
+  scale_entries (dialog);
   gimp_procedure_dialog_get_label (dialog, "transfer-title",
                                    _("<b>Transfer</b>"), TRUE, FALSE);
-  gimp_procedure_dialog_fill_box (dialog, "transfer-box",
-                                  "kernel", "gamma", "poly-c",
-                                  "fuse-kernel", "fuse-weight",
-                                  "color-match", "feature-layer", "iterations", "precision",
-                                  NULL);
+  fill_settings_box (dialog, "transfer-box", FALSE);
   gimp_procedure_dialog_fill_frame (dialog, "transfer-frame", "transfer-title",
                                     FALSE, "transfer-box");
+
+  /* Folded away: the engine's knobs. */
+  gimp_procedure_dialog_get_label (dialog, "advanced-title",
+                                   _("Advanced"), FALSE, FALSE);
+  fill_settings_box (dialog, "advanced-box", TRUE);
+  widget = gimp_procedure_dialog_fill_expander (dialog, "advanced-expander",
+                                                "advanced-title", FALSE, "advanced-box");
+  g_signal_connect (widget, "size-allocate", G_CALLBACK (log_expander), NULL);
+  g_signal_connect (widget, "notify::expanded", G_CALLBACK (log_expanded), NULL);
   gimp_procedure_dialog_set_sensitive_if_in (dialog, "fuse-weight", NULL,
                                              "fuse-kernel",
                                              string_values ("none"), FALSE);
@@ -417,8 +577,8 @@ sst_dialog_run (GimpProcedure       *procedure,
 
   widget = gimp_procedure_dialog_fill_box (dialog, "settings-box",
                                            "style-frame", "maps-frame",
-                                           "transfer-frame", "show-preview",
-                                           NULL);
+                                           "transfer-frame", "advanced-expander",
+                                           "show-preview", NULL);
   gtk_widget_set_size_request (widget, 340, -1);
 
   /* Preview left of the settings. */
@@ -439,13 +599,17 @@ sst_dialog_run (GimpProcedure       *procedure,
 
   g_object_get (config, "show-preview", &show_preview, NULL);
   sst_preview_set_enabled (st.preview, show_preview);
+  update_legend (&st);
   refresh_preview (&st);
   handler = g_signal_connect (config, "notify", G_CALLBACK (config_notify), &st);
+  poll = g_timeout_add_seconds (2, poll_maps, &st);
 
   ok = gimp_procedure_dialog_run (dialog);
 
+  g_source_remove (poll);
   g_signal_handler_disconnect (config, handler);
   sst_preview_free (st.preview);
+  sst_legend_view_free (st.legend);
   gtk_widget_destroy (GTK_WIDGET (dialog));
   return ok;
 }

@@ -109,6 +109,7 @@ expect_fail "bad tile size" "$S/content.jpg" "$S/style.jpg" --tile 12
 expect_fail "unknown layer" "$S/content.jpg" "$S/style.jpg" --layer relu5_1
 expect_fail "unknown method" "$S/content.jpg" "$S/style.jpg" --method swap
 expect_fail "even patch size" "$S/content.jpg" "$S/style.jpg" --method patch --patch-size 4
+expect_fail "even patch size, method after" "$S/content.jpg" "$S/style.jpg" --patch-size 6 --method patch
 expect_fail "patch size 9" "$S/content.jpg" "$S/style.jpg" --method patch --patch-size 9
 expect_fail "bad patch blend" "$S/content.jpg" "$S/style.jpg" --method patch --patch-blend 1.2
 expect_fail "patch blend not a number" "$S/content.jpg" "$S/style.jpg" --patch-blend x

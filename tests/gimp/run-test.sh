@@ -1,13 +1,15 @@
 #!/bin/bash
 # run-test.sh NAME - one GIMP plug-in test (registered in meson.build).
 #   run      non-interactive run: result layer, untouched sources, semantics
-#   errors   every bad input fails with a message and changes nothing
+#   errors   every bad input fails with a message and changes nothing;
+#            the procedure's arguments equal the settings table
 #   weights  missing and corrupt weights (SST_WEIGHTS_DIR) fail cleanly
 #   cancel   a cancelled run (SST_CANCEL_AT) leaves the image as it was
 #   i18n     German strings through GIMP; de/fr catalogs complete
 #   readme   the README's Python-fu batch example, extracted and run as is
 #   dialog   GTK dialog in GUI GIMP under Xvfb: screenshot, live preview
-#            (stylized, cached encodings), OK, result, one-step undo
+#            (stylized, cached encodings), region legend, OK, result,
+#            one-step undo; a second dialog: "New map layers", Cancel
 set -euo pipefail
 SST_TEST_NAME=${1:?usage: run-test.sh NAME}
 export SST_TEST_NAME
@@ -228,12 +230,40 @@ PY
     [ -n "$IW" ] || die "image window not found"
     xdotool windowfocus "$IW"; sleep 0.5
     xdotool key --clearmodifiers ctrl+z
+
+    # Second dialog (no maps): "New map layers" (Alt+L), screenshot, Cancel;
+    # the script checks the new layers.
+    WID2=$(timeout 180 xdotool search --sync --onlyvisible --name '^Semantic Style Transfer$' | head -1) ||
+      { tail -30 "$WORK/gimp.log"; die "the second dialog did not appear"; }
+    sleep 2
+    xdotool windowfocus "$WID2"; sleep 0.3
+    xdotool key --clearmodifiers alt+l
+    for i in $(seq 60); do grep -q "new map layers:" "$WORK/gimp.log" && break; sleep 0.5; done
+    grep -q "new map layers:" "$WORK/gimp.log" || die "New map layers: no layers added"
+    echo "ok - $(grep -m1 'new map layers:' "$WORK/gimp.log" | sed 's/.*DEBUG: //')"
+    # Open "Advanced" (click its title) so the screenshot shows the knobs.
+    ex=$(grep 'advanced expander: area=' "$WORK/gimp.log" | tail -1 |
+         sed -E 's/.* area=([0-9]+),([0-9]+),.*/\1 \2/')
+    [ -n "$ex" ] || die "no position of the Advanced expander"
+    read -r ex_x ex_y <<<"$ex"
+    xdotool mousemove --window "$WID2" $((ex_x + 30)) $((ex_y + 8)) click 1
+    for i in $(seq 20); do grep -q "advanced expander: expanded=1" "$WORK/gimp.log" && break; sleep 0.3; done
+    grep -q "advanced expander: expanded=1" "$WORK/gimp.log" || die "Advanced did not open"
+    echo "ok - Advanced opens"
+    xdotool mousemove 1279 899; sleep 1.5
+    import -window "$WID2" "$ART/dialog-maps.png"
+    xdotool windowfocus "$WID2"; sleep 0.3
+    xdotool key --clearmodifiers Escape
     rc=0; wait $GIMP || rc=$?
     show_checks "$WORK/gimp.log"
     log "GIMP exit status $rc after $((SECONDS - t0)) s"
     [ $rc = 0 ] && grep -q "all checks passed" "$WORK/gimp.log" ||
       { tail -40 "$WORK/gimp.log"; die "dialog run"; }
     cp "$WORK/dialog-result.png" "$ART/dialog-result.png"
+
+    # The region legend of the first dialog against the maps it was given.
+    python3 "$HERE/check_legend.py" "$WORK/gimp.log" "$WORK/legend-content-map.png" \
+        "$WORK/legend-style-map.png" || die "region legend"
 
     python3 "$HERE/check_preview.py" "$WORK/dialog.png" $area \
         "$SHARED_DIR/images/content_big.png" "$WORK/dialog-result.png" ||

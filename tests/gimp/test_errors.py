@@ -74,4 +74,35 @@ res = proc.run(cfg)
 T.check(res.index(0) == C, "two drawables: calling error")
 T.check(T.snapshot(content) == before, "two drawables: image unchanged")
 
+# The procedure's arguments are the engine's settings table (printed by
+# tests/settings/settings_dump): same names, ranges, defaults and choices.
+import json, os, subprocess
+dump = os.path.join(os.environ["SST_BUILD_ROOT"], "tests", "settings", "settings_dump")
+rows = [json.loads(l) for l in subprocess.run([dump], check=True, capture_output=True,
+                                              text=True).stdout.splitlines()]
+specs = {p.get_name(): p for p in proc.get_arguments()}
+table_args = [r for r in rows if r["arg"]]
+T.check(len(table_args) >= 9, "the table has %d procedure arguments" % len(table_args))
+for r in table_args:
+    spec = specs.get(r["arg"])
+    if not T.check(spec is not None, "argument %s exists" % r["arg"]):
+        continue
+    if r["type"] == "choice":
+        choice = Gimp.param_spec_choice_get_choice(spec)
+        got = sorted((n, choice.get_id(n)) for n in choice.list_nicks())
+        want = sorted((c["name"], c["value"]) for c in r["choices"])
+        default = Gimp.param_spec_choice_get_default(spec)
+        want_default = [c["name"] for c in r["choices"] if c["value"] == r["default"]]
+        print("# %s: choices %s, default %s" % (r["arg"], got, default))
+        T.check(got == want, "%s: choices and ids equal the table's" % r["arg"])
+        T.check([default] == want_default, "%s: default equals the table's" % r["arg"])
+    elif r["type"] == "bool":
+        T.check(spec.default_value == bool(r["default"]),
+                "%s: boolean, default equals the table's" % r["arg"])
+    else:
+        got = (spec.minimum, spec.maximum, spec.default_value)
+        want = (r["min"], r["max"], r["default"])
+        print("# %s: range %g..%g default %g" % ((r["arg"],) + got))
+        T.check(got == want, "%s: range and default equal the table's %s" % (r["arg"], want))
+
 T.finish()

@@ -292,7 +292,7 @@ def weights_stamp(weights):
 
 def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match="default"):
     # A "default" gamma is keyed with the engine's current default, so a
-    # changed default in engine/params.c re-runs those cases.
+    # changed default in engine/settings.c re-runs those cases.
     if gamma == "default":
         gamma = "default=%s" % default_gammas().get(kernel, "?")
     # The colour match likewise; keys from before it existed (no "cm=")
@@ -526,15 +526,15 @@ def color_match_section(args):
 
 
 def default_color_match():
-    m = re.search(r"p->color_match = ([\d.]+);", params_source())
+    m = re.search(r"FIELD\(color_match\), ([\d.]+),", params_source())
     return m.group(1) if m else "?"
 
 
 def params_source():
-    """engine/params.c, where the engine's defaults are (for run keys and the
+    """engine/settings.c, where the engine's defaults are (for run keys and the
     report; runs use the CLI's own defaults); "" when it cannot be read."""
     try:
-        with open(os.path.join(REPO, "engine", "params.c")) as f:
+        with open(os.path.join(REPO, "engine", "settings.c")) as f:
             return f.read()
     except OSError:
         return ""
@@ -542,7 +542,7 @@ def params_source():
 
 def default_gammas():
     """The engine's default gamma per kernel."""
-    return {k.lower(): v for k, v in re.findall(r"case SST_KERNEL_(\w+): return ([\d.eE+-]+);",
+    return {k.lower(): v for k, v in re.findall(r"\{SST_KERNEL_(\w+), ([\d.eE+-]+), [01]\}",
                                                 params_source())}
 
 

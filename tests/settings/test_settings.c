@@ -1,0 +1,126 @@
+/* test_settings.c - the descriptor table is consistent, the engine's check
+ * refuses every value just outside each row's range and accepts its bounds,
+ * and sst_params_resolve applies the policies it documents. */
+#include <math.h>
+#include <string.h>
+
+#include "../check.h"
+#include "settings.h"
+
+static int refused(const sst_params *p) {
+  sst_error err = {0};
+  return sst_params_check(p, &err) == SST_ERR_INVALID && err.msg[0] != '\0';
+}
+
+static void check_rows(void) {
+  sst_params d;
+  sst_params_default(&d);
+  CHECK(sst_params_check(&d, NULL) == SST_OK, "defaults are refused");
+  for (int i = 0; i < SST_N_SETTINGS; i++) {
+    const sst_setting *s = sst_setting_get((sst_setting_id)i);
+    const char *name = s->cli ? s->cli : s->arg ? s->arg : "(engine only)";
+    CHECK((int)s->id == i, "row %d has id %d", i, (int)s->id);
+    CHECK(s->help && s->help[0], "%s: no help", name);
+    CHECK(!(s->where & SST_SETTING_ARG) || (s->arg && s->label),
+          "%s: an argument needs a name and a label", name);
+    CHECK(!(s->where & SST_SETTING_CLI) || s->cli, "%s: no CLI name", name);
+    if (s->cli)
+      CHECK(sst_setting_by_cli(s->cli) == s, "%s: CLI name not unique", name);
+    if (s->arg)
+      CHECK(sst_setting_by_arg(s->arg) == s, "%s: argument not unique", name);
+    if (s->type == SST_SETTING_CHOICE) {
+      CHECK(s->n_choices > 0, "%s: no choices", name);
+      CHECK(sst_setting_choice_of(s, (int)s->def) != NULL,
+            "%s: default is no choice", name);
+      for (int c = 0; c < s->n_choices; c++) {
+        sst_params p = d;
+        sst_setting_store(&p, s, s->choices[c].value);
+        CHECK(!refused(&p), "%s: choice %s refused", name, s->choices[c].name);
+      }
+      sst_params p = d;
+      sst_setting_store(&p, s, 99);
+      CHECK(refused(&p), "%s: value 99 accepted", name);
+      continue;
+    }
+    CHECK(s->min < s->max, "%s: empty range", name);
+    CHECK(s->ui_max == 0 || (s->ui_max > s->min && s->ui_max <= s->max),
+          "%s: slider end %g outside the range", name, s->ui_max);
+    CHECK(sst_setting_value(&d, s) == s->def, "%s: default not stored", name);
+    double step = s->type != SST_SETTING_DOUBLE ? 1.0
+                                             : fmax(1e-3, 1e-6 * fabs(s->max));
+    const double ok[] = {s->min, s->max, 0.5 * (s->min + s->max)};
+    const double bad[] = {s->min - step, s->max + step, NAN, INFINITY};
+    for (int k = 0; k < 3; k++) {
+      sst_params p = d;
+      sst_setting_store(&p, s, ok[k]);
+      CHECK(!refused(&p), "%s: %g refused", name, ok[k]);
+    }
+    for (int k = 0; k < (s->type == SST_SETTING_DOUBLE ? 4 : 2); k++) {
+      sst_params p = d;
+      if (sst_setting_choice_of(s, (int)bad[k]))
+        continue; /* a named extra value (--tile off is -1) */
+      sst_setting_store(&p, s, bad[k]);
+      CHECK(refused(&p), "%s: %g accepted", name, bad[k]);
+    }
+  }
+}
+
+static void check_parse(void) {
+  const sst_setting *g = sst_setting_get(SST_SET_GAMMA);
+  const sst_setting *t = sst_setting_get(SST_SET_TILE);
+  const sst_setting *k = sst_setting_get(SST_SET_KERNEL);
+  double v;
+  char msg[200];
+  CHECK(sst_setting_parse(g, "12.5", &v, "--", msg, sizeof msg) == 0 && v == 12.5,
+        "gamma 12.5");
+  CHECK(sst_setting_parse(g, "12x", &v, "--", msg, sizeof msg) != 0 &&
+            strstr(msg, "--gamma '12x'"), "gamma 12x: %s", msg);
+  CHECK(sst_setting_parse(t, "off", &v, "--", msg, sizeof msg) == 0 && v == -1,
+        "tile off");
+  CHECK(sst_setting_parse(t, "-1", &v, "--", msg, sizeof msg) != 0,
+        "tile -1 is no size");
+  CHECK(sst_setting_parse(t, "1.5", &v, "--", msg, sizeof msg) != 0,
+        "tile 1.5 is no integer");
+  CHECK(sst_setting_parse(k, "bn", &v, "--", msg, sizeof msg) == 0 &&
+            v == SST_KERNEL_BN, "kernel bn");
+  CHECK(sst_setting_parse(k, "none", &v, "--", msg, sizeof msg) != 0 &&
+            strstr(msg, "linear|poly|gaussian|bn"), "kernel none: %s", msg);
+}
+
+static void check_resolve(void) {
+  sst_params p;
+  sst_error err = {0};
+  for (int k = SST_KERNEL_LINEAR; k <= SST_KERNEL_BN; k++) {
+    const sst_kernel_info *info = sst_kernel_get_info((sst_kernel)k);
+    CHECK(info && info->default_gamma > 0, "kernel %d: no default gamma", k);
+    sst_params_default(&p);
+    p.kernel = (sst_kernel)k;
+    p.gamma = 1234;
+    CHECK(sst_params_resolve(&p, NULL, 0, &err) == SST_OK &&
+              info && p.gamma == info->default_gamma,
+          "kernel %d: gamma not given but kept", k);
+    p.gamma = 1234;
+    CHECK(sst_params_resolve(&p, NULL, SST_GIVEN(SST_SET_GAMMA), &err) == SST_OK &&
+              p.gamma == 1234, "kernel %d: given gamma replaced", k);
+  }
+  CHECK(sst_kernel_get_info(SST_KERNEL_NONE) == NULL, "none has traits");
+  CHECK(sst_kernel_get_info(SST_KERNEL_GAUSSIAN)->stats == 0 &&
+            sst_kernel_get_info(SST_KERNEL_POLY)->stats == 1, "stats traits");
+  sst_params_default(&p);
+  CHECK(sst_params_resolve(&p, NULL, SST_GIVEN(SST_SET_FUSE_WEIGHT), &err) ==
+            SST_ERR_INVALID, "fuse weight without fusion kernel accepted");
+  p.fuse_kernel = SST_KERNEL_LINEAR;
+  CHECK(sst_params_resolve(&p, NULL, SST_GIVEN(SST_SET_FUSE_WEIGHT), &err) ==
+            SST_OK, "fuse weight with fusion kernel refused: %s", err.msg);
+  p.iterations = 5000;
+  CHECK(sst_params_resolve(&p, NULL, ~(uint64_t)0, &err) == SST_ERR_INVALID &&
+            strstr(err.msg, "iterations"), "resolve does not check: %s", err.msg);
+}
+
+int main(void) {
+  check_rows();
+  check_parse();
+  check_resolve();
+  printf("settings: %d failure(s)\n", failures);
+  return failures != 0;
+}
