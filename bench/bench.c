@@ -100,9 +100,10 @@ typedef struct {
   double enc, rec, dec, col, tot, regamma; /* medians, s */
 } pipeline_times;
 
-/* Medians of `runs` fresh sessions at precision prec, and of a re-run
- * after a gamma change in each. */
+/* Medians of `runs` fresh sessions at precision prec with the given
+ * reconstruction method, and of a re-run after a gamma change in each. */
 static pipeline_times time_pipeline(const bench_ctx *ctx, sst_precision prec,
+                                    sst_method method,
                                     const sst_image *content,
                                     const sst_map *cmap, const sst_image *style,
                                     const sst_map *smap) {
@@ -113,6 +114,7 @@ static pipeline_times time_pipeline(const bench_ctx *ctx, sst_precision prec,
   sst_params_default(&p);
   p.threads = ctx->threads;
   p.precision = prec;
+  p.method = method;
   double enc[64], rec[64], dec[64], col[64], tot[64], regamma[64];
   for (int r = 0; r < runs; r++) {
     sst_session *s = sst_session_new(ctx->model);
@@ -153,11 +155,16 @@ void bench_pipeline(const bench_ctx *ctx) {
   uint8_t *cm = bench_halves_map(W, H), *sm = bench_halves_map(SW, SH);
   sst_map cmap = {W, H, cm, NULL}, smap = {SW, SH, sm, NULL};
   const int bf16 = sst_precision_available(SST_PRECISION_BF16);
-  pipeline_times f = time_pipeline(ctx, SST_PRECISION_FLOAT32, &content, &cmap,
-                                   &style, &smap);
+  pipeline_times f = time_pipeline(ctx, SST_PRECISION_FLOAT32,
+                                   SST_METHOD_STATS, &content, &cmap, &style,
+                                   &smap);
   pipeline_times b = f;
   if (bf16)
-    b = time_pipeline(ctx, SST_PRECISION_BF16, &content, &cmap, &style, &smap);
+    b = time_pipeline(ctx, SST_PRECISION_BF16, SST_METHOD_STATS, &content,
+                      &cmap, &style, &smap);
+  const pipeline_times pf = time_pipeline(ctx, SST_PRECISION_FLOAT32,
+                                          SST_METHOD_PATCH, &content, &cmap,
+                                          &style, &smap);
   double flops = encoder_flops(H, W) + encoder_flops(SH, SW) + decoder_flops(H, W);
   double blas = bench_sgemm_rate(ctx->threads);
   printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, %d runs\n",
@@ -178,6 +185,9 @@ void bench_pipeline(const bench_ctx *ctx) {
   ROW("total", tot);
   ROW("re-run after gamma change", regamma);
 #undef ROW
+  printf("%-28s %10.3f   (float32; --method patch, defaults)\n",
+         "patch method: reconstruct", pf.rec);
+  printf("%-28s %10.3f\n", "patch method: total", pf.tot);
   printf("conv GFLOP/s (encode+decode): %.1f   OpenBLAS sgemm GFLOP/s: %.1f   ratio %.0f%%\n",
          flops / (f.enc + f.dec) / 1e9, blas, 100.0 * flops / (f.enc + f.dec) / 1e9 / blas);
   if (bf16)

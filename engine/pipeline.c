@@ -182,6 +182,8 @@ static sst_status ensure_stats(sst_session *s, const sst_side_level *c,
   sst_status st = sst_recon_stats_new(c->feat.data, C, N, c->masks,
                                       y->feat.data, M, ws, K, &s->stats, ctx,
                                       err);
+  if (st == SST_OK) /* the patch method works on the grids */
+    st = sst_recon_stats_set_grids(s->stats, c->feat.w, y->feat.w, err);
   if (st != SST_OK)
     return st;
   s->counts.stats_builds++;
@@ -269,8 +271,9 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   if (st != SST_OK)
     return st;
 
-  sst_recon_params rp = {p->kernel, p->gamma, p->poly_c, p->fuse_kernel,
-                         p->fuse_weight, p->iterations};
+  sst_recon_params rp = {p->kernel,     p->gamma,      p->poly_c,
+                         p->fuse_kernel, p->fuse_weight, p->iterations,
+                         p->method,     p->patch_size, p->patch_blend};
   sst_ctx pr = sst_ctx_sub(ctx, LEVEL_SPLIT[2], LEVEL_SPLIT[3], "reconstruct");
   sst_recon_result *res = NULL;
   st = sst_recon_solve(s->stats, &rp, &res, &pr, err);

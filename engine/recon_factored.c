@@ -41,7 +41,7 @@ extern void dpstrf_(const char *uplo, const int *n, double *a, const int *lda,
                     int *piv, int *rank, const double *tol, double *work,
                     int *info, size_t uplo_len);
 
-struct sst_factored_ws {
+typedef struct {
   int C, n, r;
   char *block; /* every array below lives in this one pooled block */
   size_t bytes;
@@ -64,7 +64,7 @@ struct sst_factored_ws {
    * dgemm rate; sums and the trials stay float64) */
   float *Gf, *Xf, *Df, *Tf, *Yf, *Zf;
   float frac;
-};
+} sst_factored_ws;
 
 /* Points the workspace's arrays into base (NULL: only counts) and
  * returns the bytes they take. */
@@ -99,7 +99,8 @@ static size_t layout(sst_factored_ws *w, char *base) {
   return off;
 }
 
-void sst_factored_free(sst_factored_ws *w) {
+static void factored_free(void *ws) {
+  sst_factored_ws *w = ws;
   if (!w)
     return;
   sst_scratch_give(w->block, w->bytes);
@@ -108,7 +109,7 @@ void sst_factored_free(sst_factored_ws *w) {
 
 /* Workspace for regions of C channels, reused region after region; its
  * storage comes from the scratch pool (scratch_pool.h). */
-sst_factored_ws *sst_factored_new(int C) {
+static void *factored_new(int C) {
   sst_factored_ws *w = calloc(1, sizeof *w);
   if (!w)
     return NULL;
@@ -303,11 +304,13 @@ static void recover_map(sst_factored_ws *w, float *A_out, double *b_out) {
   }
 }
 
-sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
-                               const sst_termset *ts,
-                               const sst_recon_params *p, int k, float *A_out,
-                               double *b_out, sst_ctx *prog, float f0,
-                               float f1, sst_error *err) {
+static sst_status factored_region(void *ws, const sst_recon_stats *st,
+                                  const sst_termset *ts,
+                                  const sst_recon_params *p, int k,
+                                  float *A_out, double *b_out,
+                                  sst_ctx *prog, float f0, float f1,
+                                  sst_error *err) {
+  sst_factored_ws *w = ws;
   const int C = st->C;
   const sst_region_stats *r = &st->reg[k];
   if (factor_region(w, r))
@@ -340,4 +343,15 @@ sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
   if (rc == SST_OK)
     recover_map(w, A_out, b_out);
   return rc;
+}
+
+static const sst_region_solver factored_solver = {factored_new, factored_free,
+                                                  factored_region};
+
+sst_status sst_recon_factored_solve(const sst_recon_stats *st,
+                                    const sst_termset *ts,
+                                    const sst_recon_params *p,
+                                    sst_recon_result *res, sst_ctx *prog,
+                                    sst_error *err) {
+  return sst_recon_solve_regions(&factored_solver, st, ts, p, res, prog, err);
 }

@@ -2,6 +2,7 @@
  * tests only; not part of the public API). */
 #ifndef SST_RECON_INTERNAL_H
 #define SST_RECON_INTERNAL_H
+#include "kernels.h"
 #include "reconstruct.h"
 
 /* Statistics of one distinct set of style weights (regions matched to the
@@ -17,9 +18,9 @@ typedef struct {
 } sst_style_set;
 
 /* The gamma-independent part of a region's warm start (recon_warm.c),
- * filled by the first solve with a poly term and kept with the stats. */
+ * built with the statistics (sst_warm_prepare) and read-only after. */
 typedef struct {
-  int state;              /* 0 not computed, 1 ready, -1 no map (identity) */
+  int state;              /* 1 ready, -1 no map (identity start) */
   double *D, *L1, *L2;    /* C x C each: T - I, D S + S D^T, D S D^T */
   double *Dmu, trL2;      /* D mu_c (C), tr(L2) */
 } sst_warm_cache;
@@ -33,7 +34,7 @@ typedef struct {
   int L;         /* content landmarks */
   int *lm;       /* ranks among the region's pixels with weight > 0 */
   double *a;     /* landmark weights, sum 1 */
-  sst_warm_cache *warm; /* allocated with the stats, filled on first use */
+  sst_warm_cache *warm; /* built with the stats */
 } sst_region_stats;
 
 struct sst_recon_stats {
@@ -43,18 +44,30 @@ struct sst_recon_stats {
   sst_region_stats *reg; /* K */
   sst_style_set *sets;   /* nsets */
   int nsets;
+  int grid_w, style_grid_w; /* feature grid widths, 0 = not given */
 };
 
-/* The solved reconstruction (see sst_recon_solve). */
+/* The solved reconstruction (see sst_recon_solve): one of three forms. */
+/* A method's own way of making target pixels [p0, p0 + n), n <=
+ * SST_RECON_SPAN_MAX, into out (C rows, leading dimension ld); tmp holds
+ * C x SST_RECON_SPAN_MAX floats and wsum SST_RECON_SPAN_MAX floats of the
+ * caller's scratch (recon_result.c). */
+#define SST_RECON_SPAN_MAX 1024
+typedef void (*sst_recon_span_fn)(const sst_recon_result *r, int p0, int n,
+                                  float *out, size_t ld, float *tmp,
+                                  float *wsum);
 struct sst_recon_result {
   const sst_recon_stats *st;
-  float **A;    /* affine path: K maps (C x C), NULL for inactive regions */
+  float **A;    /* affine paths: K maps (C x C), NULL for inactive regions */
   double **b;   /* K offsets (C, scaled units) */
-  const float *target; /* otherwise: the C x N target (content or owned) */
+  const float *target; /* or the C x N target (content or owned) */
   float *owned;
+  sst_recon_span_fn span; /* or a method's own pixels from impl */
+  void *impl;
+  void (*impl_free)(void *impl);
 };
 
-/* ---- shared by reconstruct.c, recon_stats.c and recon_pixel.c ---- */
+/* ---- shared by the methods ---- */
 
 /* The kernel terms of one parameter set: main kernel (weight 1) and the
  * fused one (fuse_weight), with what they need. */
@@ -111,17 +124,35 @@ int sst_moments_pass(const float *f, int C, int n, size_t ld, int R,
  * every value is finite. */
 int sst_moments_finish(int C, double W, double s, double *mu, double *sig);
 
-/* The factored affine path for kernels with a full G (recon_factored.c):
- * a workspace reused region after region, and one region solved into its
- * map (A_out float C x C, b_out C). */
-typedef struct sst_factored_ws sst_factored_ws;
-sst_factored_ws *sst_factored_new(int C);
-void sst_factored_free(sst_factored_ws *w);
-sst_status sst_factored_region(sst_factored_ws *w, const sst_recon_stats *st,
-                               const sst_termset *ts,
-                               const sst_recon_params *p, int k, float *A_out,
-                               double *b_out, sst_ctx *prog, float f0,
-                               float f1, sst_error *err);
+/* ---- the methods (reconstruct.c's table): each fills res ---- */
+typedef sst_status sst_recon_method_fn(const sst_recon_stats *st,
+                                       const sst_termset *ts,
+                                       const sst_recon_params *p,
+                                       sst_recon_result *res,
+                                       sst_ctx *prog, sst_error *err);
+sst_recon_method_fn sst_recon_affine_solve;   /* recon_affine.c */
+sst_recon_method_fn sst_recon_factored_solve; /* recon_factored.c */
+sst_recon_method_fn sst_recon_pixel_solve;    /* recon_pixel.c */
+sst_recon_method_fn sst_recon_patch_solve;    /* recon_patch.c */
+
+/* The per-region affine methods (recon_regions.c): a workspace per worker,
+ * and one region solved into its map (A_out float C x C, b_out C). */
+typedef struct {
+  void *(*ws_new)(int C);
+  void (*ws_free)(void *ws);
+  sst_status (*region)(void *ws, const sst_recon_stats *st,
+                       const sst_termset *ts, const sst_recon_params *p, int k,
+                       float *A_out, double *b_out, sst_ctx *prog,
+                       float f0, float f1, sst_error *err);
+} sst_region_solver;
+/* Every active region, in parallel when there are workers; res->A, res->b
+ * get the maps. */
+sst_status sst_recon_solve_regions(const sst_region_solver *solver,
+                                   const sst_recon_stats *st,
+                                   const sst_termset *ts,
+                                   const sst_recon_params *p,
+                                   sst_recon_result *res, sst_ctx *prog,
+                                   sst_error *err);
 
 /* Start of the descent for region r (recon_warm.c): A (C x C, b = 0) on
  * the line from the identity to the gamma -> infinity Gram-matching map,
@@ -134,12 +165,34 @@ sst_status sst_recon_warm_start(const sst_region_stats *r,
                                 double *sig_o, double *mu_o, double *content,
                                 double *t_out, sst_error *err);
 
+/* Builds region r's warm-start data (state 1, or -1 when the moments give
+ * no map); called by sst_recon_stats_new. */
+sst_status sst_warm_prepare(const sst_region_stats *r, int C,
+                            sst_warm_cache *wc, sst_error *err);
 void sst_warm_cache_free(sst_warm_cache *wc);
 
-/* The per-pixel path (recon_pixel.c), used when a Gaussian term is on. */
-sst_status sst_recon_pixels(const sst_recon_stats *st, const sst_termset *ts,
-                            const sst_recon_params *p, float *out,
-                            sst_ctx *prog, sst_error *err);
+/* One region's pixels for the per-pixel methods (recon_pixregion.c). */
+typedef struct {
+  const sst_recon_stats *st;
+  const sst_region_stats *r;
+  const sst_termset *ts;
+  double gamma, poly_c;
+  int C, n;
+  int *idx; /* n pixel indices with weight > 0 */
+  float *w; /* their weights */
+  double W;
+  int gauss_on;
+  sst_gauss g;
+  double *mu_o, *sig_o, *g_mu, *G, *Gd; /* statistics kernels */
+  sst_ctx *prog;
+  float frac;
+} sst_pixel_region;
+sst_status sst_pixel_region_init(sst_pixel_region *rc,
+                                 const sst_recon_stats *st,
+                                 const sst_termset *ts,
+                                 const sst_recon_params *p, int k,
+                                 sst_ctx *prog, sst_error *err);
+void sst_pixel_region_free(sst_pixel_region *rc);
 
 /* Test hook: S_total of region k at o (C x reg[k].n, row-major, scaled,
  * pixels with weight > 0 in index order) and dS/do (same layout), computed

@@ -1,4 +1,6 @@
 /* recon_result.c - target pixels from a solved reconstruction.
+ * (A method with its own way of making pixels, the patch method, plugs in
+ * through the result's span hook, with the same bands and scratch.)
  *
  * For the affine kernels a target pixel is the weight-blend of the region
  * maps, o_i = sum_k w_ki (A_k c_i + s b_k) / sum_k w_ki (content pixel where
@@ -14,7 +16,7 @@
 #include "recon_internal.h"
 #include "scratch_pool.h"
 
-#define APPLY_BLOCK 1024 /* pixels per sgemm block when blending regions */
+#define APPLY_BLOCK SST_RECON_SPAN_MAX /* pixels per sgemm block when blending */
 
 void sst_recon_result_free(sst_recon_result *r) {
   if (!r)
@@ -28,6 +30,8 @@ void sst_recon_result_free(sst_recon_result *r) {
   free(r->A);
   free(r->b);
   free(r->owned);
+  if (r->impl_free)
+    r->impl_free(r->impl);
   free(r);
 }
 
@@ -110,6 +114,12 @@ static void apply_span(const sst_recon_result *r, int p0, int n, float *out,
     for (int c = 0; c < C; c++)
       memcpy(out + (size_t)c * ld, r->target + (size_t)c * st->N + p0,
              sizeof(float) * (size_t)n);
+    return;
+  }
+  if (r->span) { /* a method's own pixels (the patch method) */
+    for (int i0 = 0; i0 < n; i0 += APPLY_BLOCK)
+      r->span(r, p0 + i0, n - i0 < APPLY_BLOCK ? n - i0 : APPLY_BLOCK,
+              out + i0, ld, tmp, wsum);
     return;
   }
   if (st->K == 1 && !st->wc) { /* one region covering everything */

@@ -242,6 +242,19 @@ static int pick_landmarks(const float *w, int n, uint64_t seed, int rank,
   return 0;
 }
 
+sst_status sst_recon_stats_set_grids(sst_recon_stats *st, int grid_w,
+                                     int style_grid_w, sst_error *err) {
+  if (!st || grid_w <= 0 || style_grid_w <= 0 || st->N % grid_w != 0 ||
+      st->M % style_grid_w != 0)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: grid widths %d and %d do not divide the "
+                    "feature sizes",
+                    grid_w, style_grid_w);
+  st->grid_w = grid_w;
+  st->style_grid_w = style_grid_w;
+  return SST_OK;
+}
+
 void sst_recon_stats_free(sst_recon_stats *st) {
   if (!st)
     return;
@@ -424,6 +437,9 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
     if (pick_landmarks(wrow[k], N, 0x5EED0000ull + (uint64_t)k, 1, &r->n,
                        &r->lm, &r->a, &r->L))
       goto nomem;
+    rc = sst_warm_prepare(r, C, r->warm, err);
+    if (rc != SST_OK)
+      goto fail;
   }
   free(wrow);
   free(sf);

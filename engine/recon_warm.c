@@ -39,8 +39,9 @@ void sst_warm_cache_free(sst_warm_cache *wc) {
 
 /* Fills the cache from the region's moments: D = T - I and the products
  * the line needs.  Leaves state -1 (identity start) when the moments give
- * no map. */
-static sst_status warm_prepare(const sst_region_stats *r, int C,
+ * no map.  Independent of gamma and the kernel, so it is built once with
+ * the statistics and only read by the solves. */
+sst_status sst_warm_prepare(const sst_region_stats *r, int C,
                                sst_warm_cache *wc, sst_error *err) {
   const size_t cc = (size_t)C * C;
   double *blk = malloc(sizeof(double) * (3 * cc + C));
@@ -108,12 +109,7 @@ sst_status sst_recon_warm_start(const sst_region_stats *r,
   *t_out = 0.0;
   if (!ts->full || ts->gauss_wt > 0.0 || !(gamma > 0.0) || !r->warm)
     return SST_OK;
-  sst_warm_cache *wc = r->warm;
-  if (wc->state == 0) {
-    sst_status rc = warm_prepare(r, C, wc, err);
-    if (rc != SST_OK)
-      return rc;
-  }
+  const sst_warm_cache *wc = r->warm;
   if (wc->state != 1)
     return SST_OK;
   /* scratch for the grid: Sigma_o(t), mu_o(t) and the unused gradients */

@@ -12,7 +12,10 @@
  * the Gaussian kernel runs per pixel with a subsampled (linear-time) MMD.
  * The descent starts at Fo = Fc, except with a poly term (and no Gaussian
  * one), where it starts on the line towards the closed-form map that
- * matches the style's second moment (recon_warm.c). */
+ * matches the style's second moment (recon_warm.c).
+ * The patch method (method = SST_METHOD_PATCH, recon_patch.c) replaces
+ * the statistics by a per-region swap of feature patches; it needs the
+ * grid widths (sst_recon_stats_set_grids) and ignores the kernel terms. */
 #ifndef SST_RECONSTRUCT_H
 #define SST_RECONSTRUCT_H
 #include "context.h"
@@ -24,6 +27,10 @@ typedef struct {
   sst_kernel fuse_kernel; /* SST_KERNEL_NONE for no fusion */
   double fuse_weight;
   int iterations;
+  /* SST_METHOD_PATCH ignores the five above (recon_patch.c) */
+  sst_method method;  /* 0 = SST_METHOD_STATS */
+  int patch_size;     /* odd, 1..SST_PATCH_SIZE_MAX */
+  double patch_blend; /* 0 = the content, 1 = the swapped feature */
 } sst_recon_params;
 
 /* Per-region statistics of content and style, computed once per encoding
@@ -39,6 +46,10 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
                                const float *fs, int M, const float *ws, int K,
                                sst_recon_stats **out, const sst_ctx *ctx,
                                sst_error *err);
+/* The feature grids' widths (content: N / grid_w rows, style: M /
+ * style_grid_w rows): the patch method needs them, the others do not. */
+sst_status sst_recon_stats_set_grids(sst_recon_stats *st, int grid_w,
+                                     int style_grid_w, sst_error *err);
 void sst_recon_stats_free(sst_recon_stats *st);
 
 /* The solved reconstruction.  For the linear, polynomial and BN kernels it
@@ -49,9 +60,7 @@ void sst_recon_stats_free(sst_recon_stats *st);
  * pointers into the stats object, which must outlive it. */
 typedef struct sst_recon_result sst_recon_result;
 
-/* Solves on one stats object must not overlap in time: the first solve
- * with a poly term fills a per-region cache inside it (recon_warm.c).
- * Different stats objects are independent. */
+/* The stats object is only read: solves on it may run at the same time. */
 sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
                            sst_recon_result **out, sst_ctx *prog,
                            sst_error *err);

@@ -71,6 +71,9 @@ typedef enum {
    * their positions */
   SST_SET_PRESERVE_COLORS,
   SST_SET_STYLE_SCALE,
+  SST_SET_METHOD,
+  SST_SET_PATCH_SIZE,
+  SST_SET_PATCH_BLEND,
   SST_N_SETTINGS
 } sst_setting_id;
 

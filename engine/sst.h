@@ -58,6 +58,13 @@ typedef enum {
 
 typedef enum { SST_RELU3_1 = 0, SST_RELU4_1 = 1 } sst_layer;
 
+/* How the target feature is reconstructed: STATS (the default) matches
+ * per-region statistics (the kernels above); PATCH replaces each content
+ * feature patch by its best-matching style patch of the same region
+ * ("style swap", README). */
+typedef enum { SST_METHOD_STATS = 0, SST_METHOD_PATCH = 1 } sst_method;
+#define SST_PATCH_SIZE_MAX 7
+
 /* Arithmetic of the convolutions.  FLOAT32 (the default) is exact to
  * float32 round-off.  BF16 rounds the Winograd convolutions' transformed
  * inputs and kernels to bfloat16 and sums in float32: about 1.5x faster
@@ -110,6 +117,10 @@ typedef struct {
                               match (preserve_colors.h) */
   double style_scale;      /* 0.25..4 (default 1): the style's processed size
                               relative to the style_max_size fit */
+  sst_method method;       /* default STATS */
+  int patch_size;          /* PATCH: feature patch side, odd, 1..7 (3) */
+  double patch_blend;      /* PATCH: 0 = the content's feature, 1 = the
+                              swapped one (default in params.c) */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), -1 = never tile, 64..65536 = this size

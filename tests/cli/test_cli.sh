@@ -160,6 +160,24 @@ print("mean |diff| to scale 1: x2 %.2f, x0.5 %.2f" % (np.abs(b - a).mean(), np.a
 assert np.abs(b - a).mean() > 1.0 and np.abs(c - a).mean() > 1.0
 PYEOF
 
+# 3e) the patch method: a semantic run that differs from the statistics
+#     method's, and blend 0 with the colour match off is the content's
+#     encode-decode, exactly as gamma 0 is
+"$BIN" "$S/content.jpg" "$S/style.jpg" --content-map "$S/content_map.png" \
+  --style-map "$S/style_map.png" --method patch -o "$T/patch.png" &&
+"$BIN" "$S/content.jpg" "$S/style.jpg" --method patch --patch-blend 0 \
+  --patch-size 5 --color-match 0 -o "$T/patch0.png" || bad "patch method runs"
+$PY - "$T/out.png" "$T/patch.png" "$T/g0p.png" "$T/patch0.png" <<'PYEOF' && ok "patch method output" || bad "patch method check"
+import sys, numpy as np
+from PIL import Image
+stats, patch, g0, p0 = [np.asarray(Image.open(p).convert("RGB"), dtype=float) for p in sys.argv[1:]]
+assert patch.shape == stats.shape
+d = np.abs(patch - stats).mean()
+print("mean abs difference patch - stats:", round(d, 2))
+assert d > 3.0
+assert np.array_equal(p0, g0), np.abs(p0 - g0).max()
+PYEOF
+
 # 4) bad input: clear one-line error, non-zero exit, no output file
 expect_fail() {
   local name=$1; shift
@@ -192,6 +210,12 @@ expect_fail "style scale too small" "$S/content.jpg" "$S/style.jpg" --style-scal
 expect_fail "style scale not a number" "$S/content.jpg" "$S/style.jpg" --style-scale big
 expect_fail "bad tile size" "$S/content.jpg" "$S/style.jpg" --tile 12
 expect_fail "unknown layer" "$S/content.jpg" "$S/style.jpg" --layer relu5_1
+expect_fail "unknown method" "$S/content.jpg" "$S/style.jpg" --method swap
+expect_fail "even patch size" "$S/content.jpg" "$S/style.jpg" --method patch --patch-size 4
+expect_fail "even patch size, method after" "$S/content.jpg" "$S/style.jpg" --patch-size 6 --method patch
+expect_fail "patch size 9" "$S/content.jpg" "$S/style.jpg" --method patch --patch-size 9
+expect_fail "bad patch blend" "$S/content.jpg" "$S/style.jpg" --method patch --patch-blend 1.2
+expect_fail "patch blend not a number" "$S/content.jpg" "$S/style.jpg" --patch-blend x
 expect_fail "corrupt weights" "$S/content.jpg" "$S/style.jpg" --weights "$T/w"
 expect_fail "missing weights" "$S/content.jpg" "$S/style.jpg" --weights "$T/none"
 rm -f "$T/bad.png"

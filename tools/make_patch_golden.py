@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Golden values for tests/recon/test_patch.c (the patch method,
+engine/recon_patch.c), computed independently of the engine in numpy
+float64, brute force: per region the weighted moments of both sides, the
+leading eigenvectors of the mean centred covariance, each side whitened in
+that subspace with its own moments (eigh), every content patch scored
+against every style patch by normalised cross-correlation (first maximum
+wins), the style's own features pasted and averaged, regions blended by
+their weights, then blended with the content.  The generator checks that
+no match is a near tie (so float32 in the engine picks the same patch).
+
+Writes tests/data/recon/patch_golden.txt: "cases 1 N", then per case i
+lines ci_NAME COUNT followed by COUNT numbers.
+Run with Debian's python: /usr/bin/python3 tools/make_patch_golden.py
+"""
+import os
+
+import numpy as np
+
+DIMS = 32            # engine/recon_patch.c PATCH_DIMS
+RIDGE = 1e-2         # PATCH_RIDGE
+STYLE_MAX = 4096     # STYLE_PATCHES_MAX
+STRIDE = 2           # LATTICE_STRIDE (1 for patch size 1)
+
+
+def moments(f, w):
+    W = w.sum()
+    mu = (f * w).sum(1) / W
+    cov = (f * w) @ f.T / W - np.outer(mu, mu)
+    return mu, cov
+
+
+def whitening(P, mu, cov):
+    d = P.shape[0]
+    Cp = P @ cov @ P.T
+    ridge = RIDGE * (np.trace(Cp) / d if np.trace(Cp) > 0 else 1.0)
+    l, U = np.linalg.eigh(Cp)
+    l = np.maximum(l, 0.0)
+    Wm = U @ np.diag(1.0 / np.sqrt(l + ridge)) @ U.T @ P
+    return Wm, -Wm @ mu
+
+
+def patch(proj, W, H, r, x, y):
+    """proj (d, H, W); window at (x, y), coordinates clamped."""
+    ys = np.clip(np.arange(y - r, y + r + 1), 0, H - 1)
+    xs = np.clip(np.arange(x - r, x + r + 1), 0, W - 1)
+    return proj[:, ys][:, :, xs].transpose(1, 2, 0).ravel()
+
+
+def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend):
+    """fc (C, N), wc (K, N), fs (C, M), ws (K, M); returns (C, N) and the
+    smallest relative margin between best and second-best score."""
+    C, N = fc.shape
+    K = wc.shape[0]
+    r = p // 2
+    S = STRIDE if r > 0 else 1
+    Lw, Lh = -(-W // S), -(-H // S)
+    d = min(C, DIMS)
+    sstride = 1
+    while -(-(Ws - 2 * r) // sstride) * -(-(Hs - 2 * r) // sstride) > STYLE_MAX:
+        sstride += 1
+    acc = np.zeros((C, N))
+    wsum = np.zeros(N)
+    margin = np.inf
+    for k in range(K):
+        wk = wc[k]
+        if wk.sum() <= 0:
+            continue
+        sw = ws[k] if ws[k].sum() > 0 else np.ones(fs.shape[1])
+        mc, cc = moments(fc, wk)
+        ms, cs = moments(fs, sw)
+        l, V = np.linalg.eigh(0.5 * (cc + cs))
+        P = V[:, -d:].T
+        Wcm, bc = whitening(P, mc, cc)
+        Wsm, bs = whitening(P, ms, cs)
+        pc = (Wcm @ fc + bc[:, None]).reshape(d, H, W)
+        ps = (Wsm @ fs + bs[:, None]).reshape(d, Hs, Ws)
+        cand = []
+        for rule in range(3):
+            cand = [(sx, sy) for sy in range(r, Hs - r, sstride)
+                    for sx in range(r, Ws - r, sstride)
+                    if rule == 2 or (sw[sy * Ws + sx] >= 0.5 if rule == 0
+                                     else sw[sy * Ws + sx] > 0)]
+            if cand:
+                break
+        Sm = np.array([patch(ps, Ws, Hs, r, sx, sy) for sx, sy in cand])
+        Sm /= np.linalg.norm(Sm, axis=1, keepdims=True)
+        match = {}
+        w2 = wk.reshape(H, W)
+        for ly in range(Lh):
+            for lx in range(Lw):
+                x, y = lx * S, ly * S
+                win = w2[max(y - r, 0):y + r + 1, max(x - r, 0):x + r + 1]
+                if not (win > 0).any():
+                    continue
+                sc = Sm @ patch(pc, W, H, r, x, y)
+                order = np.argsort(-sc, kind="stable")
+                if len(sc) > 1:
+                    margin = min(margin, (sc[order[0]] - sc[order[1]]) /
+                                 max(abs(sc[order[0]]), 1e-12))
+                match[(x, y)] = cand[int(np.argmax(sc))]
+        for q in range(N):
+            if wk[q] <= 0:
+                continue
+            x, y = q % W, q // W
+            vals = []
+            for (cx, cy), (sx, sy) in match.items():
+                if abs(cx - x) <= r and abs(cy - y) <= r:
+                    vals.append(fs[:, (sy + y - cy) * Ws + (sx + x - cx)])
+            if vals:
+                acc[:, q] += wk[q] * np.mean(vals, axis=0)
+                wsum[q] += wk[q]
+    o = np.where(wsum > 0, acc / np.where(wsum > 0, wsum, 1), fc)
+    return fc + blend * (o - fc), margin
+
+
+def soft_masks(rng, K, W, H):
+    m = np.zeros((K, H, W))
+    for k in range(K):  # vertical bands with a soft edge
+        m[k, :, k * W // K:(k + 1) * W // K] = 1.0
+    m = m + 0.15 * rng.random(m.shape) * (rng.random(m.shape) < 0.2)
+    return (m / m.sum(0, keepdims=True)).reshape(K, -1)
+
+
+def relu_features(rng, C, n, mix):
+    z = rng.standard_normal((C, n)) + mix @ rng.standard_normal((mix.shape[1], n))
+    return np.maximum(z + 0.3, 0.0).astype(np.float32).astype(np.float64)
+
+
+def main():
+    rng = np.random.default_rng(20261202)
+    cases = [  # C, W, H, Ws, Hs, K, patch size, blend, style pairing
+        (6, 9, 7, 8, 6, 2, 3, 1.0, "pair0"),
+        (5, 8, 6, 7, 7, 1, 1, 0.6, "none"),
+        (40, 10, 8, 9, 8, 3, 3, 0.8, "pair0"),
+        (4, 11, 9, 10, 9, 2, 5, 1.0, "pair01"),
+    ]
+    lines = [f"cases 1 {len(cases)}", ""]
+    for i, (C, W, H, Ws, Hs, K, p, blend, pairing) in enumerate(cases):
+        for attempt in range(50):
+            mix = rng.standard_normal((C, 2))
+            fc = relu_features(rng, C, W * H, mix)
+            fs = relu_features(rng, C, Ws * Hs, mix * 1.5) * 2.0
+            wc = (soft_masks(rng, K, W, H) if K > 1 else np.ones((1, W * H)))
+            wc = wc.astype(np.float32).astype(np.float64)
+            sm = soft_masks(rng, 2, Ws, Hs).astype(np.float32).astype(np.float64)
+            ws = np.ones((K, Ws * Hs))   # unmatched: the whole style
+            if pairing in ("pair0", "pair01"):
+                ws[0] = sm[0]
+            if pairing == "pair01":
+                ws[1] = sm[1]
+            out, margin = patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend)
+            if margin > 1e-3:
+                break
+        else:
+            raise SystemExit(f"case {i}: no draw without near ties")
+        print(f"case {i}: C={C} grid {W}x{H} style {Ws}x{Hs} K={K} p={p} "
+              f"margin {margin:.2e}")
+        def put(name, a):
+            a = np.asarray(a, dtype=np.float64).ravel()
+            lines.append(f"c{i}_{name} {a.size}")
+            lines.append(" ".join(repr(float(v)) for v in a))
+        put("dims", [C, W, H, Ws, Hs, K, p])
+        put("blend", [blend])
+        put("fc", fc)
+        if K > 1:  # one region: no weights (the engine's NULL)
+            put("wc", wc)
+        put("fs", fs)
+        put("ws", ws)
+        put("out", out)
+        lines.append("")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "tests", "data", "recon", "patch_golden.txt")
+    with open(os.path.normpath(path), "w") as f:
+        f.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
