@@ -145,20 +145,21 @@ static const sst_setting table[SST_N_SETTINGS] = {
      N_("Size of the style's strokes: the style image is resized by this "
         "factor before encoding (2 = strokes twice as large)"),
      NULL, 0},
-    /* The patch method (recon_patch.c): CLI only until the plug-in gets its
-     * translated labels.  Blend 1 by measurement (README, "The patch
-     * method"): the only blend whose texture ratio beat the statistics
-     * method's at a mean content SSIM >= 0.45. */
-    {SST_SET_METHOD, "method", NULL, NULL, SST_SETTING_CHOICE, FIELD(method),
-     SST_METHOD_STATS, 0, 0, 0, 0, CLI, N_("_Method"),
+    /* The patch method (recon_patch.c).  Blend 1 by measurement (README,
+     * "The patch method"): the only blend whose texture ratio beat the
+     * statistics method's at a mean content SSIM >= 0.45. */
+    {SST_SET_METHOD, "method", "method", NULL, SST_SETTING_CHOICE,
+     FIELD(method), SST_METHOD_STATS, 0, 0, 0, 0, CLI | ARG, N_("_Method"),
      N_("How the target features are made: statistics or patches"),
      method_choices, N_OF(method_choices)},
-    {SST_SET_PATCH_SIZE, "patch-size", NULL, "N", SST_SETTING_INT,
-     FIELD(patch_size), 3, 1, SST_PATCH_SIZE_MAX, SST_PATCH_SIZE_MAX, 0, CLI,
+    {SST_SET_PATCH_SIZE, "patch-size", "patch-size", "N", SST_SETTING_INT,
+     FIELD(patch_size), 3, 1, SST_PATCH_SIZE_MAX, SST_PATCH_SIZE_MAX, 0,
+     CLI | ARG | ADV,
      N_("Patch _size"),
      N_("Side of a feature patch in grid cells, odd (patch method)"), NULL, 0},
-    {SST_SET_PATCH_BLEND, "patch-blend", NULL, "B", SST_SETTING_DOUBLE,
-     FIELD(patch_blend), 1.0, 0.0, 1.0, 1.0, 2, CLI, N_("Patch _blend"),
+    {SST_SET_PATCH_BLEND, "patch-blend", "patch-blend", "B",
+     SST_SETTING_DOUBLE, FIELD(patch_blend), 1.0, 0.0, 1.0, 1.0, 2,
+     CLI | ARG | ADV, N_("Patch _blend"),
      N_("0 keeps the content's features, 1 takes the swapped patches "
         "(patch method)"),
      NULL, 0},
