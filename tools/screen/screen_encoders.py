@@ -153,6 +153,8 @@ def main():
     ap.add_argument("--content-layer", default="relu3_1")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--table", default=None, help="also write the markdown table here")
+    ap.add_argument("--table-only", action="store_true",
+                    help="run nothing: print the table of the --cand names from results.tsv")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)    # nothing is random today; fixed in case that changes
@@ -172,6 +174,8 @@ def main():
     for cs in args.cand:
         name, spec = cs.split("=", 1)
         order.append(name)
+        if args.table_only:
+            continue
         net = candidates.build(spec).eval()
         for p in net.parameters():
             p.requires_grad_(False)
