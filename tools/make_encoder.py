@@ -85,7 +85,8 @@ def pink_noise(rng, n, size):
     return np.clip(imgs, 0.0, 1.0)
 
 
-def build(seed, calib_n=2, calib_size=128, verbose=True):
+def build(seed, calib_n=2, calib_size=128, verbose=True, zero_mean=True):
+    """zero_mean=False only for the screening baseline (tools/screen/make_variants.py)."""
     rng = np.random.Generator(np.random.PCG64(seed))
     tensors = {}
     gains = []
@@ -95,7 +96,7 @@ def build(seed, calib_n=2, calib_size=128, verbose=True):
         if name == "enc.conv0":
             continue
         g = rng.standard_normal((o, i, k, k))          # float64
-        if name != "enc.conv1_1":
+        if zero_mean and name != "enc.conv1_1":
             flat = g.reshape(o, -1)
             for r in range(o):
                 m = math.fsum(flat[r].tolist()) / flat.shape[1]
