@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blas_reserve.h"
 #include "image_io.h"
 #include "sst.h"
 
@@ -83,6 +84,9 @@ static const char *default_weights(void) {
 }
 
 int main(int argc, char **argv) {
+  /* before anything else: OpenBLAS without its thread pool (see
+   * blas_reserve.h), or an out-of-memory would hang instead of failing */
+  sst_blas_single_thread_reexec(argv);
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
          O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_HELP };
   static const struct option opts[] = {
@@ -226,7 +230,7 @@ int main(int argc, char **argv) {
     p.layer = SST_RELU4_1;
   session = sst_session_new(model);
   if (!session) {
-    fprintf(stderr, "sst-stylize: error: out of memory\n");
+    fprintf(stderr, "sst-stylize: error: out of memory for the session\n");
     goto done;
   }
   if (sst_session_set_content(session, &content, cmap_path ? &cmap : NULL, &err) != SST_OK ||
@@ -245,7 +249,8 @@ int main(int argc, char **argv) {
     size_t n = (size_t)result.width * result.height * 3;
     uint8_t *rgb8 = malloc(n);
     if (!rgb8) {
-      fprintf(stderr, "sst-stylize: error: out of memory\n");
+      fprintf(stderr, "sst-stylize: error: out of memory for the %dx%d output image\n",
+              result.width, result.height);
       goto done;
     }
     for (size_t i = 0; i < n; i++)

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_reserve.h"
 #include "color_match.h"
+#include "conv_par.h" /* sst_conv_threads */
 #include "error.h"
 #include "image.h"
 #include "labels.h"
@@ -434,6 +436,11 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
     return sst_fail(err, SST_ERR_INVALID, "content and style images must be set");
   sst_set_threads(p->threads);
   sst_conv_set_precision(p->precision);
+  /* OpenBLAS's buffers for every worker now, or an out-of-memory later
+   * would be its endless retry (blas_reserve.h) */
+  st = sst_blas_reserve(sst_conv_threads(), err);
+  if (st != SST_OK)
+    return st;
 
   double t0 = sst_now();
   sst_progress root = {s->fn, s->user, "encode content", 0.0f, 1.0f, 0.0, 0};
