@@ -77,7 +77,7 @@ static sst_status load_net(const char *dir, const char *name, int layer,
                            sst_net **out, sst_error *err) {
   char *path = join_path(dir, name);
   if (!path)
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for a weights path");
   sst_status st = layer < 0 ? sst_encoder_load(path, out, err)
                             : sst_decoder_load(path, (sst_layer)layer, out, err);
   free(path);
@@ -88,7 +88,7 @@ sst_status sst_model_load(const char *dir, sst_model **out, sst_error *err) {
   *out = NULL;
   sst_model *m = calloc(1, sizeof *m);
   if (!m)
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for the model");
   sst_status st = load_net(dir, "encoder.safetensors", -1, &m->enc, err);
   /* Each decoder is optional (a converted AdaIN model has only relu4_1),
    * but at least one must be there, and a present-but-broken file is an
@@ -189,7 +189,7 @@ static sst_status set_side(side *sd, const sst_image *img, const sst_map *map,
   if (map) {
     labels = malloc((size_t)map->width * map->height);
     if (!labels)
-      return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+      return sst_fail(err, SST_ERR_NOMEM, "out of memory for the map's labels (%d x %d)", map->width, map->height);
     sst_status st = sst_map_labels(map, labels, &pal, err);
     if (st != SST_OK) {
       free(labels);
@@ -205,7 +205,7 @@ static sst_status set_side(side *sd, const sst_image *img, const sst_map *map,
   sst_image copy;
   if (sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
     free(labels);
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for a copy of the %d x %d image", img->width, img->height);
   }
   memcpy(copy.rgb, img->rgb, (size_t)img->width * img->height * 3 * sizeof(float));
   side_clear(sd);
@@ -515,7 +515,7 @@ sst_status sst_stylize(const sst_model *m, const sst_image *content,
                        sst_error *err) {
   sst_session *s = sst_session_new(m);
   if (!s)
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for the session");
   sst_session_set_progress(s, fn, user);
   sst_status st = sst_session_set_content(s, content, content_map, err);
   if (st == SST_OK)
