@@ -1,5 +1,6 @@
 /* sst-stylize - command-line front end of the Semantic Style engine.
  * Scripts depend on this interface; keep it stable. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,7 +18,8 @@ static const char usage_text[] =
     "            [--kernel linear|poly|gaussian|bn] [--gamma G] [--poly-c C]\n"
     "            [--fuse KERNEL --fuse-weight W] [--layer relu3_1|relu4_1]\n"
     "            [--iterations N] [--color-match S] [--max-size PIXELS] [--weights DIR]\n"
-    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n";
+    "            [--threads N] [--timings] [--tile auto|off|PIXELS] [--precision float32|bf16]\n"
+    "            [--max-pixels N]\n";
 
 /* One "sst-stylize: error: ..." line on stderr; returns the exit status. */
 static int fail(const char *fmt, ...) {
@@ -88,7 +90,7 @@ int main(int argc, char **argv) {
    * blas_reserve.h), or an out-of-memory would hang instead of failing */
   sst_blas_single_thread_reexec(argv);
   enum { O_CMAP = 256, O_SMAP, O_KERNEL, O_GAMMA, O_POLYC, O_FUSE, O_FUSEW,
-         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_HELP };
+         O_LAYER, O_ITER, O_MAXSIZE, O_WEIGHTS, O_THREADS, O_TIMINGS, O_TILE, O_PRECISION, O_COLOR, O_MAXPIX, O_HELP };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'},
       {"content-map", required_argument, 0, O_CMAP},
@@ -107,6 +109,7 @@ int main(int argc, char **argv) {
       {"tile", required_argument, 0, O_TILE},
       {"precision", required_argument, 0, O_PRECISION},
       {"color-match", required_argument, 0, O_COLOR},
+      {"max-pixels", required_argument, 0, O_MAXPIX},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   sst_params p;
@@ -181,6 +184,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "sst-stylize: note: this CPU has no AVX-512 BF16; "
                         "running in float32\n");
       break;
+    case O_MAXPIX: { /* images above it are refused from their header */
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (end == optarg || *end || errno || v < 1 || optarg[0] == '-')
+        return fail("--max-pixels '%s' is not a pixel count >= 1", optarg);
+      image_set_max_pixels(v);
+      break;
+    }
     case 'h':
     case O_HELP: fputs(usage_text, stdout); return 0;
     default:
@@ -200,8 +212,11 @@ int main(int argc, char **argv) {
   }
   if (fuse_w_set && p.fuse_kernel == SST_KERNEL_NONE)
     return fail("--fuse-weight needs --fuse KERNEL");
-  if (!image_writable_extension(out_path))
-    return fail("output '%s' must end in .png, .jpg or .jpeg", out_path);
+  {
+    char why[600];
+    if (image_check_output(out_path, why, sizeof why) != 0)
+      return fail("%s", why);
+  }
   if (!gamma_set)
     p.gamma = sst_kernel_default_gamma(p.kernel);
 

@@ -147,13 +147,21 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
     }
   if (ndom == 0 || ndom > SST_MAX_LABELS ||
       (double)covered < COVER_FRACTION * (double)npix) {
-    size_t found = ndom > SST_MAX_LABELS ? (size_t)ndom : t.used;
+    size_t distinct = t.used;
     free(t.e);
+    /* the search for dominant colours stops at one past the limit, so
+     * that is all it knows: "more than 16", never a made-up count */
+    if (ndom > SST_MAX_LABELS)
+      return sst_fail(err, SST_ERR_MAP,
+                      "map has too many colours to be a doodle (more than %d "
+                      "flat colours, %zu distinct in all; paint flat regions "
+                      "with at most %d colours)",
+                      SST_MAX_LABELS, distinct, SST_MAX_LABELS);
     return sst_fail(err, SST_ERR_MAP,
-                    "map has too many colours to be a doodle (found %zu "
-                    "distinct colours; paint flat regions with at most %d "
-                    "colours)",
-                    found, SST_MAX_LABELS);
+                    "map has too many colours to be a doodle (%zu distinct "
+                    "colours, no flat regions covering it; paint flat regions "
+                    "with at most %d colours)",
+                    distinct, SST_MAX_LABELS);
   }
   /* Palette order: decreasing pixel count (merged counts; stable sort keeps
    * the selection order on ties). */

@@ -245,8 +245,11 @@ static sst_status encode_side(sst_session *s, side *sd, int max_side,
   sst_fit_size(sd->img.width, sd->img.height, max_side, &w, &h);
   if (w < MIN_SIDE || h < MIN_SIDE)
     return sst_fail(err, SST_ERR_INVALID,
-                    "size limit %d makes a %dx%d image smaller than %d pixels",
-                    max_side, sd->img.width, sd->img.height, MIN_SIDE);
+                    "the %s image (%dx%d) is too thin: at its size limit of "
+                    "%d pixels it would be %dx%d, and both sides need at "
+                    "least %d",
+                    sd == &s->style ? "style" : "content", sd->img.width,
+                    sd->img.height, max_side, w, h, MIN_SIDE);
   /* the arithmetic that will run: bf16 falls back to float32 without
    * AVX-512 BF16, and then an encoding from either request is the same */
   const sst_precision prec = sst_precision_available(sst_conv_get_precision())
