@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "blas_reserve.h"
+#include "conv_par.h" /* SST_MAX_WORKERS */
 #include "error.h"
 
 /* OpenBLAS's own buffer pool; exported by libopenblas but in no header.
@@ -18,7 +19,7 @@ void blas_memory_free(void *buffer) __attribute__((weak));
  * build (32 << 22, seen in its mmap calls), plus a little for what it adds. */
 #define BLAS_BUFFER_BYTES ((size_t)128 << 20)
 #define BLAS_BUFFER_SLACK ((size_t)1 << 20)
-#define MAX_RESERVED 64
+#define MAX_RESERVED SST_MAX_WORKERS /* the most concurrent callers */
 
 static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
 /* buffers OpenBLAS holds in its pool because of us; read without the lock
