@@ -6,6 +6,9 @@
  * Cancelling (SIGINT/SIGTERM, or GIMP's progress Cancel, which makes GIMP
  * close the plug-in) therefore never leaves a half-made layer behind. */
 #include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +128,32 @@ insert_result (GimpImage       *image,
   return GIMP_PDB_SUCCESS;
 }
 
+/* Testing aid, like SST_CANCEL_AT: SST_MEMORY_LIMIT_MB=N caps this
+ * process's address space at its present size plus N MB for the engine's
+ * part of the run (from after the layers are read), so
+ * that a test can make the engine run out of memory and check that the
+ * image is left alone and the message says so. */
+static void
+limit_memory_for_test (const gchar *extra_mb)
+{
+  unsigned long pages = 0;
+  struct rlimit lim;
+  FILE         *f;
+
+  if (extra_mb == NULL || *extra_mb == '\0')
+    return;
+  f = fopen ("/proc/self/statm", "r");
+  if (f == NULL)
+    return;
+  if (fscanf (f, "%lu", &pages) == 1 && getrlimit (RLIMIT_AS, &lim) == 0)
+    {
+      lim.rlim_cur = (rlim_t) pages * (rlim_t) sysconf (_SC_PAGESIZE) +
+                     (rlim_t) g_ascii_strtoull (extra_mb, NULL, 10) * 1048576;
+      setrlimit (RLIMIT_AS, &lim);
+    }
+  fclose (f);
+}
+
 GimpPDBStatusType
 sst_render (GimpImage       *image,
             GimpDrawable    *drawable,
@@ -166,6 +195,8 @@ sst_render (GimpImage       *image,
   cmap.rgb = cmap_rgb;
   smap.rgb = smap_rgb;
 
+  /* after reading the layers: the engine is what is being tested */
+  limit_memory_for_test (g_getenv ("SST_MEMORY_LIMIT_MB"));
   session = sst_session_new (model);
   if (session == NULL)
     {
