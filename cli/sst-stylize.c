@@ -57,7 +57,7 @@ static int load_image(const char *path, sst_image *img, char *msg, size_t n) {
     return -1;
   if (sst_image_alloc(img, w, h) != SST_OK) {
     free(rgb);
-    snprintf(msg, n, "%s: out of memory", path);
+    snprintf(msg, n, "%s: out of memory for %dx%d pixels as floats", path, w, h);
     return -1;
   }
   for (size_t i = 0; i < (size_t)w * h * 3; i++)
