@@ -189,7 +189,9 @@ static sst_status set_side(side *sd, const sst_image *img, const sst_map *map,
   if (map) {
     labels = malloc((size_t)map->width * map->height);
     if (!labels)
-      return sst_fail(err, SST_ERR_NOMEM, "out of memory for the map's labels (%d x %d)", map->width, map->height);
+      return sst_fail(err, SST_ERR_NOMEM,
+                      "out of memory for the map's labels (%d x %d)",
+                      map->width, map->height);
     sst_status st = sst_map_labels(map, labels, &pal, err);
     if (st != SST_OK) {
       free(labels);
@@ -205,7 +207,9 @@ static sst_status set_side(side *sd, const sst_image *img, const sst_map *map,
   sst_image copy;
   if (sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
     free(labels);
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory for a copy of the %d x %d image", img->width, img->height);
+    return sst_fail(err, SST_ERR_NOMEM,
+                    "out of memory for a copy of the %d x %d image",
+                    img->width, img->height);
   }
   memcpy(copy.rgb, img->rgb, (size_t)img->width * img->height * 3 * sizeof(float));
   side_clear(sd);
