@@ -81,6 +81,13 @@ void sst_blas_single_thread_reexec(char **argv) {
     return;
   if (setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0)
     return;
-  execv("/proc/self/exe", argv);
+  /* the real path rather than /proc/self/exe, whose name ("exe") would
+   * become the process name that ps, top and pgrep show */
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    execv(self, argv);
+  }
   /* exec failed: carry on with OpenBLAS's pool as it is */
 }
