@@ -5,7 +5,9 @@
  * what the engine would and --help cannot drift from either. */
 #include "cli_options.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -13,7 +15,7 @@
 
 /* getopt values: the tool's own options, then 1000 + setting id. */
 enum { O_OUTPUT = 'o', O_CMAP = 256, O_SMAP, O_WEIGHTS, O_TIMINGS, O_QUIET,
-       O_HELP, O_SETTING = 1000 };
+       O_MAXPIX, O_HELP, O_SETTING = 1000 };
 
 typedef struct {
   const char *name, *metavar, *help;
@@ -28,6 +30,8 @@ static const own_option own[] = {
     {"timings", NULL, "print the seconds of each stage on stdout", O_TIMINGS},
     {"quiet", NULL, "no progress bar (it is drawn on stderr only when that "
                     "is a terminal)", O_QUIET},
+    {"max-pixels", "N", "refuse input images above N pixels, from their "
+                        "header, before decoding (default 100000000)", O_MAXPIX},
     {"help", NULL, "this help", O_HELP},
 };
 #define N_OWN (sizeof own / sizeof own[0])
@@ -194,6 +198,15 @@ int cli_parse(int argc, char **argv, cli_options *o) {
     case O_WEIGHTS: o->weights = optarg; break;
     case O_TIMINGS: o->timings = 1; break;
     case O_QUIET: o->quiet = 1; break;
+    case O_MAXPIX: { /* images above it are refused from their header */
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (end == optarg || *end || errno || v < 1 || optarg[0] == '-')
+        return error_line("--max-pixels '%s' is not a pixel count >= 1", optarg);
+      o->max_pixels = v;
+      break;
+    }
     case 'h':
     case O_HELP: return CLI_HELP;
     default:

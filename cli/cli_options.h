@@ -15,6 +15,7 @@ typedef struct {
   const char *content_map, *style_map, *weights;
   int timings;
   int quiet;          /* no progress bar */
+  uint64_t max_pixels; /* --max-pixels; 0 = not given (image_io's default) */
 } cli_options;
 
 /* What cli_parse found. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jpeglib.h>
@@ -13,7 +14,27 @@
 
 #include "image_io.h"
 
-#define MAX_PIXELS (1u << 28) /* 268 MP: refuse absurd headers early */
+/* Refused from the header, before any pixel memory: a few hundred bytes
+ * can declare gigapixels (an 861-byte JPEG declared 131 MP and cost 14.6 GB
+ * and 453 s before this check came before decompression). */
+static uint64_t max_pixels = IMAGE_DEFAULT_MAX_PIXELS;
+
+void image_set_max_pixels(uint64_t limit) {
+  max_pixels = limit ? limit : IMAGE_DEFAULT_MAX_PIXELS;
+}
+
+/* 0 when w x h is within the limit, else -1 with the message. */
+static int check_size(const char *name, uint64_t w, uint64_t h, char *msg,
+                      size_t n) {
+  if (w * h <= max_pixels)
+    return 0;
+  snprintf(msg, n,
+           "%s: %llux%llu is %.1f megapixels, above the limit of %.1f "
+           "(--max-pixels raises it)",
+           name, (unsigned long long)w, (unsigned long long)h,
+           (double)(w * h) / 1e6, (double)max_pixels / 1e6);
+  return -1;
+}
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -29,109 +50,77 @@ int image_writable_extension(const char *path) {
 }
 
 /* ---------------------------------------------------------------- PNG */
-static int read_png(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
-                    size_t n) {
+/* RGB8 pixels of a PNG.  With alpha != NULL and a file that has an alpha
+ * channel (or transparency), *alpha gets w*h straight (not premultiplied)
+ * opacities and the colours are left as painted (for maps: unpainted =
+ * transparent); otherwise *alpha stays NULL and any alpha is composited on
+ * black. */
+static int read_png(const char *name, FILE *f, uint8_t **rgb, uint8_t **alpha,
+                    int *w, int *h, char *msg, size_t n) {
   png_image img;
   memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&img, path)) {
-    snprintf(msg, n, "%s: not a readable PNG (%s)", path, img.message);
+  if (alpha)
+    *alpha = NULL;
+  if (!png_image_begin_read_from_stdio(&img, f)) {
+    snprintf(msg, n, "%s: not a readable PNG (%s)", name, img.message);
     return -1;
   }
-  if ((size_t)img.width * img.height > MAX_PIXELS) {
+  if (check_size(name, img.width, img.height, msg, n) != 0) {
     png_image_free(&img);
-    snprintf(msg, n, "%s: %ux%u pixels is too large", path, img.width, img.height);
     return -1;
   }
-  img.format = PNG_FORMAT_RGB; /* alpha, if any, is composited on black */
-  size_t size = PNG_IMAGE_SIZE(img);
-  uint8_t *buf = malloc(size);
-  if (!buf) {
+  const int split = alpha && (img.format & PNG_FORMAT_FLAG_ALPHA);
+  img.format = split ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
+  const size_t npix = (size_t)img.width * img.height;
+  uint8_t *buf = malloc(PNG_IMAGE_SIZE(img)), *c = split ? malloc(npix * 3) : buf,
+          *a = split ? malloc(npix) : NULL;
+  if (!buf || !c || (split && !a)) {
     png_image_free(&img);
-    snprintf(msg, n, "%s: out of memory", path);
+    free(buf);
+    if (split) {
+      free(c);
+      free(a);
+    }
+    snprintf(msg, n, "%s: out of memory for %ux%u pixels", name, img.width,
+             img.height);
     return -1;
   }
   if (!png_image_finish_read(&img, NULL, buf, 0, NULL)) {
-    snprintf(msg, n, "%s: corrupt PNG (%s)", path, img.message);
+    snprintf(msg, n, "%s: corrupt PNG (%s)", name, img.message);
     free(buf);
+    if (split) {
+      free(c);
+      free(a);
+    }
     png_image_free(&img);
     return -1;
   }
-  *rgb = buf;
-  *w = (int)img.width;
-  *h = (int)img.height;
-  return 0;
-}
-
-/* A PNG with alpha as separate RGB8 and A8 planes (for maps: unpainted =
- * transparent); *alpha stays NULL when the file has no alpha. */
-static int read_png_map(const char *path, uint8_t **rgb, uint8_t **alpha,
-                        int *w, int *h, char *msg, size_t n) {
-  png_image img;
-  memset(&img, 0, sizeof img);
-  img.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&img, path)) {
-    snprintf(msg, n, "%s: not a readable PNG (%s)", path, img.message);
-    return -1;
+  if (split) {
+    for (size_t i = 0; i < npix; i++) {
+      memcpy(c + 3 * i, buf + 4 * i, 3);
+      a[i] = buf[4 * i + 3];
+    }
+    free(buf);
+    *alpha = a;
   }
-  int has_alpha = (img.format & PNG_FORMAT_FLAG_ALPHA) != 0;
-  png_image_free(&img);
-  *alpha = NULL;
-  if (!has_alpha)
-    return read_png(path, rgb, w, h, msg, n);
-  memset(&img, 0, sizeof img);
-  img.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&img, path)) {
-    snprintf(msg, n, "%s: not a readable PNG (%s)", path, img.message);
-    return -1;
-  }
-  if ((size_t)img.width * img.height > MAX_PIXELS) {
-    png_image_free(&img);
-    snprintf(msg, n, "%s: %ux%u pixels is too large", path, img.width, img.height);
-    return -1;
-  }
-  img.format = PNG_FORMAT_RGBA; /* straight (not premultiplied) colours */
-  size_t npix = (size_t)img.width * img.height;
-  uint8_t *rgba = malloc(PNG_IMAGE_SIZE(img)), *c = malloc(npix * 3),
-          *a = malloc(npix);
-  if (!rgba || !c || !a) {
-    png_image_free(&img);
-    free(rgba);
-    free(c);
-    free(a);
-    snprintf(msg, n, "%s: out of memory", path);
-    return -1;
-  }
-  if (!png_image_finish_read(&img, NULL, rgba, 0, NULL)) {
-    snprintf(msg, n, "%s: corrupt PNG (%s)", path, img.message);
-    png_image_free(&img);
-    free(rgba);
-    free(c);
-    free(a);
-    return -1;
-  }
-  for (size_t i = 0; i < npix; i++) {
-    memcpy(c + 3 * i, rgba + 4 * i, 3);
-    a[i] = rgba[4 * i + 3];
-  }
-  free(rgba);
   *rgb = c;
-  *alpha = a;
   *w = (int)img.width;
   *h = (int)img.height;
   return 0;
 }
 
-static int write_png(const char *path, const uint8_t *rgb, int w, int h,
-                     char *msg, size_t n) {
+/* file: where to write; name: the user's path, for messages */
+static int write_png(const char *file, const char *name, const uint8_t *rgb,
+                     int w, int h, char *msg, size_t n) {
   png_image img;
   memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
   img.width = (png_uint_32)w;
   img.height = (png_uint_32)h;
   img.format = PNG_FORMAT_RGB;
-  if (!png_image_write_to_file(&img, path, 0, rgb, 0, NULL)) {
-    snprintf(msg, n, "%s: cannot write PNG (%s)", path, img.message);
+  if (!png_image_write_to_file(&img, file, 0, rgb, 0, NULL)) {
+    snprintf(msg, n, "%s: cannot write PNG (%s)", name, img.message);
     return -1;
   }
   return 0;
@@ -150,18 +139,27 @@ static void jpeg_error_exit(j_common_ptr cinfo) {
   longjmp(e->jump, 1);
 }
 
-/* Warnings such as extraneous bytes are harmless, but libjpeg reports a
- * truncated file only as a warning and pads it with grey: treat that one as
- * an error, or a half-downloaded photo would silently be stylized. */
+/* A warning that means the pixel data is damaged (bad Huffman or
+ * arithmetic codes, an inconsistent progression, a truncated file, which
+ * libjpeg pads with grey) is an error: a corrupt photo must not be
+ * stylized as if it were whole.  Only warnings about metadata are let
+ * through; trace messages (level >= 0) are ignored. */
+static int harmless_warning(int code) {
+  return code == JWRN_EXTRANEOUS_DATA || /* junk between markers */
+         code == JWRN_ADOBE_XFORM ||     /* unknown colour transform code */
+         code == JWRN_JFIF_MAJOR ||      /* newer JFIF revision */
+         code == JWRN_BOGUS_ICC;         /* bad ICC marker (profile ignored) */
+}
+
 static void jpeg_warn(j_common_ptr cinfo, int level) {
   jpeg_err *e = (jpeg_err *)cinfo->err;
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+  if (level < 0 && !harmless_warning(cinfo->err->msg_code)) {
     (*cinfo->err->format_message)(cinfo, e->text);
     longjmp(e->jump, 1);
   }
 }
 
-static int read_jpeg(const char *path, FILE *f, uint8_t **rgb, int *w, int *h,
+static int read_jpeg(const char *name, FILE *f, uint8_t **rgb, int *w, int *h,
                      char *msg, size_t n) {
   struct jpeg_decompress_struct cinfo;
   jpeg_err jerr;
@@ -170,7 +168,11 @@ static int read_jpeg(const char *path, FILE *f, uint8_t **rgb, int *w, int *h,
   jerr.pub.error_exit = jpeg_error_exit;
   jerr.pub.emit_message = jpeg_warn;
   if (setjmp(jerr.jump)) {
-    snprintf(msg, n, "%s: corrupt JPEG (%s)", path, jerr.text);
+    if (jerr.pub.msg_code == JERR_OUT_OF_MEMORY)
+      snprintf(msg, n, "%s: out of memory decoding the JPEG (%s)", name,
+               jerr.text);
+    else
+      snprintf(msg, n, "%s: corrupt JPEG (%s)", name, jerr.text);
     jpeg_destroy_decompress(&cinfo);
     free(buf);
     return -1;
@@ -180,20 +182,23 @@ static int read_jpeg(const char *path, FILE *f, uint8_t **rgb, int *w, int *h,
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = JCS_RGB; /* libjpeg expands grayscale to RGB */
   if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-    snprintf(msg, n, "%s: CMYK JPEG is not supported; save it as RGB", path);
+    snprintf(msg, n, "%s: CMYK JPEG is not supported; save it as RGB", name);
+    jpeg_destroy_decompress(&cinfo);
+    return -1;
+  }
+  /* the size from the header, before libjpeg allocates anything for the
+   * pixels (a progressive file gets a whole-image coefficient buffer) */
+  jpeg_calc_output_dimensions(&cinfo);
+  if (check_size(name, cinfo.output_width, cinfo.output_height, msg, n) != 0) {
     jpeg_destroy_decompress(&cinfo);
     return -1;
   }
   jpeg_start_decompress(&cinfo);
-  if ((size_t)cinfo.output_width * cinfo.output_height > MAX_PIXELS) {
-    snprintf(msg, n, "%s: image too large", path);
-    jpeg_destroy_decompress(&cinfo);
-    return -1;
-  }
   size_t stride = (size_t)cinfo.output_width * 3;
   buf = malloc(stride * cinfo.output_height);
   if (!buf) {
-    snprintf(msg, n, "%s: out of memory", path);
+    snprintf(msg, n, "%s: out of memory for %ux%u pixels", name,
+             cinfo.output_width, cinfo.output_height);
     jpeg_destroy_decompress(&cinfo);
     return -1;
   }
@@ -209,11 +214,11 @@ static int read_jpeg(const char *path, FILE *f, uint8_t **rgb, int *w, int *h,
   return 0;
 }
 
-static int write_jpeg(const char *path, const uint8_t *rgb, int w, int h,
-                      char *msg, size_t n) {
-  FILE *f = fopen(path, "wb");
+static int write_jpeg(const char *file, const char *name, const uint8_t *rgb,
+                      int w, int h, char *msg, size_t n) {
+  FILE *f = fopen(file, "wb");
   if (!f) {
-    snprintf(msg, n, "%s: %s", path, strerror(errno));
+    snprintf(msg, n, "%s: %s", name, strerror(errno));
     return -1;
   }
   struct jpeg_compress_struct cinfo;
@@ -221,7 +226,7 @@ static int write_jpeg(const char *path, const uint8_t *rgb, int w, int h,
   cinfo.err = jpeg_std_error(&jerr.pub);
   jerr.pub.error_exit = jpeg_error_exit;
   if (setjmp(jerr.jump)) {
-    snprintf(msg, n, "%s: cannot write JPEG (%s)", path, jerr.text);
+    snprintf(msg, n, "%s: cannot write JPEG (%s)", name, jerr.text);
     jpeg_destroy_compress(&cinfo);
     fclose(f);
     return -1;
@@ -242,49 +247,56 @@ static int write_jpeg(const char *path, const uint8_t *rgb, int w, int h,
   jpeg_finish_compress(&cinfo);
   jpeg_destroy_compress(&cinfo);
   if (fclose(f) != 0) {
-    snprintf(msg, n, "%s: %s", path, strerror(errno));
+    snprintf(msg, n, "%s: %s", name, strerror(errno));
     return -1;
   }
   return 0;
 }
 
 /* ------------------------------------------------------------- public */
-int image_read_rgb8(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
-                    size_t n) {
+/* PNG or JPEG by content; alpha as in read_png (JPEG: none). */
+static int decode(FILE *f, const char *name, uint8_t **rgb, uint8_t **alpha,
+                  int *w, int *h, char *msg, size_t n) {
+  unsigned char magic[8] = {0};
+  size_t got = fread(magic, 1, sizeof magic, f);
+  rewind(f);
+  if (alpha)
+    *alpha = NULL;
+  if (got >= 8 && png_sig_cmp(magic, 0, 8) == 0)
+    return read_png(name, f, rgb, alpha, w, h, msg, n);
+  if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF)
+    return read_jpeg(name, f, rgb, w, h, msg, n);
+  snprintf(msg, n, "%s: not a PNG or JPEG image", name);
+  return -1;
+}
+
+static int read_file(const char *path, uint8_t **rgb, uint8_t **alpha, int *w,
+                     int *h, char *msg, size_t n) {
   FILE *f = fopen(path, "rb");
   if (!f) {
+    if (alpha)
+      *alpha = NULL;
     snprintf(msg, n, "%s: %s", path, strerror(errno));
     return -1;
   }
-  unsigned char magic[8] = {0};
-  size_t got = fread(magic, 1, sizeof magic, f);
-  int r;
-  if (got >= 8 && png_sig_cmp(magic, 0, 8) == 0) {
-    fclose(f);
-    r = read_png(path, rgb, w, h, msg, n);
-  } else if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) {
-    rewind(f);
-    r = read_jpeg(path, f, rgb, w, h, msg, n);
-    fclose(f);
-  } else {
-    fclose(f);
-    snprintf(msg, n, "%s: not a PNG or JPEG image", path);
-    r = -1;
-  }
+  int r = decode(f, path, rgb, alpha, w, h, msg, n);
+  fclose(f);
   return r;
+}
+
+int image_decode_rgb8(FILE *f, const char *name, uint8_t **rgb, int *w,
+                      int *h, char *msg, size_t n) {
+  return decode(f, name, rgb, NULL, w, h, msg, n);
+}
+
+int image_read_rgb8(const char *path, uint8_t **rgb, int *w, int *h, char *msg,
+                    size_t n) {
+  return read_file(path, rgb, NULL, w, h, msg, n);
 }
 
 int image_read_map(const char *path, uint8_t **rgb, uint8_t **alpha, int *w,
                    int *h, char *msg, size_t n) {
-  *alpha = NULL;
-  FILE *f = fopen(path, "rb");
-  unsigned char magic[8] = {0};
-  size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
-  if (f)
-    fclose(f);
-  if (got >= 8 && png_sig_cmp(magic, 0, 8) == 0)
-    return read_png_map(path, rgb, alpha, w, h, msg, n);
-  return image_read_rgb8(path, rgb, w, h, msg, n); /* JPEG: no alpha */
+  return read_file(path, rgb, alpha, w, h, msg, n);
 }
 
 int image_write_rgb8(const char *path, const uint8_t *rgb, int w, int h,
@@ -296,14 +308,14 @@ int image_write_rgb8(const char *path, const uint8_t *rgb, int w, int h,
   size_t len = strlen(path) + 32;
   char *tmp = malloc(len);
   if (!tmp) {
-    snprintf(msg, n, "out of memory");
+    snprintf(msg, n, "%s: out of memory for the file name", path);
     return -1;
   }
   /* same directory, so rename() is atomic; keep the extension for libpng */
   snprintf(tmp, len, "%s.tmp%ld%s", path, (long)getpid(),
            is_jpeg_name(path) ? ".jpg" : ".png");
-  int r = is_jpeg_name(path) ? write_jpeg(tmp, rgb, w, h, msg, n)
-                             : write_png(tmp, rgb, w, h, msg, n);
+  int r = is_jpeg_name(path) ? write_jpeg(tmp, path, rgb, w, h, msg, n)
+                             : write_png(tmp, path, rgb, w, h, msg, n);
   if (r == 0 && rename(tmp, path) != 0) {
     snprintf(msg, n, "%s: %s", path, strerror(errno));
     r = -1;
@@ -311,5 +323,43 @@ int image_write_rgb8(const char *path, const uint8_t *rgb, int w, int h,
   if (r != 0)
     unlink(tmp);
   free(tmp);
+  return r;
+}
+
+int image_check_output(const char *path, char *msg, size_t n) {
+  if (!image_writable_extension(path)) {
+    snprintf(msg, n, "output '%s' must end in .png, .jpg or .jpeg", path);
+    return -1;
+  }
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    snprintf(msg, n, "output '%s' is a folder", path);
+    return -1;
+  }
+  /* the folder part: everything before the last '/', or "." */
+  const char *slash = strrchr(path, '/');
+  size_t len = slash ? (size_t)(slash - path) : 1;
+  if (slash && len == 0)
+    len = 1; /* "/x.png": the root */
+  char *dir = malloc(len + 1);
+  if (!dir) {
+    snprintf(msg, n, "%s: out of memory for the file name", path);
+    return -1;
+  }
+  memcpy(dir, slash ? path : ".", len);
+  dir[len] = '\0';
+  int r = 0;
+  if (stat(dir, &st) != 0) {
+    snprintf(msg, n, "output '%s': folder '%s' does not exist", path, dir);
+    r = -1;
+  } else if (!S_ISDIR(st.st_mode)) {
+    snprintf(msg, n, "output '%s': '%s' is not a folder", path, dir);
+    r = -1;
+  } else if (access(dir, W_OK | X_OK) != 0) {
+    snprintf(msg, n, "output '%s': cannot write in folder '%s' (%s)", path, dir,
+             strerror(errno));
+    r = -1;
+  }
+  free(dir);
   return r;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blas_reserve.h"
 #include "cli_options.h"
 #include "image_io.h"
 #include "progress_bar.h"
@@ -31,7 +32,7 @@ static int load_image(const char *path, sst_image *img, char *msg, size_t n) {
     return -1;
   if (sst_image_alloc(img, w, h) != SST_OK) {
     free(rgb);
-    snprintf(msg, n, "%s: out of memory", path);
+    snprintf(msg, n, "%s: out of memory for %dx%d pixels as floats", path, w, h);
     return -1;
   }
   for (size_t i = 0; i < (size_t)w * h * 3; i++)
@@ -62,6 +63,9 @@ static const char *default_weights(void) {
 }
 
 int main(int argc, char **argv) {
+  /* before anything else: OpenBLAS without its thread pool (see
+   * blas_reserve.h), or an out-of-memory would hang instead of failing */
+  sst_blas_single_thread_reexec(argv);
   cli_options o;
   switch (cli_parse(argc, argv, &o)) {
   case CLI_HELP: cli_print_help(stdout); return 0;
@@ -73,8 +77,13 @@ int main(int argc, char **argv) {
   if ((o.given & SST_GIVEN(SST_SET_PRECISION)) && !sst_precision_available(p.precision))
     fprintf(stderr, "sst-stylize: note: this CPU has no AVX-512 BF16; "
                     "running in float32\n");
-  if (!image_writable_extension(o.output))
-    return fail("output '%s' must end in .png, .jpg or .jpeg", o.output);
+  if (o.max_pixels)
+    image_set_max_pixels(o.max_pixels);
+  {
+    char why[600];
+    if (image_check_output(o.output, why, sizeof why) != 0)
+      return fail("%s", why);
+  }
   sst_error err = {0};
   /* Checked before any file is read so a bad combination fails fast; again
    * with the model below for the policies that depend on it. */
@@ -102,7 +111,7 @@ int main(int argc, char **argv) {
   }
   session = sst_session_new(model);
   if (!session) {
-    fprintf(stderr, "sst-stylize: error: out of memory\n");
+    fprintf(stderr, "sst-stylize: error: out of memory for the session\n");
     goto done;
   }
   /* The bar only on a terminal: logs and pipes get no \r lines. */
@@ -127,7 +136,8 @@ int main(int argc, char **argv) {
     size_t n = (size_t)result.width * result.height * 3;
     uint8_t *rgb8 = malloc(n);
     if (!rgb8) {
-      fprintf(stderr, "sst-stylize: error: out of memory\n");
+      fprintf(stderr, "sst-stylize: error: out of memory for the %dx%d output image\n",
+              result.width, result.height);
       goto done;
     }
     for (size_t i = 0; i < n; i++)

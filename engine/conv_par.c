@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "blas_reserve.h"
 #include "conv_par.h"
 #include "error.h"
 
@@ -228,6 +229,10 @@ sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
     workers = nbands;
   if (workers > MAX_WORKERS)
     workers = MAX_WORKERS;
+  /* every worker may call OpenBLAS: its buffers are taken now or never */
+  sst_status reserved = sst_blas_reserve(workers, err);
+  if (reserved != SST_OK)
+    return reserved;
   if (workers <= 1) {
     for (int b = 0; b < nbands; b++) {
       fn(ctx, b, 0);
@@ -308,6 +313,9 @@ sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
     workers = nbands;
   if (workers > MAX_WORKERS)
     workers = MAX_WORKERS;
+  sst_status reserved = sst_blas_reserve(workers, err);
+  if (reserved != SST_OK)
+    return reserved;
   monitored_job m = {.j = {.fn = fn, .ctx = ctx, .nbands = nbands}};
   atomic_init(&m.j.next, 0);
   atomic_init(&m.j.done, 0);

@@ -163,13 +163,22 @@ sst_status sst_map_labels(const sst_map *map, uint8_t *labels, sst_palette *pal,
     }
   if (ndom == 0 || ndom > max_colours ||
       (double)covered < COVER_FRACTION * (double)npaint) {
-    size_t found = ndom > max_colours ? (size_t)ndom : t.used;
+    size_t distinct = t.used;
     free(t.e);
+    /* the search for dominant colours stops at one past the limit, so
+     * that is all it knows: "more than 16", never a made-up count */
+    if (ndom > max_colours)
+      return sst_fail(err, SST_ERR_MAP,
+                      "map has too many colours to be a doodle (more than %d "
+                      "flat colours, %zu distinct in all; paint flat regions "
+                      "with at most %d colours%s)",
+                      max_colours, distinct, max_colours,
+                      has_unpainted ? " besides the unpainted part" : "");
     return sst_fail(err, SST_ERR_MAP,
-                    "map has too many colours to be a doodle (found %zu "
-                    "distinct colours; paint flat regions with at most %d "
-                    "colours%s)",
-                    found, max_colours,
+                    "map has too many colours to be a doodle (%zu distinct "
+                    "colours, no flat regions covering it; paint flat regions "
+                    "with at most %d colours%s)",
+                    distinct, max_colours,
                     has_unpainted ? " besides the unpainted part" : "");
   }
   /* Palette order: decreasing pixel count (merged counts; stable sort keeps

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_reserve.h"
 #include "color_match.h"
 #include "conv_par.h" /* sst_blas_single_thread */
 #include "error.h"
@@ -58,7 +59,7 @@ static sst_status load_net(const char *dir, const char *name, int layer,
                            sst_net **out, sst_error *err) {
   char *path = join_path(dir, name);
   if (!path)
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for a weights path");
   sst_status st = layer < 0 ? sst_encoder_load(path, out, err)
                             : sst_decoder_load(path, (sst_layer)layer, out, err);
   free(path);
@@ -69,7 +70,7 @@ sst_status sst_model_load(const char *dir, sst_model **out, sst_error *err) {
   *out = NULL;
   sst_model *m = calloc(1, sizeof *m);
   if (!m)
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for the model");
   sst_status st = load_net(dir, "encoder.safetensors", -1, &m->enc, err);
   /* Each decoder is optional (a converted AdaIN model has only relu4_1),
    * but at least one must be there, and a present-but-broken file is an
@@ -251,7 +252,8 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   memset(out, 0, sizeof *out);
   const double t0 = sst_now();
   const sst_side_level *c = NULL, *y = NULL;
-  sst_side_request rq = {s->model->enc, layer, p->max_size, 1.0, p->tile, 0};
+  sst_side_request rq = {s->model->enc, layer, p->max_size, 1.0, p->tile, 0,
+                         "content"};
   sst_ctx pc = sst_ctx_sub(ctx, LEVEL_SPLIT[0], LEVEL_SPLIT[1],
                            "encode content");
   sst_status st =
@@ -259,7 +261,7 @@ static sst_status run_level(sst_session *s, sst_layer layer,
                       err);
   if (st == SST_OK) {
     sst_side_request ry = {s->model->enc, layer, p->style_max_size,
-                             p->style_scale, p->tile, 1};
+                             p->style_scale, p->tile, 1, "style"};
     sst_ctx ps = sst_ctx_sub(ctx, LEVEL_SPLIT[1], LEVEL_SPLIT[2],
                              "encode style");
     st = sst_side_encode(&s->style, &ry, &s->counts.style_encodes, &ps, &y,
@@ -318,6 +320,11 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   /* everything this call may vary, handed down (context.h) */
   sst_ctx ctx = sst_ctx_make(p->threads, p->precision, s->fn, s->user,
                              "encode content");
+  /* OpenBLAS's buffers for every worker now, or an out-of-memory later
+   * would be its endless retry (blas_reserve.h) */
+  st = sst_blas_reserve(sst_ctx_threads(&ctx), err);
+  if (st != SST_OK)
+    return st;
 
   const double t0 = sst_now();
   /* one level; the encodings of layers this run does not use go first,
@@ -359,7 +366,7 @@ sst_status sst_stylize(const sst_model *m, const sst_image *content,
                        sst_error *err) {
   sst_session *s = sst_session_new(m);
   if (!s)
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM, "out of memory for the session");
   sst_session_set_progress(s, fn, user);
   sst_status st = sst_session_set_content(s, content, content_map, err);
   if (st == SST_OK)

@@ -48,7 +48,9 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
   if (map) {
     labels = malloc((size_t)map->width * map->height);
     if (!labels)
-      return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+      return sst_fail(err, SST_ERR_NOMEM,
+                      "out of memory for the map's labels (%d x %d)",
+                      map->width, map->height);
     sst_status st = sst_map_labels(map, labels, &pal, err);
     if (st == SST_OK && pal.n == 0) { /* nothing painted: no map */
       free(labels);
@@ -68,7 +70,9 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
   sst_image copy;
   if (sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
     free(labels);
-    return sst_fail(err, SST_ERR_NOMEM, "out of memory");
+    return sst_fail(err, SST_ERR_NOMEM,
+                    "out of memory for a copy of the %d x %d image",
+                    img->width, img->height);
   }
   memcpy(copy.rgb, img->rgb, (size_t)img->width * img->height * 3 * sizeof(float));
   sst_side_free(sd);
@@ -141,8 +145,11 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
     return sz;
   if (w < SST_MIN_SIDE || h < SST_MIN_SIDE)
     return sst_fail(err, SST_ERR_INVALID,
-                    "size limit %d makes a %dx%d image smaller than %d pixels",
-                    req->max_side, sd->img.width, sd->img.height, SST_MIN_SIDE);
+                    "the %s image (%dx%d) is too thin: at its size limit of "
+                    "%d pixels it would be %dx%d, and both sides need at "
+                    "least %d",
+                    req->what, sd->img.width, sd->img.height, req->max_side, w,
+                    h, SST_MIN_SIDE);
   /* the arithmetic that will run: bf16 falls back to float32 without
    * AVX-512 BF16, and then an encoding from either request is the same */
   const sst_precision prec = sst_ctx_precision(ctx);

@@ -58,6 +58,7 @@ typedef struct {
   double scale;    /* times the max_side fit (the style scale; 1 = as fit) */
   int tile;        /* the tile option (sst_params.tile, sst_tile_for) */
   int with_colors; /* compute the colour match's targets */
+  const char *what; /* "content" or "style", for messages */
 } sst_side_request;
 
 /* The side's encoding for `req` with ctx's arithmetic: the cached one

@@ -10,6 +10,7 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
+#include "blas_reserve.h"
 #include "sst-plugin.h"
 #include "sst-intl.h"
 #include "sst-render.h"
@@ -38,7 +39,16 @@ static GimpValueArray *sst_run              (GimpProcedure        *procedure,
                                              gpointer              run_data);
 
 G_DEFINE_TYPE (SstPlugIn, sst_plug_in, GIMP_TYPE_PLUG_IN)
-GIMP_MAIN (SST_TYPE_PLUG_IN)
+/* GIMP_MAIN's main, after making OpenBLAS start without its thread pool:
+ * those threads map a work buffer each at load and retry forever when
+ * memory is short, so the plug-in would hang instead of reporting it
+ * (engine/blas_reserve.h).  The re-executed plug-in keeps GIMP's pipes. */
+int
+main (int argc, char *argv[])
+{
+  sst_blas_single_thread_reexec (argv);
+  return gimp_main (SST_TYPE_PLUG_IN, argc, argv);
+}
 
 static void
 sst_plug_in_class_init (SstPlugInClass *klass)

@@ -11,6 +11,9 @@
  * the bounding box and carries the selection as its layer mask, so the
  * image changes only inside the selection, with its soft edges. */
 #include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,6 +262,32 @@ insert_result (GimpImage           *image,
   return GIMP_PDB_SUCCESS;
 }
 
+/* Testing aid, like SST_CANCEL_AT: SST_MEMORY_LIMIT_MB=N caps this
+ * process's address space at its present size plus N MB for the engine's
+ * part of the run (from after the layers are read), so
+ * that a test can make the engine run out of memory and check that the
+ * image is left alone and the message says so. */
+static void
+limit_memory_for_test (const gchar *extra_mb)
+{
+  unsigned long pages = 0;
+  struct rlimit lim;
+  FILE         *f;
+
+  if (extra_mb == NULL || *extra_mb == '\0')
+    return;
+  f = fopen ("/proc/self/statm", "r");
+  if (f == NULL)
+    return;
+  if (fscanf (f, "%lu", &pages) == 1 && getrlimit (RLIMIT_AS, &lim) == 0)
+    {
+      lim.rlim_cur = (rlim_t) pages * (rlim_t) sysconf (_SC_PAGESIZE) +
+                     (rlim_t) g_ascii_strtoull (extra_mb, NULL, 10) * 1048576;
+      setrlimit (RLIMIT_AS, &lim);
+    }
+  fclose (f);
+}
+
 GimpPDBStatusType
 sst_render (GimpImage       *image,
             GimpDrawable    *drawable,
@@ -311,6 +340,8 @@ sst_render (GimpImage       *image,
   if (smap_rgb)
     smap = sst_pixels_map_view (smap_rgb, smap.width, smap.height);
 
+  /* after reading the layers: the engine is what is being tested */
+  limit_memory_for_test (g_getenv ("SST_MEMORY_LIMIT_MB"));
   session = sst_session_new (model);
   if (session == NULL)
     {

@@ -27,7 +27,7 @@ GIMP_CONSOLE=${GIMP_CONSOLE:-gimp-console-3.0}
 # "#!/usr/bin/env python3" and needs the one with PyGObject.
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 # The installed plug-in must find its own weights; nothing may leak in.
-unset SST_WEIGHTS_DIR SST_CANCEL_AT
+unset SST_WEIGHTS_DIR SST_CANCEL_AT SST_MEMORY_LIMIT_MB
 
 log() { echo "[$SST_TEST_NAME] $*"; }
 die() { echo "[$SST_TEST_NAME] FAIL: $*"; exit 1; }

@@ -5,6 +5,8 @@
 #            the procedure's arguments equal the settings table
 #   weights  missing and corrupt weights (SST_WEIGHTS_DIR) fail cleanly
 #   cancel   a cancelled run (SST_CANCEL_AT) leaves the image as it was
+#   memory   a run out of memory (SST_MEMORY_LIMIT_MB) fails with a message
+#            and leaves the image as it was
 #   i18n     German strings through GIMP; de/fr catalogs complete
 #   readme   the README's Python-fu batch example, extracted and run as is
 #   artist   selection, half-painted maps, preserve-colors, style-scale
@@ -68,6 +70,13 @@ case $SST_TEST_NAME in
   cancel)
     new_profile
     run_py cancel test_failure.py EXPECT=cancel SST_CANCEL_AT=0.3
+    ;;
+
+  memory)
+    new_profile
+    # 100 MB more than the plug-in holds when the run starts: less than
+    # OpenBLAS's work buffers and the encodings need
+    run_py memory test_failure.py EXPECT=memory SST_MEMORY_LIMIT_MB=100
     ;;
 
   i18n)

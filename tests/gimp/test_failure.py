@@ -2,6 +2,7 @@
 # (and so the plug-in) was started with:
 #   EXPECT=weights  SST_WEIGHTS_DIR points at missing or corrupt weights
 #   EXPECT=cancel   SST_CANCEL_AT=0.3 cancels the run at 30 % progress
+#   EXPECT=memory   SST_MEMORY_LIMIT_MB=100 leaves the run too little memory
 # Either way the image must be left exactly as it was.
 import os
 
@@ -18,6 +19,10 @@ if expect == "weights":
     T.check(status == Gimp.PDBStatusType.EXECUTION_ERROR, "execution error")
     T.check("weights" in msg.lower() and os.environ["SST_WEIGHTS_DIR"] in msg,
             "message names the weights and the folder")
+elif expect == "memory":
+    T.check(status == Gimp.PDBStatusType.EXECUTION_ERROR, "execution error")
+    T.check("not enough memory" in msg.lower() and "out of memory" in msg,
+            "message says memory ran out and what for")
 else:
     T.check(status == Gimp.PDBStatusType.CANCEL, "run reports CANCEL")
 T.check((T.snapshot(content), T.snapshot(style)) == before, "images unchanged")
