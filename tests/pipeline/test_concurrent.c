@@ -19,39 +19,10 @@
 #include <string.h>
 
 #include "../check.h"
+#include "pipeline_test_util.h"
 #include "sst.h"
 
 #define ROUNDS 2
-
-/* Deterministic photo-like image: gradients, hard-edged blocks, noise. */
-static void make_image(sst_image *img, int seed) {
-  for (int y = 0; y < img->height; y++)
-    for (int x = 0; x < img->width; x++)
-      for (int c = 0; c < 3; c++) {
-        unsigned h = (unsigned)(x * 73856093u ^ y * 19349663u ^
-                                (unsigned)(c + seed) * 83492791u);
-        float v = 0.3f + 0.4f * (float)((x * (c + 1) + y * (seed + 2)) % 211) /
-                             211.0f;
-        if (((x / 37) + (y / 29) + seed) % 3 == 0)
-          v = 0.15f + 0.2f * (float)c;
-        v += 0.1f * (float)(h % 1000) / 1000.0f;
-        img->rgb[((size_t)y * img->width + x) * 3 + c] = v;
-      }
-}
-
-/* Two flat regions (top / bottom) so masks and per-region solves run. */
-static uint8_t *two_region_map(int w, int h) {
-  uint8_t *m = malloc((size_t)w * h * 3);
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      uint8_t *p = m + ((size_t)y * w + x) * 3;
-      int top = y < h / 2 + (x % 23);
-      p[0] = 10;
-      p[1] = top ? 90 : 200;
-      p[2] = top ? 230 : 40;
-    }
-  return m;
-}
 
 typedef struct {
   const sst_model *model;
@@ -87,10 +58,10 @@ static void job_init(job *j, const sst_model *m, int w, int h, int seed) {
   j->model = m;
   sst_image_alloc(&j->content, w, h);
   sst_image_alloc(&j->style, w * 3 / 4, h);
-  make_image(&j->content, seed);
-  make_image(&j->style, seed + 7);
-  j->content_map = (sst_map){w, h, two_region_map(w, h), NULL};
-  j->style_map = (sst_map){w * 3 / 4, h, two_region_map(w * 3 / 4, h), NULL};
+  test_image_fill(&j->content, seed);
+  test_image_fill(&j->style, seed + 7);
+  j->content_map = (sst_map){w, h, test_two_region_map(w, h), NULL};
+  j->style_map = (sst_map){w * 3 / 4, h, test_two_region_map(w * 3 / 4, h), NULL};
   sst_params_default(&j->params);
 }
 
@@ -124,15 +95,9 @@ static int run_alone(job *j, sst_image *out) {
 }
 
 int main(void) {
-  const char *dir = getenv("SST_WEIGHTS_DIR");
-  if (!dir)
-    dir = "weights";
-  sst_error err = {0};
-  sst_model *m = NULL;
-  if (sst_model_load(dir, &m, &err) != SST_OK) {
-    printf("FAIL: cannot load the weights in %s: %s\n", dir, err.msg);
+  sst_model *m = test_model_load();
+  if (!m)
     return 1;
-  }
   const int bf16 = sst_precision_available(SST_PRECISION_BF16);
   job a, b;
   /* sizes where both statistics passes split over 3 threads (>= 3 blocks

@@ -20,6 +20,7 @@
 #include "../check.h"
 #include "nn.h"
 #include "pipeline.h"
+#include "pipeline_test_util.h"
 #include "sst.h"
 #include "tiles.h"
 
@@ -123,15 +124,9 @@ static void check_geometry(void) {
 
 int main(void) {
   check_geometry();
-  const char *dir = getenv("SST_WEIGHTS_DIR");
-  if (!dir)
-    dir = "weights";
-  sst_error err = {0};
-  sst_model *m = NULL;
-  if (sst_model_load(dir, &m, &err) != SST_OK) {
-    printf("FAIL: cannot load the weights in %s: %s\n", dir, err.msg);
+  sst_model *m = test_model_load();
+  if (!m)
     return 1;
-  }
   const int W = 160, H = 120, SW = 128, SH = 128;
   inputs in;
   make_image(&in.content, W, H, 1);
@@ -143,6 +138,7 @@ int main(void) {
   sst_map cm = {W, H, in.cmap, NULL}, sm = {SW, SH, in.smap, NULL},
           sm2 = {SW, SH, in.smap2, NULL};
 
+  sst_error err = {0};
   sst_session *s = sst_session_new(m);
   CHECK(sst_session_set_content(s, &in.content, &cm, &err) == SST_OK, "%s",
         err.msg);

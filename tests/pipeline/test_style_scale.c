@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../check.h"
+#include "pipeline_test_util.h"
 #include "sst.h"
 
 static sst_image pattern(int w, int h, int seed) {
@@ -37,13 +38,10 @@ static sst_status run(const sst_model *m, const sst_image *content,
 }
 
 int main(void) {
-  const char *dir = getenv("SST_WEIGHTS_DIR");
-  sst_model *m = NULL;
-  sst_error err = {0};
-  if (sst_model_load(dir ? dir : "weights", &m, &err) != SST_OK) {
-    printf("FAIL: cannot load the weights: %s\n", err.msg);
+  sst_model *m = test_model_load();
+  if (!m)
     return 1;
-  }
+  sst_error err = {0};
   sst_image content = pattern(64, 48, 1), big = pattern(1100, 1000, 2),
             tiny = pattern(40, 30, 3), style = pattern(96, 80, 4), out = {0};
 

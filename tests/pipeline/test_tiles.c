@@ -20,36 +20,7 @@
 #include "nn.h"
 #include "sst.h"
 #include "tiles.h"
-
-/* Deterministic photo-like test image: smooth gradients, hard-edged
- * shapes (edges crossing tile borders) and fine noise. */
-static void make_image(sst_image *img, int seed) {
-  for (int y = 0; y < img->height; y++)
-    for (int x = 0; x < img->width; x++)
-      for (int c = 0; c < 3; c++) {
-        unsigned h = (unsigned)(x * 73856093u ^ y * 19349663u ^
-                                (unsigned)(c + seed) * 83492791u);
-        float v = 0.45f + 0.25f * sinf(0.013f * x * (c + 1) + seed) *
-                              cosf(0.021f * y + 0.5f * c);
-        if (((x / 97) + (y / 61) + seed) % 3 == 0)
-          v = 0.15f + 0.1f * c;
-        v += 0.08f * (float)(h % 1000) / 1000.0f;
-        img->rgb[((size_t)y * img->width + x) * 3 + c] = v;
-      }
-}
-
-static uint8_t *two_region_map(int w, int h) {
-  uint8_t *m = malloc((size_t)w * h * 3);
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      uint8_t *p = m + ((size_t)y * w + x) * 3;
-      int sky = y < h / 3 + (x * 7) % 90; /* a ragged horizon */
-      p[0] = 30;
-      p[1] = sky ? 80 : 180;
-      p[2] = sky ? 220 : 50;
-    }
-  return m;
-}
+#include "pipeline_test_util.h"
 
 static void compare(const float *a, const float *b, size_t n, double *mean,
                     double *max, double *peak) {
@@ -69,7 +40,7 @@ static void check_encoder(const sst_net *enc, sst_layer layer, int w, int h,
                           int tile) {
   sst_image img;
   sst_image_alloc(&img, w, h);
-  make_image(&img, 3);
+  test_image_fill(&img, 3);
   sst_tensor rgb = {0}, one = {0}, tiled = {0};
   sst_error err = {0};
   CHECK(sst_image_to_tensor(&img, 8, &rgb, &err) == SST_OK, "%s", err.msg);
@@ -101,9 +72,9 @@ static void check_pipeline(const sst_model *m, int w, int h, sst_kernel k,
   sst_image content, style, one = {0}, tiled = {0};
   sst_image_alloc(&content, w, h);
   sst_image_alloc(&style, 384, 288);
-  make_image(&content, 1);
-  make_image(&style, 5);
-  uint8_t *cm = two_region_map(w, h), *sm = two_region_map(384, 288);
+  test_image_fill(&content, 1);
+  test_image_fill(&style, 5);
+  uint8_t *cm = test_two_region_map(w, h), *sm = test_two_region_map(384, 288);
   sst_map cmap = {w, h, cm, NULL}, smap = {384, 288, sm, NULL};
   sst_params p;
   sst_params_default(&p);
@@ -140,9 +111,7 @@ static void check_pipeline(const sst_model *m, int w, int h, sst_kernel k,
 }
 
 int main(void) {
-  const char *dir = getenv("SST_WEIGHTS_DIR");
-  if (!dir)
-    dir = "weights";
+  const char *dir = test_weights_dir();
   char path[4096];
   snprintf(path, sizeof path, "%s/encoder.safetensors", dir);
   sst_net *enc = NULL;
