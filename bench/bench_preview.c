@@ -27,7 +27,7 @@
 #include "bench.h"
 #include "context.h" /* sst_now */
 
-#define PREVIEW 400 /* SST_PREVIEW_SIZE in plugin/sst-plugin.h */
+#define PREVIEW 400 /* SST_PREVIEW_SIZE in ui/sst-preview.h */
 #define COARSE 200  /* SST_PREVIEW_COARSE_SIZE in ui/sst-preview.h */
 
 typedef struct {

@@ -2,6 +2,10 @@
  * translations, and dispatches a run to the dialog (interactive) and the
  * renderer.
  *
+ * The entry point is the only file that sees both rooms: plugin/ (render,
+ * weights) and ui/ (the dialog).  Both stand on gimpio/ and the engine and
+ * never include each other (tests/layout/check_includes.sh).
+ *
  * Everything that could fail is checked before the image is touched; the
  * result layer is only created once the stylized pixels exist, so a failure,
  * a cancel or GIMP killing the plug-in leaves the image exactly as it was. */
@@ -11,12 +15,15 @@
 #include <libgimp/gimpui.h>
 
 #include "blas_reserve.h"
-#include "sst-plugin.h"
+#include "sst-args.h"
 #include "sst-intl.h"
 #include "sst-render.h"
 #include "sst-weights.h"
 #include "sst-dialog.h"
 #include "settings.h"
+
+#define SST_PLUG_IN_PROC   "plug-in-semantic-style"
+#define SST_PLUG_IN_BINARY "semantic-style"
 
 typedef struct { GimpPlugIn parent_instance; } SstPlugIn;
 typedef struct { GimpPlugInClass parent_class; } SstPlugInClass;

@@ -26,6 +26,36 @@ typedef struct {
   gdouble cancel_at;   /* SST_CANCEL_AT testing aid; > 1 = never */
 } ProgressState;
 
+/* The name of the result layer: "<style layer name> (semantic style)". */
+static gchar *
+sst_result_layer_name (GimpDrawable *style_layer)
+{
+  gchar *name = gimp_item_get_name (GIMP_ITEM (style_layer));
+  /* The suffix is kept in English on purpose: scripts find the result
+   * layer by this name whatever the UI language. */
+  gchar *result = g_strdup_printf ("%s (semantic style)", name ? name : "style");
+
+  g_free (name);
+  return result;
+}
+
+/* Translated, user-facing name of an engine stage ("encode content" ...). */
+static const gchar *
+sst_stage_label (const gchar *stage)
+{
+  if (stage == NULL)
+    return _("Semantic Style");
+  if (g_str_equal (stage, "encode content"))
+    return _("Encoding the content image");
+  if (g_str_equal (stage, "encode style"))
+    return _("Encoding the style image");
+  if (g_str_equal (stage, "reconstruct"))
+    return _("Transferring the style");
+  if (g_str_equal (stage, "decode"))
+    return _("Decoding the result");
+  return stage;
+}
+
 static volatile sig_atomic_t cancel_requested = 0;
 
 static void

@@ -4,7 +4,7 @@
 
 #include <libgimp/gimp.h>
 
-#include "sst-plugin.h"
+#include "sst-args.h"
 
 /* Stylizes drawable with args and inserts the result as a new layer above
  * it in one undo group.  Reports progress through GIMP's progress bar.  On

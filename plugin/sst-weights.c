@@ -5,7 +5,7 @@
 #include <libgimp/gimp.h>
 
 #include "sst-weights.h"
-#include "sst-plugin.h"
+#include "sst-args.h"
 #include "sst-intl.h"
 
 /* The directory GIMP started us from.  gimp_get_progname() is the path GIMP

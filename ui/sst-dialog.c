@@ -12,7 +12,7 @@
 #include <libgimp/gimpui.h>
 
 #include "sst-dialog.h"
-#include "sst-plugin.h"
+#include "sst-args.h"
 #include "sst-pixels.h"
 #include "sst-preview.h"
 #include "sst-legend.h"

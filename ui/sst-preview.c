@@ -8,7 +8,6 @@
 
 #include "sst-preview.h"
 #include "sst-pixels.h"
-#include "sst-plugin.h"
 #include "sst-intl.h"
 
 /* Wait this long after the last change before starting a job: coalesces a

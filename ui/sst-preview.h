@@ -17,6 +17,9 @@
 
 #include "sst.h"
 
+/* Longest side of the copy the live preview works on. */
+#define SST_PREVIEW_SIZE 400
+
 /* Longest side of the quick first pass.  The decoder's cost grows with the
  * pixel count, so this pass costs about a quarter of the full one (see
  * `sst-bench`, section "live preview"). */

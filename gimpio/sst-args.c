@@ -2,7 +2,7 @@
  *
  * All checks that need no pixels happen here, before the model is loaded or
  * anything is computed, so a bad call fails fast and touches nothing. */
-#include "sst-plugin.h"
+#include "sst-args.h"
 #include "sst-intl.h"
 #include "settings.h"
 
@@ -169,32 +169,4 @@ sst_args_check (GimpImage     *image,
   }
 
   return GIMP_PDB_SUCCESS;
-}
-
-gchar *
-sst_result_layer_name (GimpDrawable *style_layer)
-{
-  gchar *name = gimp_item_get_name (GIMP_ITEM (style_layer));
-  /* The suffix is kept in English on purpose: scripts find the result
-   * layer by this name whatever the UI language. */
-  gchar *result = g_strdup_printf ("%s (semantic style)", name ? name : "style");
-
-  g_free (name);
-  return result;
-}
-
-const gchar *
-sst_stage_label (const gchar *stage)
-{
-  if (stage == NULL)
-    return _("Semantic Style");
-  if (g_str_equal (stage, "encode content"))
-    return _("Encoding the content image");
-  if (g_str_equal (stage, "encode style"))
-    return _("Encoding the style image");
-  if (g_str_equal (stage, "reconstruct"))
-    return _("Transferring the style");
-  if (g_str_equal (stage, "decode"))
-    return _("Decoding the result");
-  return stage;
 }

@@ -1,22 +1,15 @@
-/* sst-plugin.h - names and small types shared by the plug-in and its dialog.
+/* sst-args.h - the procedure's arguments as the plug-in and its dialog both
+ * read them: config -> SstArgs, the checks that need no pixels, and the
+ * plug-in's GError domain.
  *
- * The plug-in is one GIMP 3 procedure, plug-in-semantic-style: it repaints
- * the selected layer in the style of another layer (from any open image),
- * region by region when flat-colour semantic maps are given, and puts the
- * result in a NEW layer above the source. */
-#ifndef SST_PLUGIN_H
-#define SST_PLUGIN_H
+ * gimpio/ is the layer below plugin/ and ui/: both include it, it includes
+ * neither (tests/layout/check_includes.sh). */
+#ifndef SST_ARGS_H
+#define SST_ARGS_H
 
 #include <libgimp/gimp.h>
 
 #include "sst.h"
-
-#define SST_PLUG_IN_PROC   "plug-in-semantic-style"
-#define SST_PLUG_IN_BINARY "semantic-style"
-#define SST_PLUG_IN_ROLE   "semantic-style"
-
-/* Longest side of the copy the live preview works on. */
-#define SST_PREVIEW_SIZE 400
 
 /* Everything a run needs, read from the procedure config.  The drawables are
  * borrowed from the config (valid while it lives). */
@@ -40,12 +33,6 @@ GimpPDBStatusType sst_args_check (GimpImage     *image,
                                   GimpDrawable  *drawable,
                                   const SstArgs *args,
                                   GError       **error);
-
-/* The name of the result layer: "<style layer name> (semantic style)". */
-gchar *sst_result_layer_name (GimpDrawable *style_layer);
-
-/* Translated, user-facing name of an engine stage ("encode content" ...). */
-const gchar *sst_stage_label (const gchar *stage);
 
 /* GError domain of the plug-in's own messages. */
 #define SST_PLUGIN_ERROR (sst_plugin_error_quark ())

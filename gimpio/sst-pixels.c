@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "sst-pixels.h"
-#include "sst-plugin.h"
+#include "sst-args.h"
 #include "sst-intl.h"
 
 /* Rows per gegl_buffer_set call when writing: bounds the temporary RGBA
