@@ -1,14 +1,7 @@
 #!/bin/bash
 # End-to-end checks of sst-stylize on the bundled samples with real weights.
 # usage: test_cli.sh PATH/TO/sst-stylize SOURCE_ROOT
-set -u
-BIN=$1 ROOT=$2
-S=$ROOT/samples
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-PY=/usr/bin/python3
-fails=0
-ok()   { echo "ok: $*"; }
-bad()  { echo "FAIL: $*"; fails=$((fails+1)); }
+. "$(dirname "$0")/lib.sh"
 
 # 1) full semantic run: size, differs from content
 if "$BIN" "$S/content.jpg" "$S/style.jpg" --content-map "$S/content_map.png" \

@@ -3,14 +3,8 @@
 # files, unusable output paths.  Each must end within seconds with exit 1,
 # exactly one "sst-stylize: error: ..." line and no output file.
 # usage: test_limits.sh PATH/TO/sst-stylize SOURCE_ROOT [sanitized]
-set -u
-BIN=$1 ROOT=$2 SANITIZED=${3:-}
-S=$ROOT/samples
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-PY=/usr/bin/python3
-fails=0
-ok()  { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails+1)); }
+. "$(dirname "$0")/lib.sh"
+SANITIZED=${3:-}
 
 # refused NAME SECONDS PATTERN -- ARGS...: runs ARGS (CONTENT STYLE ...) with
 # -o $T/out.png under a time limit; wants exit 1, one error line matching

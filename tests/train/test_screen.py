@@ -35,15 +35,10 @@ import sst_torch  # noqa: E402
 import train_encoder_contrastive as tec  # noqa: E402
 from weights_common import load_safetensors  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 ENC = os.path.join(ROOT, "weights", "encoder.safetensors")
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures += 1
 
 
 def image(seed, h=40, w=48):
@@ -146,8 +141,7 @@ def main():
     test_losses()
     test_weight_norm()
     test_grey_std()
-    print("%d failure(s)" % failures)
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

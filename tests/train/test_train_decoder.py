@@ -38,14 +38,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import train_decoder as td  # noqa: E402
 from weights_common import load_safetensors  # noqa: E402
 
-failures = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
 
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures += 1
 
 
 def moments(a):
@@ -199,8 +194,7 @@ def main():
         sizes = make_data(d)
         test_sampler(d, sizes)
         test_end_to_end(d)
-    print("%d failure(s)" % failures)
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":
