@@ -4,7 +4,8 @@
  * same run for comparison.  Prints a table; CI does not time it.
  *
  *   sst-bench [RUNS [THREADS [SECTIONS]]]
- *     SECTIONS: comma-separated subset of pipeline,conv,preview,gmic,scale
+ *     SECTIONS: comma-separated subset of
+ *       pipeline,conv,preview,gmic,scale,oneshot
  *     (default: all); weights from $SST_WEIGHTS_DIR or weights/ */
 #include <cblas.h>
 #include <stdio.h>
@@ -241,6 +242,8 @@ int main(int argc, char **argv) {
     bench_gmic(&ctx);
   if (selected(sections, "scale"))
     bench_scale(&ctx);
+  if (selected(sections, "oneshot"))
+    bench_oneshot(&ctx);
   sst_model_free(m);
   return 0;
 }

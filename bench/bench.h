@@ -30,6 +30,12 @@ void bench_conv(const bench_ctx *ctx);
 void bench_preview(const bench_ctx *ctx);
 void bench_scale(const bench_ctx *ctx);
 void bench_gmic(const bench_ctx *ctx);
+void bench_oneshot(const bench_ctx *ctx);
+/* G'MIC's stylize (bench_gmic.c): is the gmic command there, and the median
+ * seconds of min(runs, 3) runs on the pair (< 0 when it failed). */
+int bench_gmic_available(void);
+double bench_gmic_seconds(const sst_image *content, const sst_image *style,
+                          int runs);
 /* The child process of bench_scale: one run at w x h, prints seconds. */
 int bench_scale_child(const sst_model *m, int w, int h, int threads);
 #endif

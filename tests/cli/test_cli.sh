@@ -7,6 +7,10 @@
 if "$BIN" "$S/content.jpg" "$S/style.jpg" --content-map "$S/content_map.png" \
      --style-map "$S/style_map.png" -o "$T/out.png" --timings > "$T/timings.txt"; then
   grep -q '^total ' "$T/timings.txt" && ok "timings printed" || bad "no timings line"
+  # every stage as "NAME SECONDS s", in order (sst-bench oneshot parses them)
+  [ "$(awk '$3 == "s" && $2 ~ /^[0-9]+\.[0-9]+$/ { printf "%s ", $1 }' "$T/timings.txt")" = \
+    "read weights encode reconstruct decode total write " ] &&
+    ok "timings lines read..write" || bad "timings lines: $(tr '\n' '|' < "$T/timings.txt")"
   $PY - "$S/content.jpg" "$T/out.png" <<'PYEOF' && ok "output size and difference" || bad "output check"
 import sys, numpy as np
 from PIL import Image
