@@ -29,9 +29,14 @@ def composite(img):
     return px
 
 
-def added_layer(img, before, what):
-    """The one layer a successful run added (directly above photo)."""
-    layers = img.get_layers()
+def run_on_photo(what, **args):
+    """Runs the procedure on photo (with `args`), checks that it succeeds
+    and adds exactly one layer; returns that layer (directly above photo)
+    or None."""
+    before = len(content.get_layers())
+    status, msg = T.run(content, photo, style_layer=painting, **args)
+    T.check(status == OK, "%s succeeds (%s %s)" % (what, status.value_nick, msg))
+    layers = content.get_layers()
     if not T.check(len(layers) == before + 1, "%s: exactly one layer added" % what):
         return None
     return layers[layers.index(photo) - 1]
@@ -74,11 +79,8 @@ sel = T.pixels(content.get_selection(), "Y u8")
 sel_p = T.pixels(content.get_selection(), "Y' u8")
 print("# selection: %d partly selected pixels; Y vs Y' differ on %d" %
       (sum(1 for v in sel if 0 < v < 255), sum(1 for a, b in zip(sel, sel_p) if a != b)))
-n0 = len(content.get_layers())
-status, msg = T.run(content, photo, style_layer=painting, content_map=cmap,
-                    style_map=smap, iterations=10)
-T.check(status == OK, "selection run succeeds (%s %s)" % (status.value_nick, msg))
-res = added_layer(content, n0, "selection run")
+res = run_on_photo("selection run", content_map=cmap, style_map=smap,
+                   iterations=10)
 if res is not None:
     _, ox, oy = res.get_offsets()
     print("# selection bounds %d,%d-%d,%d; result %dx%d at %d,%d" %
@@ -155,11 +157,8 @@ style.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, painting.get_width(), 60)
 half_s.edit_clear()                      # the painting's top (orange): unpainted
 Gimp.Selection.none(content)
 Gimp.Selection.none(style)
-n0 = len(content.get_layers())
-status, msg = T.run(content, photo, style_layer=painting, content_map=half_c,
-                    style_map=half_s, iterations=10)
-T.check(status == OK, "half-painted maps accepted (%s %s)" % (status.value_nick, msg))
-res = added_layer(content, n0, "half-painted run")
+res = run_on_photo("half-painted maps: run", content_map=half_c,
+                   style_map=half_s, iterations=10)
 if res is not None:
     px = T.pixels(res, "R'G'B' u8")
     sp = T.pixels(painting, "R'G'B' u8")
@@ -186,12 +185,8 @@ empty.fill(Gimp.FillType.TRANSPARENT)
 empty.set_visible(False)
 got = []
 for cm in (empty, None):
-    n0 = len(content.get_layers())
-    status, msg = T.run(content, photo, style_layer=painting, content_map=cm,
-                        style_map=smap, iterations=3)
-    T.check(status == OK, "run with content map %s succeeds (%s %s)" %
-            (cm.get_name() if cm else "none", status.value_nick, msg))
-    res = added_layer(content, n0, "empty-map run")
+    res = run_on_photo("run with content map %s" % (cm.get_name() if cm else "none"),
+                       content_map=cm, style_map=smap, iterations=3)
     if res is not None:
         got.append(T.pixels(res, "R'G'B' u8"))
         content.remove_layer(res)
@@ -199,11 +194,8 @@ T.check(len(got) == 2 and got[0] == got[1], "a fully transparent map equals no m
 
 # --------------------------------------------------------- 3. preserve-colors
 M = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
-n0 = len(content.get_layers())
-status, msg = T.run(content, photo, style_layer=painting, content_map=cmap,
-                    style_map=smap, iterations=10, preserve_colors=True)
-T.check(status == OK, "preserve-colors run succeeds (%s %s)" % (status.value_nick, msg))
-res = added_layer(content, n0, "preserve-colors run")
+res = run_on_photo("preserve-colors run", content_map=cmap, style_map=smap,
+                   iterations=10, preserve_colors=True)
 if res is not None:
     src = T.pixels(photo, "R'G'B' u8")
     out = T.pixels(res, "R'G'B' u8")
@@ -231,12 +223,8 @@ if res is not None:
 # ------------------------------------------------------------ 4. style-scale
 outs = []
 for scale in (1.0, 2.0):
-    n0 = len(content.get_layers())
-    status, msg = T.run(content, photo, style_layer=painting, iterations=10,
-                        style_scale=scale)
-    T.check(status == OK, "style-scale %g run succeeds (%s %s)" %
-            (scale, status.value_nick, msg))
-    res = added_layer(content, n0, "style-scale %g run" % scale)
+    res = run_on_photo("style-scale %g run" % scale, iterations=10,
+                       style_scale=scale)
     if res is not None:
         outs.append(T.pixels(res, "R'G'B' u8"))
         content.remove_layer(res)
