@@ -18,75 +18,102 @@
 #include <string.h>
 
 #include "kernels.h"
-#include "settings.h"
 
-/* Which kernels exist and which run on statistics: the kernel table
- * (settings.c). */
-int sst_kernel_valid(sst_kernel k) { return sst_kernel_get_info(k) != NULL; }
-
-int sst_kernel_is_stats(sst_kernel k) {
+/* Which kernels exist, and their maths: the kernel table (settings.c),
+ * whose rows point to the ops below. */
+const sst_kernel_ops *sst_kernel_ops_of(sst_kernel k) {
   const sst_kernel_info *info = sst_kernel_get_info(k);
-  return info && info->stats;
+  return info ? info->ops : NULL;
 }
 
-int sst_kernel_has_full_G(sst_kernel k) { return k == SST_KERNEL_POLY; }
+int sst_kernel_valid(sst_kernel k) { return sst_kernel_ops_of(k) != NULL; }
 
-static double bn_sd(double second, double mean) {
-  double var = second - mean * mean;
-  return sqrt(var > SST_BN_EPS ? var : SST_BN_EPS);
+int sst_kernel_is_stats(sst_kernel k) {
+  const sst_kernel_ops *o = sst_kernel_ops_of(k);
+  return o && o->stats_add;
+}
+
+int sst_kernel_has_full_G(sst_kernel k) {
+  const sst_kernel_ops *o = sst_kernel_ops_of(k);
+  return o && o->full_G;
 }
 
 void sst_kernel_stats_add(sst_kernel k, double poly_c, double weight, int C,
                           const double *mu_o, const double *sig_o,
                           const double *mu_s, const double *sig_s, double *S,
                           double *g_mu, double *G, double *Gdiag) {
+  const sst_kernel_ops *o = sst_kernel_ops_of(k);
+  if (o && o->stats_add)
+    o->stats_add(poly_c, weight, C, mu_o, sig_o, mu_s, sig_s, S, g_mu, G,
+                 Gdiag);
+}
+
+static void linear_stats(double poly_c, double weight, int C,
+                         const double *mu_o, const double *sig_o,
+                         const double *mu_s, const double *sig_s, double *S,
+                         double *g_mu, double *G, double *Gdiag) {
+  (void)poly_c, (void)sig_o, (void)sig_s, (void)G, (void)Gdiag;
   double acc = 0.0;
-  switch (k) {
-  case SST_KERNEL_LINEAR:
-    for (int c = 0; c < C; c++) {
-      double dm = mu_o[c] - mu_s[c];
-      acc += dm * dm;
-      g_mu[c] += weight * 2.0 * dm;
-    }
-    break;
-  case SST_KERNEL_POLY: {
-    double frob = 0.0, dmu2 = 0.0;
-    const size_t cc = (size_t)C * (size_t)C;
-    const double gs = weight * 2.0 / C;
-    for (size_t e = 0; e < cc; e++) {
-      double d = sig_o[e] - sig_s[e];
-      frob += d * d;
-      G[e] += gs * d;
-    }
-    for (int c = 0; c < C; c++) {
-      double dm = mu_o[c] - mu_s[c];
-      dmu2 += dm * dm;
-      g_mu[c] += weight * 4.0 * poly_c * dm / C;
-    }
-    acc = (frob + 2.0 * poly_c * dmu2) / C;
-    break;
-  }
-  case SST_KERNEL_BN:
-    for (int c = 0; c < C; c++) {
-      const size_t dg = (size_t)c * (size_t)C + (size_t)c;
-      double dm = mu_o[c] - mu_s[c];
-      double var_o = sig_o[dg] - mu_o[c] * mu_o[c];
-      double sd_o = bn_sd(sig_o[dg], mu_o[c]);
-      double sd_s = bn_sd(sig_s[dg], mu_s[c]);
-      double dsd = sd_o - sd_s;
-      acc += dm * dm + dsd * dsd;
-      g_mu[c] += weight * 2.0 * dm;
-      if (var_o > SST_BN_EPS) { /* clamped std has zero gradient */
-        g_mu[c] -= weight * 2.0 * dsd * mu_o[c] / sd_o;
-        Gdiag[c] += weight * dsd / sd_o;
-      }
-    }
-    break;
-  default:
-    break;
+  for (int c = 0; c < C; c++) {
+    double dm = mu_o[c] - mu_s[c];
+    acc += dm * dm;
+    g_mu[c] += weight * 2.0 * dm;
   }
   *S += weight * acc;
 }
+
+static void poly_stats(double poly_c, double weight, int C, const double *mu_o,
+                       const double *sig_o, const double *mu_s,
+                       const double *sig_s, double *S, double *g_mu,
+                       double *G, double *Gdiag) {
+  (void)Gdiag;
+  double frob = 0.0, dmu2 = 0.0;
+  const size_t cc = (size_t)C * (size_t)C;
+  const double gs = weight * 2.0 / C;
+  for (size_t e = 0; e < cc; e++) {
+    double d = sig_o[e] - sig_s[e];
+    frob += d * d;
+    G[e] += gs * d;
+  }
+  for (int c = 0; c < C; c++) {
+    double dm = mu_o[c] - mu_s[c];
+    dmu2 += dm * dm;
+    g_mu[c] += weight * 4.0 * poly_c * dm / C;
+  }
+  *S += weight * ((frob + 2.0 * poly_c * dmu2) / C);
+}
+
+static double bn_sd(double second, double mean) {
+  double var = second - mean * mean;
+  return sqrt(var > SST_BN_EPS ? var : SST_BN_EPS);
+}
+
+static void bn_stats(double poly_c, double weight, int C, const double *mu_o,
+                     const double *sig_o, const double *mu_s,
+                     const double *sig_s, double *S, double *g_mu, double *G,
+                     double *Gdiag) {
+  (void)poly_c, (void)G;
+  double acc = 0.0;
+  for (int c = 0; c < C; c++) {
+    const size_t dg = (size_t)c * (size_t)C + (size_t)c;
+    double dm = mu_o[c] - mu_s[c];
+    double var_o = sig_o[dg] - mu_o[c] * mu_o[c];
+    double sd_o = bn_sd(sig_o[dg], mu_o[c]);
+    double sd_s = bn_sd(sig_s[dg], mu_s[c]);
+    double dsd = sd_o - sd_s;
+    acc += dm * dm + dsd * dsd;
+    g_mu[c] += weight * 2.0 * dm;
+    if (var_o > SST_BN_EPS) { /* clamped std has zero gradient */
+      g_mu[c] -= weight * 2.0 * dsd * mu_o[c] / sd_o;
+      Gdiag[c] += weight * dsd / sd_o;
+    }
+  }
+  *S += weight * acc;
+}
+
+const sst_kernel_ops sst_kernel_linear_ops = {linear_stats, 0, NULL};
+const sst_kernel_ops sst_kernel_poly_ops = {poly_stats, 1, NULL};
+const sst_kernel_ops sst_kernel_bn_ops = {bn_stats, 0, NULL};
 
 /* ---------------------------------------------------------------- Gaussian */
 
@@ -328,3 +355,55 @@ double sst_gauss_block_ws(const sst_gauss *g, float *scratch, const float *o,
   }
   return vsum;
 }
+
+/* The Gaussian's row: the functions above behind the per-pixel interface. */
+static void *gauss_new(int C, double sigma2, int Lc, const double *a, int Ls,
+                       const double *b, const double *style,
+                       double style_diag) {
+  sst_gauss *g = malloc(sizeof *g);
+  if (g && sst_gauss_init(g, C, sigma2, Lc, a, Ls, b, style, style_diag)) {
+    free(g);
+    return NULL;
+  }
+  return g;
+}
+
+static void gauss_delete(void *est) {
+  sst_gauss_free(est);
+  free(est);
+}
+
+static void gauss_content_f(void *est, const float *o, size_t ld,
+                            const int *lm) {
+  sst_gauss_set_content_f(est, o, ld, lm);
+}
+
+static void gauss_content_d(void *est, const double *o, size_t ld,
+                            const int *lm) {
+  sst_gauss_set_content_d(est, o, ld, lm);
+}
+
+static size_t gauss_scratch(const void *est) {
+  return SST_GAUSS_SCRATCH(((const sst_gauss *)est)->L);
+}
+
+static double gauss_block(const void *est, float *scratch, const float *o,
+                          size_t ldo, int B, const float *w, float alpha,
+                          float *dst, size_t ldd) {
+  return sst_gauss_block_ws(est, scratch, o, ldo, B, w, alpha, dst, ldd);
+}
+
+static void gauss_pixel(const void *est, const double *o, size_t stride,
+                        double *v, double *h, size_t hstride) {
+  sst_gauss_pixel(est, o, stride, v, h, hstride);
+}
+
+static double gauss_S(const void *est, double mean_v) {
+  return sst_gauss_S(est, mean_v);
+}
+
+static const sst_pixel_kernel gauss_pixel_kernel = {
+    gauss_new,       gauss_delete,  gauss_content_f, gauss_content_d,
+    SST_GAUSS_BLOCK, gauss_scratch, gauss_block,     gauss_pixel,
+    gauss_S};
+const sst_kernel_ops sst_kernel_gauss_ops = {NULL, 0, &gauss_pixel_kernel};

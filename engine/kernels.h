@@ -15,27 +15,76 @@
 #define SST_KERNELS_H
 #include <stddef.h>
 
+#include "settings.h"
 #include "sst.h"
 
 #define SST_BN_EPS 1e-8     /* variance floor of the BN kernel's std */
 #define SST_LANDMARKS 512   /* landmarks per set of the Gaussian estimator */
 #define SST_GAUSS_BLOCK 256 /* pixels per block of the Gaussian block path */
 
+/* ---- the kernel rows' functions ----
+ * Each row of the kernel table (settings.c) points to one sst_kernel_ops:
+ * a statistics kernel sets stats_add, a per-pixel kernel sets pixel.  The
+ * reconstruction reads only these, so a new kernel is one row and its ops
+ * (below) with their functions, and no switch elsewhere. */
+
+/* Adds weight * S into *S, weight * dS/dmu_o into g_mu (C) and weight *
+ * dS/dSigma_o into G (full symmetric C x C, row-major; only when the ops
+ * say full_G) or Gdiag (C).  Sigma arrays are full symmetric C x C.  No
+ * allocation; O(C^2). */
+typedef void sst_kernel_stats_fn(double poly_c, double weight, int C,
+                                 const double *mu_o, const double *sig_o,
+                                 const double *mu_s, const double *sig_s,
+                                 double *S, double *g_mu, double *G,
+                                 double *Gdiag);
+
+/* A per-pixel kernel: a landmark estimator of S over a region's pixels
+ * (the Gaussian's is described below; est is its state). */
+typedef struct {
+  /* style landmarks: C x Ls scaled values (row-major, ld Ls) with weights
+   * b; content landmarks: Lc weights a; sigma2 the region's bandwidth;
+   * style_diag as sst_gauss_init.  NULL when out of memory. */
+  void *(*init)(int C, double sigma2, int Lc, const double *a, int Ls,
+                const double *b, const double *style, double style_diag);
+  void (*free)(void *est);
+  /* the current content landmark values: pixels lm[] of o (C x n, ld) */
+  void (*set_content_f)(void *est, const float *o, size_t ld, const int *lm);
+  void (*set_content_d)(void *est, const double *o, size_t ld, const int *lm);
+  int block;                              /* pixels per block call */
+  size_t (*scratch)(const void *est);     /* floats of one block's scratch */
+  /* adds alpha h_i of B <= block pixels into dst, returns sum_i w_i v_i */
+  double (*block_fn)(const void *est, float *scratch, const float *o,
+                     size_t ldo, int B, const float *w, float alpha,
+                     float *dst, size_t ldd);
+  /* float64, one pixel: v and h (the reference path) */
+  void (*pixel)(const void *est, const double *o, size_t stride, double *v,
+                double *h, size_t hstride);
+  double (*S)(const void *est, double mean_v); /* from mean_w v */
+} sst_pixel_kernel;
+
+struct sst_kernel_ops {
+  sst_kernel_stats_fn *stats_add; /* statistics kernels, else NULL */
+  int full_G;                     /* stats_add writes the full G */
+  const sst_pixel_kernel *pixel;  /* per-pixel kernels, else NULL */
+};
+
+extern const sst_kernel_ops sst_kernel_linear_ops, sst_kernel_poly_ops,
+    sst_kernel_gauss_ops, sst_kernel_bn_ops;
+
+/* The ops of a usable style kernel (the table's row); NULL for NONE or an
+ * unknown value. */
+const sst_kernel_ops *sst_kernel_ops_of(sst_kernel k);
 /* LINEAR, POLY, GAUSSIAN or BN (a usable main kernel). */
 int sst_kernel_valid(sst_kernel k);
 /* 1 for kernels whose S is a function of (mu_o, Sigma_o): linear, poly, bn
  * (these keep o affine in c, so they run on the fast path). */
 int sst_kernel_is_stats(sst_kernel k);
-
-/* Statistics kernels.  Adds weight * S into *S, weight * dS/dmu_o into g_mu
- * (C) and weight * dS/dSigma_o into G (full symmetric C x C, row-major; only
- * touched by poly) or Gdiag (C; only touched by bn).  Sigma arrays are full
- * symmetric C x C.  No allocation; O(C^2). */
+/* k's stats_add through its row (nothing for a per-pixel kernel). */
 void sst_kernel_stats_add(sst_kernel k, double poly_c, double weight, int C,
                           const double *mu_o, const double *sig_o,
                           const double *mu_s, const double *sig_s, double *S,
                           double *g_mu, double *G, double *Gdiag);
-/* 1 when sst_kernel_stats_add may write the full G (poly). */
+/* 1 when k's stats_add may write the full G (poly). */
 int sst_kernel_has_full_G(sst_kernel k);
 
 /* Gaussian kernel k(x,y) = exp(-||x-y||^2 / (2 sigma2)) with the

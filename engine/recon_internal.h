@@ -73,11 +73,14 @@ struct sst_recon_result {
  * fused one (fuse_weight), with what they need. */
 typedef struct {
   int n;
-  sst_kernel k[2];
+  const sst_kernel_ops *ops[2]; /* the kernels' rows (kernels.h) */
   double wt[2];
   int stats;       /* some term is a statistics kernel */
   int full;        /* some term needs the full G (poly) */
-  double gauss_wt; /* total weight of Gaussian terms (0 = none) */
+  /* the per-pixel terms: one estimator (NULL = none) with their total
+   * weight, so a Gaussian fused with a Gaussian is one estimator */
+  const sst_pixel_kernel *pixel;
+  double pixel_wt;
 } sst_termset;
 
 /* Validates p (and that st is given) and fills ts. */
@@ -181,8 +184,7 @@ typedef struct {
   int *idx; /* n pixel indices with weight > 0 */
   float *w; /* their weights */
   double W;
-  int gauss_on;
-  sst_gauss g;
+  void *est; /* the per-pixel kernel's estimator (ts->pixel), or NULL */
   double *mu_o, *sig_o, *g_mu, *G, *Gd; /* statistics kernels */
   sst_ctx *prog;
   float frac;

@@ -1,5 +1,5 @@
-/* recon_pixel.c - the per-pixel method, used whenever a Gaussian term is
- * involved: float32 o for the region's pixels with weight > 0, sgemm for
+/* recon_pixel.c - the per-pixel method, used whenever a per-pixel kernel
+ * (the Gaussian) is involved: float32 o for the region's pixels with weight > 0, sgemm for
  * the landmark kernel sums, the shared Armijo loop (recon_descent.c), and
  * the regions blended by their weights.  Its float64 twin, the reference
  * the tests check every method against, is recon_plain.c. */
@@ -43,8 +43,8 @@ static void go_band(void *ctx, int band, int worker) {
               j->alpha, j->G, j->C, j->o + p0, j->n, 1.0f, j->d + p0, j->n);
 }
 
-/* The Gaussian term's blocks of SST_GAUSS_BLOCK pixels, spread over the
- * engine's workers, each with its own scratch; their sums are added in
+/* The per-pixel (Gaussian) term's blocks of pk->block pixels, spread over
+ * the engine's workers, each with its own scratch; their sums are added in
  * block order, so the result does not depend on the thread timing.  The
  * calling thread watches (sst_run_bands_monitored) and passes a cancel on
  * between blocks.  Before, the blocks ran in order with OpenBLAS threading
@@ -56,38 +56,41 @@ typedef struct {
   float *d;
   float alpha;
   double *vs;     /* per block */
-  float *scratch; /* per worker: SST_GAUSS_SCRATCH(L) floats */
-} gauss_job;
+  float *scratch; /* per worker: pk->scratch(est) floats */
+  size_t per_worker;
+} pixel_job;
 
-static void gauss_band(void *ctx, int blk, int worker) {
-  const gauss_job *j = ctx;
+static void pixel_band(void *ctx, int blk, int worker) {
+  const pixel_job *j = ctx;
   const sst_pixel_region *rg = j->rg;
-  const int n = rg->n, p0 = blk * SST_GAUSS_BLOCK;
-  const int B = n - p0 < SST_GAUSS_BLOCK ? n - p0 : SST_GAUSS_BLOCK;
-  float *scratch = j->scratch + (size_t)worker * SST_GAUSS_SCRATCH(rg->g.L);
-  j->vs[blk] = sst_gauss_block_ws(&rg->g, scratch, j->o + p0, (size_t)n, B,
-                                  rg->w + p0, j->alpha, j->d + p0, (size_t)n);
+  const sst_pixel_kernel *pk = rg->ts->pixel;
+  const int n = rg->n, p0 = blk * pk->block;
+  const int B = n - p0 < pk->block ? n - p0 : pk->block;
+  float *scratch = j->scratch + (size_t)worker * j->per_worker;
+  j->vs[blk] = pk->block_fn(rg->est, scratch, j->o + p0, (size_t)n, B,
+                            rg->w + p0, j->alpha, j->d + p0, (size_t)n);
 }
 
-static int gauss_monitor(void *ctx) {
-  const gauss_job *j = ctx;
+static int pixel_monitor(void *ctx) {
+  const pixel_job *j = ctx;
   return sst_ctx_tick(j->rg->prog, j->rg->frac);
 }
 
-static sst_status gauss_blocks(sst_pixel_region *rg, const float *o, float *d,
+static sst_status pixel_blocks(sst_pixel_region *rg, const float *o, float *d,
                                float alpha, double *vsum, sst_error *err) {
-  const int nblk = (rg->n + SST_GAUSS_BLOCK - 1) / SST_GAUSS_BLOCK;
+  const sst_pixel_kernel *pk = rg->ts->pixel;
+  const int nblk = (rg->n + pk->block - 1) / pk->block;
   int workers = sst_ctx_threads(rg->prog);
   workers = workers < nblk ? workers : nblk;
-  const size_t scratch_bytes =
-      sizeof(float) * SST_GAUSS_SCRATCH(rg->g.L) * (size_t)workers;
-  gauss_job j = {rg, o, d, alpha, calloc((size_t)nblk, sizeof(double)),
-                 sst_scratch_take(scratch_bytes)};
+  const size_t per_worker = pk->scratch(rg->est);
+  const size_t scratch_bytes = sizeof(float) * per_worker * (size_t)workers;
+  pixel_job j = {rg, o, d, alpha, calloc((size_t)nblk, sizeof(double)),
+                 sst_scratch_take(scratch_bytes), per_worker};
   sst_status rc =
       !j.vs || !j.scratch
           ? sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory")
-          : sst_run_bands_monitored(nblk, workers, gauss_band, &j,
-                                    gauss_monitor, err);
+          : sst_run_bands_monitored(nblk, workers, pixel_band, &j,
+                                    pixel_monitor, err);
   *vsum = 0.0;
   for (int b = 0; rc == SST_OK && b < nblk; b++)
     *vsum += j.vs[b];
@@ -152,16 +155,17 @@ static sst_status pix_eval(pix_ctx *px, const float *o, float *d, double *J,
         drow[i] += add + gd * orow[i];
     }
   }
-  if (rg->gauss_on) {
-    sst_gauss_set_content_f(&rg->g, o, (size_t)n, rg->r->lm);
+  if (rg->est) {
+    const sst_pixel_kernel *pk = rg->ts->pixel;
+    pk->set_content_f(rg->est, o, (size_t)n, rg->r->lm);
     double vsum = 0.0;
-    sst_status rc = gauss_blocks(rg, o, d, (float)(g * rg->ts->gauss_wt),
+    sst_status rc = pixel_blocks(rg, o, d, (float)(g * rg->ts->pixel_wt),
                                  &vsum, err);
     if (rc != SST_OK) {
       free(pw);
       return rc;
     }
-    S += rg->ts->gauss_wt * sst_gauss_S(&rg->g, vsum / rg->W);
+    S += rg->ts->pixel_wt * pk->S(rg->est, vsum / rg->W);
   }
   memset(pw, 0, sizeof(double) * (size_t)n);
   for (int c = 0; c < C; c++) {

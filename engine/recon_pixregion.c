@@ -1,7 +1,7 @@
 /* recon_pixregion.c - one region's pixels for the per-pixel methods (the
  * float32 path, recon_pixel.c, and the float64 reference, recon_plain.c):
  * the pixels with weight > 0, their weights, scratch for the statistics
- * terms and, with a Gaussian term, its landmark estimator. */
+ * terms and, with a per-pixel (Gaussian) term, its landmark estimator. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +16,8 @@ void sst_pixel_region_free(sst_pixel_region *rc) {
   free(rc->g_mu);
   free(rc->G);
   free(rc->Gd);
-  if (rc->gauss_on)
-    sst_gauss_free(&rc->g);
+  if (rc->est)
+    rc->ts->pixel->free(rc->est);
 }
 
 sst_status sst_pixel_region_init(sst_pixel_region *rc, const sst_recon_stats *st,
@@ -55,7 +55,7 @@ sst_status sst_pixel_region_init(sst_pixel_region *rc, const sst_recon_stats *st
       rc->w[t++] = v;
     }
   }
-  if (ts->gauss_wt > 0.0) {
+  if (ts->pixel) {
     const sst_style_set *sty = r->style;
     double *sv =
         malloc(sizeof(double) * (size_t)C * (size_t)(sty->L ? sty->L : 1));
@@ -66,12 +66,11 @@ sst_status sst_pixel_region_init(sst_pixel_region *rc, const sst_recon_stats *st
       for (int j = 0; j < sty->L; j++)
         sv[(size_t)c * sty->L + j] =
             st->fs[(size_t)c * st->M + (size_t)sty->lm[j]] * inv_s;
-    int bad = sst_gauss_init(&rc->g, C, r->sigma2, r->L, r->a, sty->L, sty->b,
-                             sv, sty->diag);
+    rc->est = ts->pixel->init(C, r->sigma2, r->L, r->a, sty->L, sty->b, sv,
+                              sty->diag);
     free(sv);
-    if (bad)
+    if (!rc->est)
       goto nomem;
-    rc->gauss_on = 1;
   }
   return SST_OK;
 nomem:

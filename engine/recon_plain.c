@@ -15,7 +15,7 @@ typedef struct {
   double *c; /* C x n scaled content */
   double *o[2], *d[2];
   double dn[2];
-  double *pv; /* n per-pixel Gaussian values */
+  double *pv; /* n per-pixel kernel values */
   int cur;
 } plain_ctx;
 
@@ -50,21 +50,22 @@ static double plain_S_h(plain_ctx *pc, const double *o, double *h) {
         h[(size_t)a * n + i] = v;
       }
   }
-  if (rg->gauss_on) {
-    sst_gauss_set_content_d(&rg->g, o, (size_t)n, rg->r->lm);
+  const sst_pixel_kernel *pk = rg->ts->pixel;
+  if (rg->est) {
+    pk->set_content_d(rg->est, o, (size_t)n, rg->r->lm);
     double *hg = malloc(sizeof(double) * (size_t)C);
     double vsum = 0.0;
     for (int i = 0; i < n && hg; i++) {
       double v;
-      sst_gauss_pixel(&rg->g, o + i, (size_t)n, &v, hg, 1);
+      pk->pixel(rg->est, o + i, (size_t)n, &v, hg, 1);
       vsum += rg->w[i] * v;
       for (int a = 0; a < C; a++)
-        h[(size_t)a * n + i] += rg->ts->gauss_wt * hg[a];
+        h[(size_t)a * n + i] += rg->ts->pixel_wt * hg[a];
     }
     if (!hg)
       return NAN; /* out of memory: the caller sees a non-finite S */
     free(hg);
-    S += rg->ts->gauss_wt * sst_gauss_S(&rg->g, vsum / rg->W);
+    S += rg->ts->pixel_wt * pk->S(rg->est, vsum / rg->W);
   }
   return S;
 }
@@ -74,7 +75,7 @@ static sst_status plain_eval(plain_ctx *pc, const double *o, double *d,
   sst_pixel_region *rg = pc->rg;
   const int C = rg->C, n = rg->n;
   double S = plain_S_h(pc, o, d);
-  if (!isfinite(S) && rg->gauss_on)
+  if (!isfinite(S) && rg->est)
     return sst_fail(err, SST_ERR_NOMEM, "reconstruct: out of memory");
   double content = 0.0, dsum = 0.0;
   for (int i = 0; i < n; i++) {

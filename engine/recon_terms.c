@@ -33,19 +33,27 @@ sst_status sst_recon_check_params(const sst_recon_stats *st,
     return sst_fail(err, SST_ERR_INVALID,
                     "reconstruct: iterations must be in 0..%d", MAX_ITERATIONS);
   memset(ts, 0, sizeof *ts);
-  ts->k[ts->n] = p->kernel;
+  ts->ops[ts->n] = sst_kernel_ops_of(p->kernel);
   ts->wt[ts->n++] = 1.0;
   if (p->fuse_kernel != SST_KERNEL_NONE && p->fuse_weight > 0.0) {
-    ts->k[ts->n] = p->fuse_kernel;
+    ts->ops[ts->n] = sst_kernel_ops_of(p->fuse_kernel);
     ts->wt[ts->n++] = p->fuse_weight;
   }
   for (int t = 0; t < ts->n; t++) {
-    if (sst_kernel_is_stats(ts->k[t]))
+    const sst_kernel_ops *o = ts->ops[t];
+    if (o->stats_add)
       ts->stats = 1;
-    if (sst_kernel_has_full_G(ts->k[t]))
+    if (o->full_G)
       ts->full = 1;
-    if (ts->k[t] == SST_KERNEL_GAUSSIAN)
-      ts->gauss_wt += ts->wt[t];
+    if (!o->pixel)
+      continue;
+    /* the per-pixel method runs one estimator per region */
+    if (ts->pixel && ts->pixel != o->pixel)
+      return sst_fail(err, SST_ERR_INVALID,
+                      "reconstruct: two different per-pixel kernels cannot "
+                      "be fused");
+    ts->pixel = o->pixel;
+    ts->pixel_wt += ts->wt[t];
   }
   return SST_OK;
 }
@@ -61,8 +69,8 @@ double sst_recon_stats_terms(const sst_termset *ts, double poly_c, int C,
   if (ts->full)
     memset(G, 0, sizeof(double) * (size_t)C * (size_t)C);
   for (int t = 0; t < ts->n; t++)
-    if (sst_kernel_is_stats(ts->k[t]))
-      sst_kernel_stats_add(ts->k[t], poly_c, ts->wt[t], C, mu_o, sig_o, sty->mu,
-                           sty->sig, &S, g_mu, G, Gd);
+    if (ts->ops[t]->stats_add)
+      ts->ops[t]->stats_add(poly_c, ts->wt[t], C, mu_o, sig_o, sty->mu,
+                            sty->sig, &S, g_mu, G, Gd);
   return S;
 }

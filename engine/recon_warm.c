@@ -107,7 +107,7 @@ sst_status sst_recon_warm_start(const sst_region_stats *r,
   memcpy(mu_o, r->mu, sizeof(double) * (size_t)C);
   *content = 0.0;
   *t_out = 0.0;
-  if (!ts->full || ts->gauss_wt > 0.0 || !(gamma > 0.0) || !r->warm)
+  if (!ts->full || ts->pixel || !(gamma > 0.0) || !r->warm)
     return SST_OK;
   const sst_warm_cache *wc = r->warm;
   if (wc->state != 1)

@@ -39,7 +39,7 @@ static int wants_content(const sst_termset *ts, const sst_recon_params *p) {
 
 static int wants_pixels(const sst_termset *ts, const sst_recon_params *p) {
   (void)p;
-  return ts->gauss_wt > 0.0;
+  return ts->pixel != NULL;
 }
 
 static int wants_factored(const sst_termset *ts, const sst_recon_params *p) {

@@ -17,20 +17,23 @@
 #include <string.h>
 
 #include "error.h"
+#include "kernels.h"
 #include "settings.h"
 
 /* Marks a string for xgettext (po/POTFILES lists this file); the plug-in
  * translates the rows with _(). */
 #define N_(s) (s)
 
+/* The style kernels: default gamma and the maths the reconstruction runs
+ * (kernels.c); a new kernel is a row here, a choice below and its ops. */
 static const sst_kernel_info kernel_infos[] = {
     /* Defaults from the gamma sweeps in weights/QUALITY.md (tools/eval): at
      * 30 every kernel moves clearly more style than at 10 while the mean
      * content SSIM stays about 0.66; beyond 30 the gain is small. */
-    {SST_KERNEL_LINEAR, 30.0, 1},
-    {SST_KERNEL_POLY, 30.0, 1},
-    {SST_KERNEL_GAUSSIAN, 30.0, 0},
-    {SST_KERNEL_BN, 30.0, 1},
+    {SST_KERNEL_LINEAR, 30.0, &sst_kernel_linear_ops},
+    {SST_KERNEL_POLY, 30.0, &sst_kernel_poly_ops},
+    {SST_KERNEL_GAUSSIAN, 30.0, &sst_kernel_gauss_ops},
+    {SST_KERNEL_BN, 30.0, &sst_kernel_bn_ops},
 };
 
 #define KERNEL_CHOICES                                                         \

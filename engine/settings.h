@@ -138,14 +138,17 @@ sst_status sst_params_resolve(sst_params *p, const sst_model *m, uint64_t given,
                               sst_error *err);
 
 /* --- kernels --------------------------------------------------------- */
+/* The engine's maths of one kernel (engine/kernels.h): its statistics or
+ * per-pixel functions. */
+typedef struct sst_kernel_ops sst_kernel_ops;
 typedef struct {
   sst_kernel kernel;
   double default_gamma;
-  int stats; /* S is a function of the region's mean and second moment
-                (the affine statistics fast path); else per pixel */
+  const sst_kernel_ops *ops; /* S and its gradient: what the reconstruction
+                                runs for this kernel (kernels.c) */
 } sst_kernel_info;
 
-/* Traits of a usable style kernel (LINEAR..BN); NULL for NONE or unknown. */
+/* Row of a usable style kernel (LINEAR..BN); NULL for NONE or unknown. */
 const sst_kernel_info *sst_kernel_get_info(sst_kernel k);
 
 #ifdef __cplusplus

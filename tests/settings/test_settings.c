@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../check.h"
+#include "kernels.h"
 #include "settings.h"
 
 static int refused(const sst_params *p) {
@@ -104,8 +105,17 @@ static void check_resolve(void) {
               p.gamma == 1234, "kernel %d: given gamma replaced", k);
   }
   CHECK(sst_kernel_get_info(SST_KERNEL_NONE) == NULL, "none has traits");
-  CHECK(sst_kernel_get_info(SST_KERNEL_GAUSSIAN)->stats == 0 &&
-            sst_kernel_get_info(SST_KERNEL_POLY)->stats == 1, "stats traits");
+  /* every row carries its maths: statistics functions or a per-pixel
+   * estimator, never both, never neither */
+  for (int k = SST_KERNEL_LINEAR; k <= SST_KERNEL_BN; k++) {
+    const sst_kernel_ops *o = sst_kernel_get_info((sst_kernel)k)->ops;
+    CHECK(o && !o->stats_add != !o->pixel, "kernel %d: no functions", k);
+    CHECK(!o->full_G || o->stats_add, "kernel %d: full G without stats", k);
+  }
+  CHECK(!sst_kernel_is_stats(SST_KERNEL_GAUSSIAN) &&
+            sst_kernel_is_stats(SST_KERNEL_POLY) &&
+            sst_kernel_has_full_G(SST_KERNEL_POLY) &&
+            !sst_kernel_has_full_G(SST_KERNEL_BN), "stats traits");
   sst_params_default(&p);
   CHECK(sst_params_resolve(&p, NULL, SST_GIVEN(SST_SET_FUSE_WEIGHT), &err) ==
             SST_ERR_INVALID, "fuse weight without fusion kernel accepted");
