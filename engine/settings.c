@@ -79,66 +79,66 @@ static const sst_setting table[SST_N_SETTINGS] = {
     {SST_SET_KERNEL, "kernel", "kernel", NULL, SST_SETTING_CHOICE,
      FIELD(kernel), SST_KERNEL_POLY, 0, 0, 0, 0, CLI | ARG, N_("_Kernel"),
      N_("Statistics of the style features that are matched"), kernel_choices,
-     N_OF(kernel_choices)},
+     N_OF(kernel_choices), 0},
     {SST_SET_GAMMA, "gamma", "gamma", "G", SST_SETTING_DOUBLE, FIELD(gamma),
      30.0, 0.0, 10000.0, 100.0, 1, CLI | ARG, N_("_Gamma (style strength)"),
      N_("Balance between content and style: higher transfers more style"),
-     NULL, 0},
+     NULL, 0, 0},
     {SST_SET_POLY_C, "poly-c", "poly-c", "C", SST_SETTING_DOUBLE,
      FIELD(poly_c), 0.0, 0.0, 100.0, 10.0, 2, CLI | ARG | ADV,
      N_("Pol_ynomial offset c"),
      N_("Offset c of the polynomial kernel (x·y + c)²; 0 matches Gram "
         "matrices"),
-     NULL, 0},
+     NULL, 0, 0},
     {SST_SET_FUSE_KERNEL, "fuse", "fuse-kernel", NULL, SST_SETTING_CHOICE,
      FIELD(fuse_kernel), SST_KERNEL_NONE, 0, 0, 0, 0, CLI | ARG | ADV,
      N_("_Fuse with"), N_("A second kernel whose style term is added, or none"),
-     fuse_choices, N_OF(fuse_choices)},
+     fuse_choices, N_OF(fuse_choices), 0},
     {SST_SET_FUSE_WEIGHT, "fuse-weight", "fuse-weight", "W",
      SST_SETTING_DOUBLE, FIELD(fuse_weight), 0.5, 0.0, 100.0, 10.0, 2,
      CLI | ARG | ADV, N_("Fusion _weight"),
-     N_("Weight of the second kernel's style term"), NULL, 0},
+     N_("Weight of the second kernel's style term"), NULL, 0, 0},
     {SST_SET_LAYER, "layer", "feature-layer", NULL, SST_SETTING_CHOICE,
      FIELD(layer), SST_RELU3_1, 0, 0, 0, 0, CLI | ARG | ADV, N_("Feat_ure layer"),
      N_("Network layer whose features are reconstructed"), layer_choices,
-     N_OF(layer_choices)},
+     N_OF(layer_choices), 0},
     {SST_SET_COLOR_MATCH, "color-match", "color-match", "S",
      SST_SETTING_DOUBLE, FIELD(color_match), 1.0, 0.0, 1.0, 1.0, 2, CLI | ARG,
      N_("Style _colours"),
      N_("How far each region's colours move to those of its style region "
         "after decoding: 1 takes the style's palette, 0 keeps the decoder's "
         "colours"),
-     NULL, 0},
+     NULL, 0, 0},
     {SST_SET_ITERATIONS, "iterations", "iterations", "N", SST_SETTING_INT,
      FIELD(iterations), 10, 0, 1000, 50, 0, CLI | ARG | ADV, N_("_Iterations"),
      N_("Reconstruction iterations: more is closer to the optimum but slower"),
-     NULL, 0},
+     NULL, 0, 0},
     {SST_SET_PRECISION, "precision", "precision", NULL, SST_SETTING_CHOICE,
      FIELD(precision), SST_PRECISION_FLOAT32, 0, 0, 0, 0, CLI | ARG | ADV,
      N_("_Arithmetic"),
      N_("float32 is exact; bf16 is about 1.7x faster on CPUs with AVX-512 "
         "BF16, with differences of a few levels at most (README, Precision)"),
-     precision_choices, N_OF(precision_choices)},
+     precision_choices, N_OF(precision_choices), 0},
     {SST_SET_MAX_SIZE, "max-size", NULL, "PIXELS", SST_SETTING_INT,
      FIELD(max_size), 0, 0, 65536, 0, 0, CLI, NULL,
      "longest side the content is processed at (0 = full size); the result "
      "is scaled back",
-     NULL, 0},
+     NULL, 0, 0},
     {SST_SET_STYLE_MAX_SIZE, NULL, NULL, NULL, SST_SETTING_INT,
      FIELD(style_max_size), 512, 0, 65536, 0, 0, 0, NULL,
-     "longest side the style is processed at (0 = full size)", NULL, 0},
+     "longest side the style is processed at (0 = full size)", NULL, 0, 0},
     {SST_SET_THREADS, "threads", NULL, "N", SST_SETTING_INT, FIELD(threads), 0,
-     0, 1024, 0, 0, CLI, NULL, "worker threads (0 = every core)", NULL, 0},
+     0, 1024, 0, 0, CLI, NULL, "worker threads (0 = every core)", NULL, 0, 0},
     {SST_SET_TILE, "tile", NULL, "PIXELS", SST_SETTING_INT, FIELD(tile), 0, 64,
      65536, 0, 0, CLI, NULL,
      "encoder/decoder tile side: auto tiles beyond 1 megapixel, off never",
-     tile_names, N_OF(tile_names)},
+     tile_names, N_OF(tile_names), 0},
     {SST_SET_PRESERVE_COLORS, "preserve-colors", "preserve-colors", NULL,
      SST_SETTING_BOOL, FIELD(preserve_colors), 0, 0, 1, 0, 0, CLI | ARG,
      N_("K_eep content colours"),
      N_("Keep the content's colours and take only the lightness from the "
         "stylized result (YCbCr, after the colour match)"),
-     NULL, 0},
+     NULL, 0, 0},
     /* 0.25..4: at 4 the default 512 px style fit becomes 2048 px (about
      * 0.3 GB of relu3_1 features); below 0.25 a 512 px style is 128 px,
      * too few cells on the relu4_1 grid for its statistics. */
@@ -147,25 +147,26 @@ static const sst_setting table[SST_N_SETTINGS] = {
      N_("Style s_cale"),
      N_("Size of the style's strokes: the style image is resized by this "
         "factor before encoding (2 = strokes twice as large)"),
-     NULL, 0},
+     NULL, 0, 0},
     /* The patch method (recon_patch.c).  Blend 1 by measurement (README,
      * "The patch method"): the only blend whose texture ratio beat the
      * statistics method's at a mean content SSIM >= 0.45. */
     {SST_SET_METHOD, "method", "method", NULL, SST_SETTING_CHOICE,
      FIELD(method), SST_METHOD_STATS, 0, 0, 0, 0, CLI | ARG, N_("_Method"),
      N_("How the target features are made: statistics or patches"),
-     method_choices, N_OF(method_choices)},
+     method_choices, N_OF(method_choices), 0},
     {SST_SET_PATCH_SIZE, "patch-size", "patch-size", "N", SST_SETTING_INT,
      FIELD(patch_size), 3, 1, SST_PATCH_SIZE_MAX, SST_PATCH_SIZE_MAX, 0,
      CLI | ARG | ADV,
      N_("Patch _size"),
-     N_("Side of a feature patch in grid cells, odd (patch method)"), NULL, 0},
+     N_("Side of a feature patch in grid cells, odd (patch method)"), NULL, 0,
+     2 /* odd only: a patch has a centre cell (recon_patch.c) */},
     {SST_SET_PATCH_BLEND, "patch-blend", "patch-blend", "B",
      SST_SETTING_DOUBLE, FIELD(patch_blend), 1.0, 0.0, 1.0, 1.0, 2,
      CLI | ARG | ADV, N_("Patch _blend"),
      N_("0 keeps the content's features, 1 takes the swapped patches "
         "(patch method)"),
-     NULL, 0},
+     NULL, 0, 0},
 };
 
 const sst_setting *sst_setting_get(sst_setting_id id) {
@@ -241,7 +242,17 @@ void sst_setting_range_text(const sst_setting *s, char *buf, size_t n) {
     return;
   }
   char range[64];
-  snprintf(range, sizeof range, "%g..%g", s->min, s->max);
+  if (s->step > 0 && (s->max - s->min) / s->step < SST_STEP_LISTED) {
+    for (double v = s->min; v <= s->max; v += s->step) {
+      snprintf(range, sizeof range, "%g", v);
+      append(buf, n, v > s->min || s->n_choices ? "|%s" : "%s", range);
+    }
+    return;
+  }
+  if (s->step > 0)
+    snprintf(range, sizeof range, "%g..%g step %g", s->min, s->max, s->step);
+  else
+    snprintf(range, sizeof range, "%g..%g", s->min, s->max);
   append(buf, n, s->n_choices ? "|%s" : "%s", range);
 }
 
@@ -258,7 +269,10 @@ static int in_range(const sst_setting *s, double v) {
     return 1; /* a choice, or a named extra value such as --tile off */
   if (s->type == SST_SETTING_CHOICE)
     return 0;
-  return v >= s->min && v <= s->max; /* false for NaN */
+  if (!(v >= s->min && v <= s->max)) /* also NaN */
+    return 0;
+  const double k = s->step > 0 ? (v - s->min) / s->step : 0.0;
+  return k == floor(k); /* on a step of the row's grid */
 }
 
 int sst_setting_parse(const sst_setting *s, const char *text, double *value,
@@ -292,6 +306,12 @@ int sst_setting_parse(const sst_setting *s, const char *text, double *value,
     /* A named extra value counts only by its name: "--tile -1" is no
      * tile size. */
     char names[100] = "";
+    if (s->step > 0) { /* "--patch-size '4' is not one of 1|3|5|7" */
+      sst_setting_range_text(s, names, sizeof names);
+      snprintf(msg, n, "%s%s '%s' is not one of %s", prefix, name, text,
+               names);
+      return -1;
+    }
     for (int i = 0; i < s->n_choices; i++)
       append(names, sizeof names, i ? "|%s" : " or one of %s", s->choices[i].name);
     snprintf(msg, n, "%s%s '%s' is not %s in %g..%g%s", prefix, name, text,
@@ -320,12 +340,6 @@ sst_status sst_params_check(const sst_params *p, sst_error *err) {
     return sst_fail(err, SST_ERR_INVALID, "%s %g is not in %s", name, v,
                     range);
   }
-  /* beyond a range: the patch method's patches have a centre cell (the
-   * size is not read by the statistics method) */
-  if (p->method == SST_METHOD_PATCH && p->patch_size % 2 == 0)
-    return sst_fail(err, SST_ERR_INVALID,
-                    "patch-size %d is not odd (use 1, 3, 5 or 7)",
-                    p->patch_size);
   return SST_OK;
 }
 

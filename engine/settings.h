@@ -94,6 +94,10 @@ typedef struct {
   const char *help;    /* one line: CLI --help and dialog tooltip */
   const sst_choice *choices;
   int n_choices;
+  double step;         /* > 0: the values are min, min + step, ... only
+                          (patch size: odd); 0: every value in range.  The
+                          check, the CLI's parsing and --help, and the
+                          dialog's widget all read it */
 } sst_setting;
 
 /* Row id (0 <= id < SST_N_SETTINGS). */
@@ -117,7 +121,10 @@ const sst_choice *sst_setting_choice_of(const sst_setting *s, int value);
  * CLI, "" elsewhere). */
 int sst_setting_parse(const sst_setting *s, const char *text, double *value,
                       const char *prefix, char *msg, size_t n);
-/* Writes "0..1000", "linear|poly|gaussian|bn", "auto|off|64..65536". */
+/* Writes "0..1000", "linear|poly|gaussian|bn", "auto|off|64..65536", and
+ * for a row with a step its values, "1|3|5|7" (or "1..99 step 2" when
+ * there are more than SST_STEP_LISTED). */
+#define SST_STEP_LISTED 8
 void sst_setting_range_text(const sst_setting *s, char *buf, size_t n);
 
 /* Every setting of p in range (and every enum a listed choice)?  One line

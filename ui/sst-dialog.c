@@ -414,15 +414,55 @@ scale_entry (GimpProcedureDialog *dialog,
   gimp_label_spin_set_digits (GIMP_LABEL_SPIN (w), s->digits);
 }
 
+/* An integer row with a step and few values (the odd patch size): a combo
+ * of exactly the row's values, so the dialog offers none that the engine
+ * refuses (a slider would stop on every integer).  A value the list lacks
+ * (saved by a version whose slider allowed even sizes) goes back to the
+ * row's default.  The debug line lets the dialog test compare the list
+ * with the table. */
 static void
-scale_entries (GimpProcedureDialog *dialog)
+step_combo (GimpProcedureDialog *dialog,
+            GimpProcedureConfig *config,
+            const sst_setting   *s)
+{
+  GtkListStore *store = g_object_new (GIMP_TYPE_INT_STORE, NULL);
+  GString      *values = g_string_new (NULL);
+  GtkTreeIter   iter;
+  gint          current;
+
+  for (gdouble v = s->min; v <= s->max; v += s->step)
+    {
+      gchar *label = g_strdup_printf ("%g", v);
+
+      gtk_list_store_insert_with_values (store, NULL, -1,
+                                         GIMP_INT_STORE_VALUE, (gint) v,
+                                         GIMP_INT_STORE_LABEL, label, -1);
+      g_string_append_printf (values, "%s%s", values->len ? "," : "", label);
+      g_free (label);
+    }
+  g_object_get (config, s->arg, &current, NULL);
+  if (! gimp_int_store_lookup_by_value (GTK_TREE_MODEL (store), current, &iter))
+    g_object_set (config, s->arg, (gint) s->def, NULL);
+  /* takes the store (transfer full): no unref here */
+  gimp_procedure_dialog_get_int_combo (dialog, s->arg, GIMP_INT_STORE (store));
+  g_debug ("setting %s: combo values=%s", s->arg, values->str);
+  g_string_free (values, TRUE);
+}
+
+static void
+scale_entries (GimpProcedureDialog *dialog,
+               GimpProcedureConfig *config)
 {
   for (gint i = 0; i < SST_N_SETTINGS; i++)
     {
       const sst_setting *s = sst_setting_get (i);
 
-      if ((s->where & SST_SETTING_ARG) &&
-          (s->type == SST_SETTING_DOUBLE || s->type == SST_SETTING_INT))
+      if (! (s->where & SST_SETTING_ARG))
+        continue;
+      if (s->type == SST_SETTING_INT && s->step > 0 &&
+          (s->max - s->min) / s->step < SST_STEP_LISTED)
+        step_combo (dialog, config, s);
+      else if (s->type == SST_SETTING_DOUBLE || s->type == SST_SETTING_INT)
         scale_entry (dialog, s);
     }
 }
@@ -554,7 +594,7 @@ sst_dialog_run (GimpProcedure       *procedure,
                                     FALSE, "maps-box");
 
   /* In front: what changes the look. */
-  scale_entries (dialog);
+  scale_entries (dialog, config);
   gimp_procedure_dialog_get_label (dialog, "transfer-title",
                                    _("<b>Transfer</b>"), TRUE, FALSE);
   fill_settings_box (dialog, "transfer-box", FALSE);

@@ -4,7 +4,8 @@ refused just outside its range with exactly one "sst-stylize: error: --NAME"
 line, exit status 1 and no output file, and accepted at its bounds (the
 run then gets as far as reading the content image, which does not exist,
 so no image is processed).  Choice settings: every choice accepted, an
-unknown name refused.
+unknown name refused.  A row with a step: every value on it accepted, the
+values between refused.
 
 usage: test_ranges.py SST_STYLIZE SETTINGS_DUMP"""
 import json
@@ -84,6 +85,15 @@ for row in rows:
         expect_refused(opt, "%d.5" % lo)
     for n in row["names"]:
         expect_accepted(opt, n["name"])
+    # A row with a step (the odd patch size): every value on it accepted,
+    # the ones between two steps refused with the same one line.
+    if row["step"] > 0:
+        v = lo
+        while v <= hi:
+            expect_accepted(opt, num(v, is_int))
+            if v + row["step"] / 2 < hi:
+                expect_refused(opt, num(v + row["step"] / 2, is_int))
+            v += row["step"]
 
 if checked < 10:
     print("FAIL: only %d CLI settings in the table" % checked)

@@ -201,6 +201,23 @@ PY
     [ -n "$coarse" ] || die "no quick coarse preview before the full one (generation $gen)"
     echo "ok - quick pass shown first: ${coarse#*DEBUG: }"
 
+    # A row with a step (the odd patch size) is a combo of exactly the
+    # table's values, so the dialog offers no size the engine refuses.
+    steps=$("$SST_BUILD_ROOT/tests/settings/settings_dump" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r["arg"] and r["type"] == "int" and r["step"] > 0:
+        n = int((r["max"] - r["min"]) / r["step"]) + 1
+        print(r["arg"], ",".join("%g" % (r["min"] + k * r["step"]) for k in range(n)))')
+    [ -n "$steps" ] || die "no setting with a step in the table (settings_dump)"
+    while read -r arg want; do
+      got=$(grep -o "setting $arg: combo values=[0-9,]*" "$WORK/gimp.log" | tail -1)
+      [ "${got#*values=}" = "$want" ] ||
+        die "$arg: the dialog offers '${got#*values=}', the table allows '$want'"
+      echo "ok - $arg: the dialog offers exactly $want"
+    done <<< "$steps"
+
     xdotool mousemove 1279 899          # no tooltip over the dialog
     sleep 1.5                           # let GTK paint
     import -window "$WID" "$ART/dialog.png"

@@ -2,7 +2,9 @@
  * per line, so tests in other languages (the CLI range test, the GIMP
  * procedure check) walk the same rows the programs are built from:
  *   {"cli": "gamma", "arg": "gamma", "type": "double", "min": 0, "max": 10000,
- *    "ui_max": 100, "default": 30, "choices": [...], "names": [...]}
+ *    "ui_max": 100, "step": 0, "default": 30, "choices": [...],
+ *    "names": [...]}
+ * (step > 0: only min, min + step, ... are values: the patch size)
  * "choices" are a choice row's values, "names" a numeric row's named extra
  * values (--tile auto|off). */
 #include <stdio.h>
@@ -26,8 +28,10 @@ int main(void) {
     str_or_null("cli", s->cli);
     str_or_null("arg", s->arg);
     printf("\"type\": \"%s\", \"min\": %.17g, \"max\": %.17g, "
-           "\"ui_max\": %.17g, \"default\": %.17g, \"%s\": [",
-           types[s->type], s->min, s->max, s->ui_max, sst_setting_value(&d, s),
+           "\"ui_max\": %.17g, \"step\": %.17g, \"default\": %.17g, "
+           "\"%s\": [",
+           types[s->type], s->min, s->max, s->ui_max, s->step,
+           sst_setting_value(&d, s),
            s->type == SST_SETTING_CHOICE ? "choices" : "names");
     for (int c = 0; c < s->n_choices; c++)
       printf("%s{\"name\": \"%s\", \"value\": %d}", c ? ", " : "",

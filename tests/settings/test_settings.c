@@ -47,9 +47,26 @@ static void check_rows(void) {
     CHECK(s->ui_max == 0 || (s->ui_max > s->min && s->ui_max <= s->max),
           "%s: slider end %g outside the range", name, s->ui_max);
     CHECK(sst_setting_value(&d, s) == s->def, "%s: default not stored", name);
-    double step = s->type != SST_SETTING_DOUBLE ? 1.0
+    double step = s->step > 0                  ? s->step
+                  : s->type != SST_SETTING_DOUBLE ? 1.0
                                              : fmax(1e-3, 1e-6 * fabs(s->max));
-    const double ok[] = {s->min, s->max, 0.5 * (s->min + s->max)};
+    /* a row with a step: max and the default on its grid, the values
+     * between two steps refused */
+    const double mid =
+        s->step > 0 ? s->min + s->step * floor(0.5 * (s->max - s->min) / s->step)
+                    : 0.5 * (s->min + s->max);
+    if (s->step > 0) {
+      const double n = (s->max - s->min) / s->step;
+      const double nd = (s->def - s->min) / s->step;
+      CHECK(n == floor(n) && nd == floor(nd),
+            "%s: max or default off the step grid", name);
+      sst_params p = d;
+      sst_setting_store(&p, s, s->min + 0.5 * s->step);
+      if (s->type == SST_SETTING_DOUBLE || s->step >= 2)
+        CHECK(refused(&p), "%s: %g between steps accepted", name,
+              s->min + 0.5 * s->step);
+    }
+    const double ok[] = {s->min, s->max, mid};
     const double bad[] = {s->min - step, s->max + step, NAN, INFINITY};
     for (int k = 0; k < 3; k++) {
       sst_params p = d;
@@ -63,6 +80,32 @@ static void check_rows(void) {
       sst_setting_store(&p, s, bad[k]);
       CHECK(refused(&p), "%s: %g accepted", name, bad[k]);
     }
+  }
+}
+
+/* The patch size is odd only: the table says so (step 2 from 1), and the
+ * check, the parser and the range text all follow it. */
+static void check_patch_size(void) {
+  const sst_setting *s = sst_setting_get(SST_SET_PATCH_SIZE);
+  char msg[200], range[64];
+  double v;
+  sst_setting_range_text(s, range, sizeof range);
+  CHECK(strcmp(range, "1|3|5|7") == 0, "patch-size range text %s", range);
+  for (int size = 0; size <= 8; size++) {
+    sst_params p;
+    sst_params_default(&p);
+    p.method = SST_METHOD_PATCH;
+    p.patch_size = size;
+    const int odd = size % 2 == 1 && size <= SST_PATCH_SIZE_MAX;
+    CHECK(refused(&p) == !odd, "patch size %d %s", size,
+          odd ? "refused" : "accepted");
+    char text[8];
+    snprintf(text, sizeof text, "%d", size);
+    int rc = sst_setting_parse(s, text, &v, "--", msg, sizeof msg);
+    CHECK((rc == 0) == odd, "parse %s: %d (%s)", text, rc, rc ? msg : "");
+    if (rc != 0)
+      CHECK(strstr(msg, "--patch-size '") && strstr(msg, "1|3|5|7") &&
+                !strchr(msg, '\n'), "patch size %d message: %s", size, msg);
   }
 }
 
@@ -130,6 +173,7 @@ static void check_resolve(void) {
 int main(void) {
   check_rows();
   check_parse();
+  check_patch_size();
   check_resolve();
   printf("settings: %d failure(s)\n", failures);
   return failures != 0;
