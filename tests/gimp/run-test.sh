@@ -212,7 +212,7 @@ for line in sys.stdin:
         print(r["arg"], ",".join("%g" % (r["min"] + k * r["step"]) for k in range(n)))')
     [ -n "$steps" ] || die "no setting with a step in the table (settings_dump)"
     while read -r arg want; do
-      got=$(grep -o "setting $arg: combo values=[0-9,]*" "$WORK/gimp.log" | tail -1)
+      got=$(grep -o "setting $arg: combo values=[0-9,]*" "$WORK/gimp.log" | tail -1 || true)
       [ "${got#*values=}" = "$want" ] ||
         die "$arg: the dialog offers '${got#*values=}', the table allows '$want'"
       echo "ok - $arg: the dialog offers exactly $want"
