@@ -184,8 +184,9 @@ void bench_oneshot(const bench_ctx *ctx) {
     if (patch_ok)
       parse_timings(out, &pr[i]);
   }
-  /* start-up and exit alone: the same binary (libraries, and the OpenBLAS
-   * single-thread re-exec unless OPENBLAS_NUM_THREADS=1) doing nothing */
+  /* start-up and exit alone: the same binary (libraries, and the
+   * re-exec of engine/process_env.h when its settings are missing) doing
+   * nothing */
   for (int i = 0; i < runs && ok; i++)
     ok = spawn_timed(help_argv, &help[i], out, sizeof out) == 0;
   const int gmic = ok && bench_gmic_available();
@@ -206,7 +207,7 @@ void bench_oneshot(const bench_ctx *ctx) {
   printf("\nwhole sst-stylize process: %dx%d content, %dx%d style, 2 regions, "
          "float32 defaults, %d runs\n", W, H, SW, SH, runs);
   printf("  %s%s\n", exe,
-         getenv("OPENBLAS_NUM_THREADS") ? "" : " (re-executes itself to set OPENBLAS_NUM_THREADS=1)");
+         getenv("OPENBLAS_NUM_THREADS") ? "" : " (re-executes itself once: engine/process_env.h)");
   printf("%-40s %8s %8s %8s\n", "seconds", "median", "min", "max");
   double v[64], whole_med;
   for (int i = 0; i < runs; i++) v[i] = r[i].wall;

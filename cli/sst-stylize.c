@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blas_reserve.h"
+#include "process_env.h"
 #include "cli_options.h"
 #include "context.h" /* sst_now */
 #include "image_io.h"
@@ -64,9 +64,10 @@ static const char *default_weights(void) {
 }
 
 int main(int argc, char **argv) {
-  /* before anything else: OpenBLAS without its thread pool (see
-   * blas_reserve.h), or an out-of-memory would hang instead of failing */
-  sst_blas_single_thread_reexec(argv);
+  /* before anything else: OpenBLAS without its thread pool, or an
+   * out-of-memory would hang instead of failing, and malloc on huge pages
+   * (process_env.h) */
+  sst_process_env_reexec(argv);
   cli_options o;
   switch (cli_parse(argc, argv, &o)) {
   case CLI_HELP: cli_print_help(stdout); return 0;

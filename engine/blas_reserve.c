@@ -74,20 +74,3 @@ sst_status sst_blas_reserve(int callers, sst_error *err) {
   pthread_mutex_unlock(&reserve_lock);
   return s;
 }
-
-void sst_blas_single_thread_reexec(char **argv) {
-  const char *now = getenv("OPENBLAS_NUM_THREADS");
-  if ((now && strcmp(now, "1") == 0) || !argv || !argv[0])
-    return;
-  if (setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0)
-    return;
-  /* the real path rather than /proc/self/exe, whose name ("exe") would
-   * become the process name that ps, top and pgrep show */
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    execv(self, argv);
-  }
-  /* exec failed: carry on with OpenBLAS's pool as it is */
-}

@@ -17,14 +17,7 @@
  * cheap after the first call for the same count. */
 sst_status sst_blas_reserve(int callers, sst_error *err);
 
-/* OpenBLAS starts its own thread pool when the library is loaded, and each
- * of those threads maps a work buffer at once, retrying forever when it
- * cannot; exit() then waits for them.  The engine keeps OpenBLAS on one
- * thread anyway (sst_set_threads), so a program calls this first thing in
- * main(): unless OPENBLAS_NUM_THREADS is already 1 it sets it and
- * re-executes itself (so the library loads with no pool); it returns only
- * when no re-execution happened (already set, or exec failed: then the
- * program runs as before). */
-void sst_blas_single_thread_reexec(char **argv);
+/* The program-level half (OpenBLAS without its thread pool) is in
+ * process_env.h. */
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "conv_cache.h"
 #include "scratch_pool.h"
 #include "conv_par.h"
@@ -235,7 +236,7 @@ static sst_status load(const char *path, const net_def *def, sst_net **out,
     total += (size_t)l->cout;
   }
   if (!n || !n->w_off || !n->b_off || !n->wino || !n->wino_lock ||
-      !(n->params = malloc(total * sizeof *n->params))) {
+      !(n->params = sst_big_alloc(total * sizeof *n->params))) {
     s = sst_fail(err, SST_ERR_NOMEM, "%s: out of memory", sst_st_name(f));
     goto done;
   }

@@ -14,7 +14,7 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
-#include "blas_reserve.h"
+#include "process_env.h"
 #include "sst-args.h"
 #include "sst-intl.h"
 #include "sst-render.h"
@@ -48,12 +48,13 @@ static GimpValueArray *sst_run              (GimpProcedure        *procedure,
 G_DEFINE_TYPE (SstPlugIn, sst_plug_in, GIMP_TYPE_PLUG_IN)
 /* GIMP_MAIN's main, after making OpenBLAS start without its thread pool:
  * those threads map a work buffer each at load and retry forever when
- * memory is short, so the plug-in would hang instead of reporting it
- * (engine/blas_reserve.h).  The re-executed plug-in keeps GIMP's pipes. */
+ * memory is short, so the plug-in would hang instead of reporting it; and
+ * malloc on huge pages, fewer first-touch faults (engine/process_env.h).
+ * The re-executed plug-in keeps GIMP's pipes. */
 int
 main (int argc, char *argv[])
 {
-  sst_blas_single_thread_reexec (argv);
+  sst_process_env_reexec (argv);
   return gimp_main (SST_TYPE_PLUG_IN, argc, argv);
 }
 

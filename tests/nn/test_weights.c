@@ -279,6 +279,21 @@ static void conversion_cases(void) {
   bad += !signbit(sst_half_to_float(0x8000));
   CHECK(!bad, "%d half/bfloat16 bit patterns decoded wrongly", bad);
 
+  /* every finite half against IEEE 754's definition, computed in double:
+   * (-1)^s 2^(e-15) (1 + m/1024), subnormals 2^-14 (m/1024) */
+  bad = 0;
+  for (unsigned h = 0; h < 65536; h++) {
+    unsigned e = (h >> 10) & 0x1F, m = h & 0x3FF;
+    if (e == 31)
+      continue;
+    double v = e ? ldexp(1.0 + m / 1024.0, (int)e - 15) : ldexp(m / 1024.0, -14);
+    if (h & 0x8000)
+      v = -v;
+    float got = sst_half_to_float((uint16_t)h);
+    bad += got != (float)v || !signbit(got) != !signbit(v);
+  }
+  CHECK(!bad, "%d of the 63488 finite halves decoded wrongly", bad);
+
   /* values written by the test writer in F16 / BF16, read by the loader;
    * expected = numpy float16 / torch bfloat16 rounding of the inputs */
   float in[5] = {0.1f, -0.333333f, 3e-6f, -7.1234f, 65504.0f};
