@@ -13,6 +13,11 @@ default reconstruction that tools/screen/screen_engine_path.py inverts.
    and 0 iterations (the content itself).  The engine runs three products
    in float32, so the bound is relative 1e-4, not bit equality.
 3. The descent never raises J above the warm start's.
+4. screen_engine_path's pieces: the inversion lowers the relative feature
+   loss from a blurred start and leaves the optimum (start = the image whose
+   features are the target) at loss 0; the colour match gives the output
+   the style's RGB mean and covariance (numpy moments of the written PNG,
+   to 8-bit rounding).
 
 Needs /usr/bin/python3 with torch, numpy; FAILS (never skips) without them.
 """
@@ -30,6 +35,8 @@ for sub in ("tools", "tools/train", "tools/screen"):
     sys.path.insert(0, os.path.join(ROOT, sub))
 import candidates  # noqa: E402
 import engine_recon  # noqa: E402
+import screen_engine_path as sep  # noqa: E402
+from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, finish  # noqa: E402
@@ -80,6 +87,33 @@ def compare(name, fc, fs, tmp, cases):
                   % (name, gamma, info["J"], info["J0"]))
 
 
+def test_path(net, tmp):
+    yy, xx = np.mgrid[0:32, 0:40] / 40.0
+    img = np.stack([np.sin(12 * xx) * np.cos(7 * yy), xx, 1 - yy])[None] * 0.4 + 0.5
+    x = torch.from_numpy(img).float()
+    with torch.no_grad():
+        f = sep.features(net, x)
+    _, l0, l1 = sep.invert(net, f, x, 3, 0.0)
+    check(l0 == 0.0 and l1 < 1e-10, "inversion from the optimum stays there (%.2g, %.2g)" % (l0, l1))
+    start = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(x, (2, 2, 2, 2), mode="reflect"),
+                                           5, 1)
+    _, l0, l1 = sep.invert(net, f, start, 15, 0.01)
+    check(l1 < 0.5 * l0, "inversion from a blurred start: feature loss %.3g -> %.3g" % (l0, l1))
+    rng = np.random.default_rng(9)
+    o = (rng.random((24, 30, 3)) * 0.5 + 0.2)
+    s = np.clip(rng.random((20, 26, 3)) @ np.array([[0.5, 0.1, 0], [0, 0.3, 0.1], [0.1, 0, 0.2]])
+                + 0.3, 0, 1)
+    paths = [os.path.join(tmp, n) for n in ("o.png", "s.png", "cm.png")]
+    for a, pth in zip((o, s), paths):
+        Image.fromarray((a * 255 + 0.5).astype(np.uint8)).save(pth)
+    sep.colour_matched(paths[0], paths[1], paths[2])
+    mom = lambda pth: (lambda a: (a.mean(0), np.cov(a.T, bias=True)))(  # noqa: E731
+        np.asarray(Image.open(pth), np.float64).reshape(-1, 3) / 255)
+    (mc, cc), (ms, cs) = mom(paths[2]), mom(paths[1])
+    err = max(np.abs(mc - ms).max(), np.abs(cc - cs).max() / np.abs(cs).max())
+    check(err < 0.01, "colour match: output has the style's RGB mean and covariance (err %.2g)" % err)
+
+
 def main():
     torch.set_num_threads(1)
     test_monge()
@@ -98,6 +132,7 @@ def main():
             fs = net(torch.from_numpy(s).float(), upto="relu3_1")["relu3_1"][0]
         compare("shipped encoder relu3_1", fc.reshape(fc.shape[0], -1).numpy(),
                 fs.reshape(fs.shape[0], -1).numpy(), tmp, cases[:1])
+        test_path(net, tmp)
     finish()
 
 
