@@ -54,7 +54,8 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import candidates  # noqa: E402
 import engine_recon  # noqa: E402
 import make_color_golden as colour  # noqa: E402
-from screen_encoders import DATA, PAIRS, load_resized, quality, read_rows, to_image, to_tensor  # noqa: E402
+from screen_encoders import (PAIRS, emit_table, pair_inputs, quality, read_rows,  # noqa: E402
+                             to_image, to_tensor)
 from sheet import contact_sheet  # noqa: E402
 
 LAYER = "relu3_1"
@@ -179,12 +180,7 @@ def main():
         sheet_rows = []
         for c_name, s_name in PAIRS[:args.pairs]:
             pair = short(c_name) + " / " + short(s_name)
-            cpath = os.path.join(inputs, "c_" + c_name.rsplit(".", 1)[0] + ".png")
-            spath = os.path.join(inputs, "s_" + s_name.rsplit(".", 1)[0] + ".png")
-            if not os.path.exists(cpath):
-                load_resized(os.path.join(DATA, "content", c_name), args.size).save(cpath)
-            if not os.path.exists(spath):
-                load_resized(os.path.join(DATA, "style", s_name), args.size).save(spath)
+            cpath, spath = pair_inputs(inputs, c_name, s_name, args.size)
             cim, sim = Image.open(cpath).convert("RGB"), Image.open(spath).convert("RGB")
             c, s = to_tensor(cim), to_tensor(sim)
             with torch.no_grad():
@@ -233,15 +229,13 @@ def main():
         cols = " | ".join(["content", "style"] + sum(
             (["transfer", "transfer + colour match"] if k == "transfer" else [k + " inverted"]
              for k in kinds), []))
-        contact_sheet(sheet_rows, os.path.join(args.out, "%s_engine_%s_%d_%d_tv%g_sheet.jpg" % (name, args.init, args.size, args.steps, args.w_tv)),
+        sheet = "%s_engine_%s_%d_%d_tv%g_sheet.jpg" % (name, args.init, args.size, args.steps,
+                                                     args.w_tv)
+        contact_sheet(sheet_rows, os.path.join(args.out, sheet),
                       label="%s, init %s" % (name, args.init), columns=cols)
 
     sel = [r for r in rows if all(r[k] == v for k, v in setting.items())]
-    md = table(sel, order, kinds)
-    print(md)
-    if args.table:
-        with open(args.table, "w") as f:
-            f.write(md + "\n")
+    emit_table(table(sel, order, kinds), args.table)
 
 
 if __name__ == "__main__":
