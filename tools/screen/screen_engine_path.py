@@ -136,6 +136,70 @@ def table(rows, order, kinds):
     return "\n".join(out)
 
 
+def screen_candidate(args, name, spec, kinds, rows, tsv, inputs, setting):
+    """Every pair and kind for one candidate encoder (rows already in the
+    results file are skipped); writes the images, the rows and the sheet."""
+    net = candidates.VGGFeatures.from_file(spec).eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    sheet_rows = []
+    for c_name, s_name in PAIRS[:args.pairs]:
+        pair = short(c_name) + " / " + short(s_name)
+        cpath, spath = pair_inputs(inputs, c_name, s_name, args.size)
+        cim, sim = Image.open(cpath).convert("RGB"), Image.open(spath).convert("RGB")
+        c, s = to_tensor(cim), to_tensor(sim)
+        with torch.no_grad():
+            fc, fs = features(net, c), features(net, s)
+        row_imgs = [cpath, spath]
+        for kind in kinds:
+            start_im = cim if kind != "style" else cim.resize(sim.size, Image.LANCZOS)
+            if args.init == "blur":
+                start_im = blurred(start_im, args.blur)
+            tag = "%s_%s_%d_%d_tv%g" % (kind, args.init, args.size, args.steps, args.w_tv)
+            odir = os.path.join(args.out, name, tag)
+            os.makedirs(odir, exist_ok=True)
+            opath = os.path.join(odir, "%s__%s.png" % (short(c_name), short(s_name)))
+            cmpath = opath[:-4] + "_cm.png"
+            row_imgs += [opath, cmpath] if kind == "transfer" else [opath]
+            key = dict(candidate=name, kind=kind, pair=pair, **setting)
+            if any(all(r.get(k) == v for k, v in key.items()) for r in rows) \
+                    and os.path.exists(cmpath):
+                continue
+            t0 = time.time()
+            warm_t = ""
+            if kind == "transfer":
+                C = fc.shape[1]
+                tgt, info = engine_recon.solve(fc[0].reshape(C, -1).double().numpy(),
+                                               fs[0].reshape(C, -1).double().numpy(),
+                                               args.gamma, 0.0, args.iterations)
+                target = torch.from_numpy(tgt).float().reshape(fc.shape)
+                warm_t = "%.4g" % info["t"]
+            else:
+                target = fs if kind == "style" else fc
+            res, l0, l1 = invert(net, target, to_tensor(start_im), args.steps, args.w_tv)
+            sec = time.time() - t0
+            to_image(res).save(opath)
+            colour_matched(opath, spath, cmpath)
+            q, qc = quality(cpath, spath, opath), quality(cpath, spath, cmpath)
+            row = dict(key, spec=spec, seconds="%.1f" % sec, warm_t=warm_t,
+                       loss_start="%.4g" % l0, loss_end="%.4g" % l1,
+                       **{f: q[f] for f in FIGS}, **{"cm_" + f: qc[f] for f in FIGS})
+            rows.append(row)
+            with open(tsv, "a") as f:
+                f.write("\t".join(row[k] for k in COLS) + "\n")
+            print("%-18s %-9s %-34s %5.1fs loss %.3g->%.3g  %s | cm %s" % (
+                name, kind, pair, sec, l0, l1, " ".join("%s=%s" % (f, q[f]) for f in FIGS),
+                " ".join("%s=%s" % (f, qc[f]) for f in FIGS)), flush=True)
+        sheet_rows.append(row_imgs)
+    cols = " | ".join(["content", "style"] + sum(
+        (["transfer", "transfer + colour match"] if k == "transfer" else [k + " inverted"]
+         for k in kinds), []))
+    sheet = "%s_engine_%s_%d_%d_tv%g_sheet.jpg" % (name, args.init, args.size, args.steps,
+                                                 args.w_tv)
+    contact_sheet(sheet_rows, os.path.join(args.out, sheet),
+                  label="%s, init %s" % (name, args.init), columns=cols)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cand", action="append", default=[], help="NAME=FILE (safetensors encoder)")
@@ -168,71 +232,10 @@ def main():
     os.makedirs(inputs, exist_ok=True)
     setting = dict(init=args.init, size=str(args.size), steps=str(args.steps), w_tv=str(args.w_tv))
 
-    order = []
-    for cs in args.cand:
-        name, spec = cs.split("=", 1)
-        order.append(name)
-        if args.table_only:
-            continue
-        net = candidates.VGGFeatures.from_file(spec).eval()
-        for p in net.parameters():
-            p.requires_grad_(False)
-        sheet_rows = []
-        for c_name, s_name in PAIRS[:args.pairs]:
-            pair = short(c_name) + " / " + short(s_name)
-            cpath, spath = pair_inputs(inputs, c_name, s_name, args.size)
-            cim, sim = Image.open(cpath).convert("RGB"), Image.open(spath).convert("RGB")
-            c, s = to_tensor(cim), to_tensor(sim)
-            with torch.no_grad():
-                fc, fs = features(net, c), features(net, s)
-            row_imgs = [cpath, spath]
-            for kind in kinds:
-                start_im = cim if kind != "style" else cim.resize(sim.size, Image.LANCZOS)
-                if args.init == "blur":
-                    start_im = blurred(start_im, args.blur)
-                tag = "%s_%s_%d_%d_tv%g" % (kind, args.init, args.size, args.steps, args.w_tv)
-                odir = os.path.join(args.out, name, tag)
-                os.makedirs(odir, exist_ok=True)
-                opath = os.path.join(odir, "%s__%s.png" % (short(c_name), short(s_name)))
-                cmpath = opath[:-4] + "_cm.png"
-                row_imgs += [opath, cmpath] if kind == "transfer" else [opath]
-                key = dict(candidate=name, kind=kind, pair=pair, **setting)
-                if any(all(r.get(k) == v for k, v in key.items()) for r in rows) \
-                        and os.path.exists(cmpath):
-                    continue
-                t0 = time.time()
-                warm_t = ""
-                if kind == "transfer":
-                    C = fc.shape[1]
-                    tgt, info = engine_recon.solve(fc[0].reshape(C, -1).double().numpy(),
-                                                   fs[0].reshape(C, -1).double().numpy(),
-                                                   args.gamma, 0.0, args.iterations)
-                    target = torch.from_numpy(tgt).float().reshape(fc.shape)
-                    warm_t = "%.4g" % info["t"]
-                else:
-                    target = fs if kind == "style" else fc
-                res, l0, l1 = invert(net, target, to_tensor(start_im), args.steps, args.w_tv)
-                sec = time.time() - t0
-                to_image(res).save(opath)
-                colour_matched(opath, spath, cmpath)
-                q, qc = quality(cpath, spath, opath), quality(cpath, spath, cmpath)
-                row = dict(key, spec=spec, seconds="%.1f" % sec, warm_t=warm_t,
-                           loss_start="%.4g" % l0, loss_end="%.4g" % l1,
-                           **{f: q[f] for f in FIGS}, **{"cm_" + f: qc[f] for f in FIGS})
-                rows.append(row)
-                with open(tsv, "a") as f:
-                    f.write("\t".join(row[k] for k in COLS) + "\n")
-                print("%-18s %-9s %-34s %5.1fs loss %.3g->%.3g  %s | cm %s" % (
-                    name, kind, pair, sec, l0, l1, " ".join("%s=%s" % (f, q[f]) for f in FIGS),
-                    " ".join("%s=%s" % (f, qc[f]) for f in FIGS)), flush=True)
-            sheet_rows.append(row_imgs)
-        cols = " | ".join(["content", "style"] + sum(
-            (["transfer", "transfer + colour match"] if k == "transfer" else [k + " inverted"]
-             for k in kinds), []))
-        sheet = "%s_engine_%s_%d_%d_tv%g_sheet.jpg" % (name, args.init, args.size, args.steps,
-                                                     args.w_tv)
-        contact_sheet(sheet_rows, os.path.join(args.out, sheet),
-                      label="%s, init %s" % (name, args.init), columns=cols)
+    order = [cs.split("=", 1)[0] for cs in args.cand]
+    if not args.table_only:
+        for name, spec in (cs.split("=", 1) for cs in args.cand):
+            screen_candidate(args, name, spec, kinds, rows, tsv, inputs, setting)
 
     sel = [r for r in rows if all(r[k] == v for k, v in setting.items())]
     emit_table(table(sel, order, kinds), args.table)
