@@ -13,7 +13,8 @@ default reconstruction that tools/screen/screen_engine_path.py inverts.
    and 0 iterations (the content itself).  The engine runs three products
    in float32, so the bound is relative 1e-4, not bit equality.
 3. The descent never raises J above the warm start's.
-4. screen_engine_path's pieces: the inversion lowers the relative feature
+4. screen_engine_path's pieces: its features are relu3_1 of the decoders'
+   training encoder (sst_torch.Encoder); the inversion lowers the relative feature
    loss from a blurred start and leaves the optimum (start = the image whose
    features are the target) at loss 0; the colour match gives the output
    the style's RGB mean and covariance (numpy moments of the written PNG,
@@ -36,6 +37,7 @@ for sub in ("tools", "tools/train", "tools/screen"):
 import candidates  # noqa: E402
 import engine_recon  # noqa: E402
 import screen_engine_path as sep  # noqa: E402
+import sst_torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -93,6 +95,9 @@ def test_path(net, tmp):
     x = torch.from_numpy(img).float()
     with torch.no_grad():
         f = sep.features(net, x)
+        ref = sst_torch.Encoder(os.path.join(ROOT, "weights", "encoder.safetensors"), "relu3_1")(x)
+    err = float((f - ref).abs().max() / ref.abs().max()) if f.shape == ref.shape else float("inf")
+    check(err < 1e-5, "the screen inverts relu3_1 (= sst_torch.Encoder relu3_1, rel err %.2g)" % err)
     _, l0, l1 = sep.invert(net, f, x, 3, 0.0)
     check(l0 == 0.0 and l1 < 1e-10, "inversion from the optimum stays there (%.2g, %.2g)" % (l0, l1))
     start = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(x, (2, 2, 2, 2), mode="reflect"),
