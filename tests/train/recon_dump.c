@@ -5,11 +5,15 @@
  * its symbols hidden, so Python cannot call it; this links it statically.
  *
  *   recon_dump IN OUT KERNEL GAMMA POLY_C ITERATIONS
+ *              [patch GRID_W STYLE_GRID_W PATCH_SIZE PATCH_BLEND]
  * IN: int32 C, N, M, then float32 fc (C x N) and fs (C x M), row-major.
- * OUT: float32 target (C x N).  KERNEL: linear|poly|gaussian|bn. */
+ * OUT: float32 target (C x N).  KERNEL: linear|poly|gaussian|bn.  With
+ * "patch" the engine's patch method runs (it needs the grid widths); the
+ * screen uses that to invert the patch target, which has no mirror. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reconstruct.h"
 #include "sst.h"
@@ -19,8 +23,9 @@ static int read_all(FILE *f, void *p, size_t size, size_t n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: recon_dump IN OUT KERNEL GAMMA POLY_C ITERATIONS\n");
+  if (argc != 7 && !(argc == 12 && strcmp(argv[7], "patch") == 0)) {
+    fprintf(stderr, "usage: recon_dump IN OUT KERNEL GAMMA POLY_C ITERATIONS "
+                    "[patch GRID_W STYLE_GRID_W PATCH_SIZE PATCH_BLEND]\n");
     return 2;
   }
   FILE *f = fopen(argv[1], "rb");
@@ -50,10 +55,18 @@ int main(int argc, char **argv) {
   p.iterations = atoi(argv[6]);
   p.fuse_kernel = SST_KERNEL_NONE;
   p.method = SST_METHOD_STATS;
+  const int patch = argc == 12;
+  if (patch) {
+    p.method = SST_METHOD_PATCH;
+    p.patch_size = atoi(argv[10]);
+    p.patch_blend = atof(argv[11]);
+  }
   sst_error err = {0};
   sst_recon_stats *st = NULL;
   if (sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st, NULL, &err) !=
           SST_OK ||
+      (patch && sst_recon_stats_set_grids(st, atoi(argv[8]), atoi(argv[9]),
+                                          &err) != SST_OK) ||
       sst_reconstruct(st, &p, out, NULL, &err) != SST_OK) {
     fprintf(stderr, "recon_dump: %s\n", err.msg);
     return 1;

@@ -18,7 +18,9 @@ default reconstruction that tools/screen/screen_engine_path.py inverts.
    loss from a blurred start and leaves the optimum (start = the image whose
    features are the target) at loss 0; the colour match gives the output
    the style's RGB mean and covariance (numpy moments of the written PNG,
-   to 8-bit rounding).
+   to 8-bit rounding); the patch target (the engine's patch method through
+   RECON_DUMP) is made of pasted style features: every target value lies
+   within its channel's range over the style, and it is not the content.
 
 Needs /usr/bin/python3 with torch, numpy; FAILS (never skips) without them.
 """
@@ -104,6 +106,17 @@ def test_path(net, tmp):
                                            5, 1)
     _, l0, l1 = sep.invert(net, f, start, 15, 0.01)
     check(l1 < 0.5 * l0, "inversion from a blurred start: feature loss %.3g -> %.3g" % (l0, l1))
+    with torch.no_grad():
+        fsty = sep.features(net, torch.from_numpy(np.random.default_rng(10).random((1, 3, 36, 44)))
+                            .float())
+    pt = sep.patch_target(DUMP, f, fsty)
+    lo = fsty.amin(dim=(2, 3), keepdim=True) - 1e-5
+    hi = fsty.amax(dim=(2, 3), keepdim=True) + 1e-5
+    inside = lambda t: float(((t >= lo) & (t <= hi)).float().mean())  # noqa: E731
+    moved = float((pt - f).norm() / f.norm()) if pt.shape == f.shape else 0.0
+    check(pt.shape == f.shape and inside(pt) == 1.0 and moved > 0.1,
+          "patch target: pasted style features (share in the style's channel ranges %.4f, "
+          "moved %.2f from the content)" % (inside(pt), moved))
     rng = np.random.default_rng(9)
     o = (rng.random((24, 30, 3)) * 0.5 + 0.2)
     s = np.clip(rng.random((20, 26, 3)) @ np.array([[0.5, 0.1, 0], [0, 0.3, 0.1], [0.1, 0, 0.2]])

@@ -19,6 +19,9 @@ the target feature.  Per candidate and pair (content and style resized to
             style's size)
   identity  target = the content's own relu3_1 (with --init content the
             start is the optimum, so only run it with --init blur)
+  patch     target = the engine's patch method (--method patch: patch size
+            3, blend 1, one region), computed by the engine itself through
+            --recon-dump (tests/train/recon_dump in the build folder)
 
 The image starts from --init (content, or the content blurred by a Gaussian
 of radius --blur px) and L-BFGS (strong Wolfe, history 20) minimises
@@ -28,10 +31,11 @@ default colour match (--color-match 1: the Gaussian optimal-transport RGB
 map of tools/make_color_golden.py, whole image to whole style), with
 /work/shared/tools/quality.py.  Deterministic (no random draws; 1 thread).
 
-Output in --out: <cand>/<kind>/<pair>.png and _cm.png, <cand>_engine_sheet.jpg
-(rows: content | style | transfer | transfer + colour match | style
-inverted [| identity]), engine_results.tsv (appended, resumable), and the
-markdown table on stdout / --table.
+Output in --out: <cand>/<kind>_<setting>/<pair>.png and _cm.png,
+<cand>_engine_<kinds>_<setting>_sheet.jpg (rows: content | style | then per
+kind its result, transfer and patch also after the colour match),
+engine_results.tsv (appended, resumable), and the markdown table on stdout /
+--table.
 
 Usage:
   nice -n 10 /usr/bin/python3 tools/screen/screen_engine_path.py \\
@@ -41,7 +45,9 @@ Usage:
 """
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -60,7 +66,8 @@ from sheet import contact_sheet  # noqa: E402
 
 LAYER = "relu3_1"
 FIGS = ["texture_ratio", "style_ratio", "content_ssim"]
-KINDS = ["transfer", "style", "identity"]
+KINDS = ["transfer", "style", "identity", "patch"]
+MIXED = ("transfer", "patch")   # kinds shown with and without the colour match
 COLS = ["candidate", "spec", "kind", "init", "pair", "size", "steps", "w_tv", "seconds",
         "warm_t", "loss_start", "loss_end"] + FIGS + ["cm_" + f for f in FIGS]
 
@@ -99,6 +106,21 @@ def invert(net, target, init, steps, w_tv):
         x.clamp_(0, 1)
         end = float(((features(net, x) - target) ** 2).sum() / tn)
     return x.detach(), start, end
+
+
+def patch_target(dump, fc, fs):
+    """The engine's patch-method target (size 3, blend 1, one region) for
+    relu3_1 maps fc (1, C, H, W) and fs (1, C, Hs, Ws), via recon_dump."""
+    C = fc.shape[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = os.path.join(tmp, "in.bin"), os.path.join(tmp, "out.bin")
+        with open(inp, "wb") as f:
+            f.write(np.array([C, fc[0, 0].numel(), fs[0, 0].numel()], np.int32).tobytes())
+            f.write(fc[0].reshape(C, -1).numpy().astype(np.float32).tobytes())
+            f.write(fs[0].reshape(C, -1).numpy().astype(np.float32).tobytes())
+        subprocess.run([dump, inp, out, "poly", "30", "0", "10", "patch", str(fc.shape[3]),
+                        str(fs.shape[3]), "3", "1"], check=True)
+        return torch.from_numpy(np.fromfile(out, np.float32).reshape(fc.shape))
 
 
 def colour_matched(out_path, style_path, dst):
@@ -160,7 +182,7 @@ def screen_candidate(args, name, spec, kinds, rows, tsv, inputs, setting):
             os.makedirs(odir, exist_ok=True)
             opath = os.path.join(odir, "%s__%s.png" % (short(c_name), short(s_name)))
             cmpath = opath[:-4] + "_cm.png"
-            row_imgs += [opath, cmpath] if kind == "transfer" else [opath]
+            row_imgs += [opath, cmpath] if kind in MIXED else [opath]
             key = dict(candidate=name, kind=kind, pair=pair, **setting)
             if any(all(r.get(k) == v for k, v in key.items()) for r in rows) \
                     and os.path.exists(cmpath):
@@ -174,6 +196,8 @@ def screen_candidate(args, name, spec, kinds, rows, tsv, inputs, setting):
                                                args.gamma, 0.0, args.iterations)
                 target = torch.from_numpy(tgt).float().reshape(fc.shape)
                 warm_t = "%.4g" % info["t"]
+            elif kind == "patch":
+                target = patch_target(args.recon_dump, fc, fs)
             else:
                 target = fs if kind == "style" else fc
             res, l0, l1 = invert(net, target, to_tensor(start_im), args.steps, args.w_tv)
@@ -192,10 +216,10 @@ def screen_candidate(args, name, spec, kinds, rows, tsv, inputs, setting):
                 " ".join("%s=%s" % (f, qc[f]) for f in FIGS)), flush=True)
         sheet_rows.append(row_imgs)
     cols = " | ".join(["content", "style"] + sum(
-        (["transfer", "transfer + colour match"] if k == "transfer" else [k + " inverted"]
+        ([k, k + " + colour match"] if k in MIXED else [k + " inverted"]
          for k in kinds), []))
-    sheet = "%s_engine_%s_%d_%d_tv%g_sheet.jpg" % (name, args.init, args.size, args.steps,
-                                                 args.w_tv)
+    sheet = "%s_engine_%s_%s_%d_%d_tv%g_sheet.jpg" % (name, "_".join(kinds), args.init,
+                                                    args.size, args.steps, args.w_tv)
     contact_sheet(sheet_rows, os.path.join(args.out, sheet),
                   label="%s, init %s" % (name, args.init), columns=cols)
 
@@ -212,6 +236,8 @@ def main():
     ap.add_argument("--kinds", default="transfer,style", help="of " + ",".join(KINDS))
     ap.add_argument("--gamma", type=float, default=30.0)
     ap.add_argument("--iterations", type=int, default=10)
+    ap.add_argument("--recon-dump", default="build/tests/train/recon_dump",
+                    help="the engine's reconstruction as a program (kind patch)")
     ap.add_argument("--pairs", type=int, default=len(PAIRS), help="first N pairs only")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--table", default=None, help="also write the markdown table here")
