@@ -63,6 +63,26 @@ def load_resized(path, size):
     return im
 
 
+def pair_inputs(inputs, c_name, s_name, size):
+    """Paths of the pair's content and style resized to size (written on
+    first use into the folder inputs)."""
+    cpath = os.path.join(inputs, "c_" + c_name.rsplit(".", 1)[0] + ".png")
+    spath = os.path.join(inputs, "s_" + s_name.rsplit(".", 1)[0] + ".png")
+    if not os.path.exists(cpath):
+        load_resized(os.path.join(DATA, "content", c_name), size).save(cpath)
+    if not os.path.exists(spath):
+        load_resized(os.path.join(DATA, "style", s_name), size).save(spath)
+    return cpath, spath
+
+
+def emit_table(md, path):
+    """Prints the markdown table and writes it to path (None: only print)."""
+    print(md)
+    if path:
+        with open(path, "w") as f:
+            f.write(md + "\n")
+
+
 def to_tensor(im):
     return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1)[None].contiguous()
 
@@ -185,12 +205,7 @@ def main():
         for c_name, s_name in PAIRS:
             pair = (c_name.split(".")[0].replace("adain_", "").replace("neuralstyle_", "") + " / " +
                     s_name.split(".")[0].replace("adain_", "").replace("neuralstyle_", ""))
-            cpath = os.path.join(inputs, "c_" + c_name.rsplit(".", 1)[0] + ".png")
-            spath = os.path.join(inputs, "s_" + s_name.rsplit(".", 1)[0] + ".png")
-            if not os.path.exists(cpath):
-                load_resized(os.path.join(DATA, "content", c_name), args.size).save(cpath)
-            if not os.path.exists(spath):
-                load_resized(os.path.join(DATA, "style", s_name), args.size).save(spath)
+            cpath, spath = pair_inputs(inputs, c_name, s_name, args.size)
             opath = os.path.join(cdir, "%s__%s.png" % (c_name.split(".")[0], s_name.split(".")[0]))
             sheet_rows.append((cpath, spath, opath))
             key = (name, pair, str(args.size), str(args.steps), str(args.w_content),
@@ -219,11 +234,7 @@ def main():
 
     sel = [r for r in rows if r["size"] == str(args.size) and r["steps"] == str(args.steps)
            and r["w_content"] == str(args.w_content) and r["content_layer"] == args.content_layer]
-    md = table(sel, order)
-    print(md)
-    if args.table:
-        with open(args.table, "w") as f:
-            f.write(md + "\n")
+    emit_table(table(sel, order), args.table)
 
 
 if __name__ == "__main__":
