@@ -125,9 +125,18 @@ int main(int argc, char **argv) {
   progress_bar bar;
   if (progress_bar_init(&bar, stderr) && !o.quiet)
     sst_session_set_progress(session, progress_bar_update, &bar);
-  if (sst_session_set_content(session, &content, o.content_map ? &cmap : NULL, &err) != SST_OK ||
-      sst_session_set_style(session, &style, o.style_map ? &smap : NULL, &err) != SST_OK ||
-      sst_session_run(session, &p, &result, &err) != SST_OK) {
+  sst_status st = sst_session_set_content(session, &content, o.content_map ? &cmap : NULL, &err);
+  /* the session keeps its own copies: the CLI's go before the run, so a
+   * large image is not held twice (README, "Large images") */
+  sst_image_free(&content);
+  free(cbuf);
+  free(calpha);
+  cbuf = calpha = NULL;
+  if (st == SST_OK)
+    st = sst_session_set_style(session, &style, o.style_map ? &smap : NULL, &err);
+  if (st == SST_OK)
+    st = sst_session_run(session, &p, &result, &err);
+  if (st != SST_OK) {
     progress_bar_clear(&bar);
     fprintf(stderr, "sst-stylize: error: %s\n", err.msg);
     goto done;

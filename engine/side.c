@@ -11,6 +11,7 @@
 
 static void level_drop(sst_side_level *lv) {
   sst_tensor_free(&lv->feat);
+  sst_spill_free(lv->spill);
   free(lv->masks);
   memset(lv, 0, sizeof *lv);
 }
@@ -135,6 +136,109 @@ static sst_status scaled_size(const sst_image *img, int max_side, double scale,
   return SST_OK;
 }
 
+static int round_up8(int v) {
+  const int m = sst_net_pad_multiple();
+  return (v + m - 1) / m * m;
+}
+
+/* The encoder's input tiles straight from the image, mirror-padded as
+ * sst_image_to_tensor pads it, so the padded image tensor never exists
+ * whole. */
+static sst_status image_rect(void *ctx, int x0, int y0, int w, int h,
+                             float *out, sst_error *err) {
+  (void)err;
+  const sst_image *img = ctx;
+  const size_t plane = (size_t)w * h;
+  for (int y = 0; y < h; y++) {
+    const float *row =
+        img->rgb + (size_t)sst_mirror(y0 + y, img->height) * img->width * 3;
+    for (int x = 0; x < w; x++) {
+      const float *px = row + (size_t)sst_mirror(x0 + x, img->width) * 3;
+      const size_t o = (size_t)y * w + x;
+      out[o] = px[0];
+      out[plane + o] = px[1];
+      out[2 * plane + o] = px[2];
+    }
+  }
+  return SST_OK;
+}
+
+/* Where the encoder's tiles go: the feature tensor, allocated on the
+ * first block, or the spill file when the features would be larger than
+ * the request's spill_bytes. */
+typedef struct {
+  sst_side_level *lv;
+  int gw, gh;
+  size_t spill_bytes;
+} level_sink_ctx;
+
+static sst_status level_sink(void *ctx, int C, int x0, int y0, int w, int h,
+                             const float *src, sst_error *err) {
+  level_sink_ctx *ls = ctx;
+  sst_side_level *lv = ls->lv;
+  if (!lv->feat.data && !lv->spill) {
+    const size_t bytes = sizeof(float) * (size_t)C * ls->gw * ls->gh;
+    sst_status st =
+        ls->spill_bytes && bytes > ls->spill_bytes
+            ? sst_spill_new(C, ls->gw, ls->gh, &lv->spill, err)
+            : sst_tensor_alloc(&lv->feat, C, ls->gh, ls->gw, err);
+    if (st != SST_OK)
+      return st;
+    lv->feat.c = C;
+    lv->feat.w = ls->gw;
+    lv->feat.h = ls->gh;
+  }
+  if (lv->spill)
+    return sst_spill_put(lv->spill, x0, y0, w, h, src, err);
+  const size_t plane = (size_t)lv->feat.w * lv->feat.h, bp = (size_t)w * h;
+  for (int c = 0; c < C; c++)
+    for (int y = 0; y < h; y++)
+      memcpy(lv->feat.data + c * plane + (size_t)(y0 + y) * lv->feat.w + x0,
+             src + c * bp + (size_t)y * w, sizeof(float) * (size_t)w);
+  return SST_OK;
+}
+
+static sst_status encode_tiles(const sst_side_request *req,
+                               const sst_image *src, int pw, int ph, int tile,
+                               sst_side_level *lv, sst_ctx *ctx,
+                               sst_error *err) {
+  const int f = sst_net_layer_cell(req->layer);
+  level_sink_ctx ls = {lv, pw / f, ph / f, req->spill_bytes};
+  return sst_encode_tiles(req->enc, pw, ph, req->layer, tile, image_rect,
+                          (void *)src, level_sink, &ls, ctx, err);
+}
+
+sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w, int h,
+                             float *out, sst_error *err) {
+  if (lv->spill)
+    return sst_spill_get(lv->spill, x0, y0, w, h, out, err);
+  const sst_tensor *t = &lv->feat;
+  const size_t plane = (size_t)t->w * t->h, bp = (size_t)w * h;
+  for (int c = 0; c < t->c; c++)
+    for (int y = 0; y < h; y++)
+      memcpy(out + c * bp + (size_t)y * w,
+             t->data + c * plane + (size_t)(y0 + y) * t->w + x0,
+             sizeof(float) * (size_t)w);
+  return SST_OK;
+}
+
+sst_status sst_side_unspill(sst_side_level *lv, sst_error *err) {
+  if (!lv->spill)
+    return SST_OK;
+  sst_tensor t = {0};
+  sst_status st = sst_tensor_alloc(&t, lv->feat.c, lv->feat.h, lv->feat.w, err);
+  if (st == SST_OK)
+    st = sst_spill_get(lv->spill, 0, 0, t.w, t.h, t.data, err);
+  if (st != SST_OK) {
+    sst_tensor_free(&t);
+    return st;
+  }
+  lv->feat = t;
+  sst_spill_free(lv->spill);
+  lv->spill = NULL;
+  return SST_OK;
+}
+
 sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
                            int *counter, sst_ctx *ctx,
                            const sst_side_level **out, sst_error *err) {
@@ -169,14 +273,18 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
       return st;
     src = &small;
   }
-  sst_tensor rgb = {0};
-  st = sst_image_to_tensor(src, sst_net_pad_multiple(), &rgb, err);
-  const int pw = rgb.w, ph = rgb.h;
-  if (st == SST_OK)
-    st = sst_encode_tiled(req->enc, &rgb, req->layer,
-                          sst_tile_for(req->tile, pw, ph), &lv->feat, ctx,
-                          err);
-  sst_tensor_free(&rgb);
+  const int pw = round_up8(w), ph = round_up8(h);
+  const int tile = sst_tile_for(req->tile, pw, ph);
+  if (tile > 0 && (tile < pw || tile < ph)) {
+    st = encode_tiles(req, src, pw, ph, tile, lv, ctx, err);
+  } else {
+    sst_tensor rgb = {0};
+    st = sst_image_to_tensor(src, sst_net_pad_multiple(), &rgb, err);
+    if (st == SST_OK)
+      st = sst_encode_tiled(req->enc, &rgb, req->layer, 0, &lv->feat, ctx,
+                            err);
+    sst_tensor_free(&rgb);
+  }
   if (st == SST_OK) {
     lv->w = w;
     lv->h = h;

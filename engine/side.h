@@ -17,6 +17,7 @@
 #include "context.h"
 #include "labels.h"
 #include "nn.h"
+#include "spill.h"
 
 #define SST_LAYER_COUNT 2 /* relu3_1, relu4_1 (sst_layer values) */
 
@@ -25,7 +26,8 @@ typedef struct {
   int valid;
   int w, h;                /* processed (resized) image size */
   sst_precision precision; /* arithmetic it ran with */
-  sst_tensor feat;         /* C x gh x gw features */
+  sst_tensor feat;         /* C x gh x gw features; data NULL when spilled */
+  sst_spill *spill;        /* or the same features in a file (spill.h) */
   float *masks;            /* regions x grid (NULL: no map) */
   int block;               /* pixels per grid cell */
   /* RGB moments of the processed image per label (with a map) and of the
@@ -58,6 +60,8 @@ typedef struct {
   double scale;    /* times the max_side fit (the style scale; 1 = as fit) */
   int tile;        /* the tile option (sst_params.tile, sst_tile_for) */
   int with_colors; /* compute the colour match's targets */
+  size_t spill_bytes; /* tiled features above this many bytes go to a
+                         temporary file (spill.h); 0 = never */
   const char *what; /* "content" or "style", for messages */
 } sst_side_request;
 
@@ -69,6 +73,14 @@ typedef struct {
 sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
                            int *counter, sst_ctx *ctx,
                            const sst_side_level **out, sst_error *err);
+
+/* Reads the rectangle [x0, x0+w) x [y0, y0+h) of a level's features,
+ * in memory or spilled, as planar C x h x w. */
+sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w, int h,
+                             float *out, sst_error *err);
+/* Brings spilled features back into lv->feat (a method that needs them
+ * whole: the Gaussian kernel, the patch method); no-op when in memory. */
+sst_status sst_side_unspill(sst_side_level *lv, sst_error *err);
 
 /* Smallest image side the encoder takes: the /8 grid must keep 2 rows and
  * columns for the reflection padding of conv4_1. */
