@@ -367,7 +367,7 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   sst_status st = check_params(s->model, p, err);
   if (st != SST_OK)
     return st;
-  if (!s->content.img.rgb || !s->style.img.rgb)
+  if (!s->content.img.width || !s->style.img.width)
     return sst_fail(err, SST_ERR_INVALID, "content and style images must be set");
   sst_blas_single_thread();
   /* everything this call may vary, handed down (context.h) */
@@ -398,7 +398,10 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
     *out = small;
   }
   /* last, at full size, so the chroma is the content's own */
-  if (st == SST_OK && p->preserve_colors)
+  if (st == SST_OK && p->preserve_colors && s->content.rgb8)
+    sst_preserve_colors8(out, s->content.rgb8, s->content.img.width,
+                         s->content.img.height, &ctx);
+  else if (st == SST_OK && p->preserve_colors)
     sst_preserve_colors(out, &s->content.img, &ctx);
   if (st == SST_OK && ctx.fn)
     ctx.fn(1.0f, "done", ctx.user);

@@ -25,9 +25,43 @@ void sst_side_keep(sst_side *sd, unsigned layers) {
 void sst_side_free(sst_side *sd) {
   sst_side_keep(sd, 0);
   sst_image_free(&sd->img);
+  free(sd->rgb8);
+  sd->rgb8 = NULL;
   free(sd->labels);
   sd->labels = NULL;
   memset(&sd->pal, 0, sizeof sd->pal);
+}
+
+/* The n floats as bytes q with q / 255.0f == v for each, or NULL when
+ * some value is not one (or out of memory: the float copy is made then). */
+static uint8_t *exact_bytes(const float *v, size_t n) {
+  uint8_t *q = malloc(n);
+  for (size_t i = 0; q && i < n; i++) {
+    const float x = v[i] * 255.0f;
+    if (!(x >= 0.0f && x <= 255.0f)) {
+      free(q);
+      return NULL;
+    }
+    q[i] = (uint8_t)lrintf(x);
+    if (q[i] / 255.0f != v[i]) {
+      free(q);
+      return NULL;
+    }
+  }
+  return q;
+}
+
+/* The side's image as floats in tmp (allocated), for the steps that need
+ * it whole: a resize, an untiled encoding, the colour targets. */
+static sst_status side_floats(const sst_side *sd, sst_image *tmp,
+                              sst_error *err) {
+  if (sst_image_alloc(tmp, sd->img.width, sd->img.height) != SST_OK)
+    return sst_fail(err, SST_ERR_NOMEM,
+                    "out of memory for the %d x %d image as floats",
+                    sd->img.width, sd->img.height);
+  for (size_t i = 0; i < (size_t)sd->img.width * sd->img.height * 3; i++)
+    tmp->rgb[i] = sd->rgb8[i] / 255.0f;
+  return SST_OK;
 }
 
 sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
@@ -68,16 +102,22 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
       return st;
     }
   }
-  sst_image copy;
-  if (sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
+  const size_t n = (size_t)img->width * img->height * 3;
+  uint8_t *rgb8 = (double)img->width * img->height > SST_UNTILED_MAX_PIXELS
+                      ? exact_bytes(img->rgb, n)
+                      : NULL;
+  sst_image copy = {img->width, img->height, NULL};
+  if (!rgb8 && sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
     free(labels);
     return sst_fail(err, SST_ERR_NOMEM,
                     "out of memory for a copy of the %d x %d image",
                     img->width, img->height);
   }
-  memcpy(copy.rgb, img->rgb, (size_t)img->width * img->height * 3 * sizeof(float));
+  if (!rgb8)
+    memcpy(copy.rgb, img->rgb, n * sizeof(float));
   sst_side_free(sd);
   sd->img = copy;
+  sd->rgb8 = rgb8;
   sd->labels = labels;
   sd->pal = pal;
   return SST_OK;
@@ -144,20 +184,25 @@ static int round_up8(int v) {
 /* The encoder's input tiles straight from the image, mirror-padded as
  * sst_image_to_tensor pads it, so the padded image tensor never exists
  * whole. */
+typedef struct {
+  const sst_image *img; /* size, and the floats unless rgb8 */
+  const uint8_t *rgb8;
+} image_src;
+
 static sst_status image_rect(void *ctx, int x0, int y0, int w, int h,
                              float *out, sst_error *err) {
   (void)err;
-  const sst_image *img = ctx;
+  const image_src *is = ctx;
+  const sst_image *img = is->img;
   const size_t plane = (size_t)w * h;
   for (int y = 0; y < h; y++) {
-    const float *row =
-        img->rgb + (size_t)sst_mirror(y0 + y, img->height) * img->width * 3;
+    const size_t row = (size_t)sst_mirror(y0 + y, img->height) * img->width;
     for (int x = 0; x < w; x++) {
-      const float *px = row + (size_t)sst_mirror(x0 + x, img->width) * 3;
+      const size_t px = (row + (size_t)sst_mirror(x0 + x, img->width)) * 3;
       const size_t o = (size_t)y * w + x;
-      out[o] = px[0];
-      out[plane + o] = px[1];
-      out[2 * plane + o] = px[2];
+      for (int c = 0; c < 3; c++)
+        out[c * plane + o] =
+            is->rgb8 ? is->rgb8[px + c] / 255.0f : img->rgb[px + c];
     }
   }
   return SST_OK;
@@ -199,13 +244,14 @@ static sst_status level_sink(void *ctx, int C, int x0, int y0, int w, int h,
 }
 
 static sst_status encode_tiles(const sst_side_request *req,
-                               const sst_image *src, int pw, int ph, int tile,
-                               sst_side_level *lv, sst_ctx *ctx,
-                               sst_error *err) {
+                               const sst_image *src, const uint8_t *src8,
+                               int pw, int ph, int tile, sst_side_level *lv,
+                               sst_ctx *ctx, sst_error *err) {
   const int f = sst_net_layer_cell(req->layer);
   level_sink_ctx ls = {lv, pw / f, ph / f, req->spill_bytes};
-  return sst_encode_tiles(req->enc, pw, ph, req->layer, tile, image_rect,
-                          (void *)src, level_sink, &ls, ctx, err);
+  image_src is = {src, src8};
+  return sst_encode_tiles(req->enc, pw, ph, req->layer, tile, image_rect, &is,
+                          level_sink, &ls, ctx, err);
 }
 
 sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w, int h,
@@ -264,19 +310,30 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
   }
   level_drop(lv);
 
-  sst_image small = {0};
-  const sst_image *src = &sd->img;
-  sst_status st = SST_OK;
-  if (w != sd->img.width || h != sd->img.height) {
-    st = sst_image_resize(&sd->img, w, h, &small, err);
-    if (st != SST_OK)
-      return st;
-    src = &small;
-  }
   const int pw = round_up8(w), ph = round_up8(h);
   const int tile = sst_tile_for(req->tile, pw, ph);
-  if (tile > 0 && (tile < pw || tile < ph)) {
-    st = encode_tiles(req, src, pw, ph, tile, lv, ctx, err);
+  const int tiled = tile > 0 && (tile < pw || tile < ph);
+  const int resized = w != sd->img.width || h != sd->img.height;
+  sst_image small = {0}, floats = {0};
+  const sst_image *src = &sd->img;
+  const uint8_t *src8 = sd->rgb8; /* only the tiled encoder reads bytes */
+  sst_status st = SST_OK;
+  if (src8 && (resized || !tiled || req->with_colors)) {
+    st = side_floats(sd, &floats, err);
+    src = &floats;
+    src8 = NULL;
+  }
+  if (st == SST_OK && resized) {
+    st = sst_image_resize(src, w, h, &small, err);
+    src = &small;
+    sst_image_free(&floats); /* the resized copy is all that is needed */
+  }
+  if (st != SST_OK) {
+    sst_image_free(&floats);
+    return st;
+  }
+  if (tiled) {
+    st = encode_tiles(req, src, src8, pw, ph, tile, lv, ctx, err);
   } else {
     sst_tensor rgb = {0};
     st = sst_image_to_tensor(src, sst_net_pad_multiple(), &rgb, err);
@@ -292,6 +349,7 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
     st = describe(sd, src, pw, ph, req->with_colors, lv, ctx, err);
   }
   sst_image_free(&small);
+  sst_image_free(&floats);
   if (st != SST_OK) {
     level_drop(lv);
     return st;

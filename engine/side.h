@@ -37,7 +37,13 @@ typedef struct {
 } sst_side_level;
 
 typedef struct {
+  /* The image: its size always; its pixels as floats in img.rgb or, for
+   * an image above SST_UNTILED_MAX_PIXELS whose every value is exactly
+   * an 8-bit one (q / 255.0f: what the CLI and an 8-bit GIMP layer give),
+   * as those bytes in rgb8 with img.rgb NULL: a quarter of the memory, the
+   * same floats back. */
   sst_image img;
+  uint8_t *rgb8;
   uint8_t *labels; /* NULL: no map */
   sst_palette pal;
   sst_side_level level[SST_LAYER_COUNT];

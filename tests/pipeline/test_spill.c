@@ -12,12 +12,17 @@
  * misaligned with its band shows as differences of 1e-2 or more.
  * Checked for the default poly kernel (streamed), for gamma 0 (the
  * content itself, streamed), and for the Gaussian kernel on the same
- * session, which needs the whole content and reads it back into memory. */
+ * session, which needs the whole content and reads it back into memory.
+ * Last, a content of 8-bit values above SST_UNTILED_MAX_PIXELS, which the
+ * session keeps as bytes (side.h): tiled from the bytes with preserved
+ * colours (read from the bytes too) against the one-piece run, which
+ * turns them back into floats, with the float content's colours. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "../check.h"
 #include "pipeline.h"
+#include "preserve_colors.h"
 #include "pipeline_test_util.h"
 
 static double max_diff(const sst_image *a, const sst_image *b) {
@@ -33,6 +38,51 @@ static double max_diff(const sst_image *a, const sst_image *b) {
 static void run(sst_session *s, const sst_params *p, sst_image *out) {
   sst_error err = {0};
   CHECK(sst_session_run(s, p, out, &err) == SST_OK, "%s", err.msg);
+}
+
+/* Above SST_UNTILED_MAX_PIXELS with values q / 255: kept as bytes. */
+static void check_bytes(const sst_model *m) {
+  const int w = 1040, h = 1024;
+  sst_image content, style, a = {0}, b = {0};
+  sst_image_alloc(&content, w, h);
+  sst_image_alloc(&style, 256, 192);
+  test_image_fill(&content, 2);
+  test_image_fill(&style, 5);
+  for (size_t i = 0; i < (size_t)w * h * 3; i++) {
+    float v = content.rgb[i] < 0 ? 0 : content.rgb[i] > 1 ? 1 : content.rgb[i];
+    content.rgb[i] = (float)lrintf(v * 255.0f) / 255.0f;
+  }
+  sst_error err = {0};
+  sst_session *one = sst_session_new(m), *spilled = sst_session_new(m);
+  CHECK(sst_session_set_content(one, &content, NULL, &err) == SST_OK &&
+            sst_session_set_style(one, &style, NULL, &err) == SST_OK &&
+            sst_session_set_content(spilled, &content, NULL, &err) == SST_OK &&
+            sst_session_set_style(spilled, &style, NULL, &err) == SST_OK,
+        "%s", err.msg);
+  sst_session_set_spill_bytes(spilled, 1);
+  sst_params p;
+  sst_params_default(&p);
+  p.tile = -1;
+  run(one, &p, &a);
+  /* the reference keeps the colours of the float content itself */
+  sst_preserve_colors(&a, &content, NULL);
+  p.preserve_colors = 1;
+  p.tile = 256;
+  run(spilled, &p, &b);
+  if (a.rgb && b.rgb) {
+    const double d = max_diff(&a, &b), moved = max_diff(&a, &content);
+    printf("8-bit content %dx%d, preserved colours: spilled tiles vs one "
+           "piece: max |diff| %.3g (output vs content: max %.3g)\n",
+           w, h, d, moved);
+    CHECK(d <= 1e-4, "8-bit content: spilled run differs by %g", d);
+    CHECK(moved > 0.05, "8-bit content: the run changed nothing");
+  }
+  sst_image_free(&a);
+  sst_image_free(&b);
+  sst_session_free(one);
+  sst_session_free(spilled);
+  sst_image_free(&content);
+  sst_image_free(&style);
 }
 
 int main(void) {
@@ -102,6 +152,7 @@ int main(void) {
                                 "enough", n.content_encodes);
   sst_session_free(one);
   sst_session_free(spilled);
+  check_bytes(m);
   sst_model_free(m);
   sst_image_free(&content);
   sst_image_free(&style);
