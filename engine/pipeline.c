@@ -159,6 +159,18 @@ static sst_status read_content(void *ctx, int x0, int y0, int w, int h,
   return sst_side_features(ctx, x0, y0, w, h, out, err);
 }
 
+sst_status sst_session_set_content8(sst_session *s, int width, int height,
+                                    const uint8_t *rgb, const sst_map *map,
+                                    sst_error *err) {
+  return sst_side_set8(&s->content, width, height, rgb, map, "content", err);
+}
+
+sst_status sst_session_set_style8(sst_session *s, int width, int height,
+                                  const uint8_t *rgb, const sst_map *map,
+                                  sst_error *err) {
+  return sst_side_set8(&s->style, width, height, rgb, map, "style", err);
+}
+
 /* Region statistics for a level's pair of encodings (cached: generations
  * are unique per encoding, so they also tell the layers apart).  Spilled
  * content features stay in their file when the method keeps to region

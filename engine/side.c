@@ -64,9 +64,12 @@ static sst_status side_floats(const sst_side *sd, sst_image *tmp,
   return SST_OK;
 }
 
-sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
-                        const char *what, sst_error *err) {
-  if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
+/* The image is img's floats or, when img->rgb is NULL, the bytes b (q
+ * meaning q / 255.0f), img->width x img->height. */
+static sst_status side_set(sst_side *sd, const sst_image *img,
+                           const uint8_t *b, const sst_map *map,
+                           const char *what, sst_error *err) {
+  if (!img || (!img->rgb && !b) || img->width <= 0 || img->height <= 0)
     return sst_fail(err, SST_ERR_INVALID, "the %s image is empty", what);
   if (img->width < SST_MIN_SIDE || img->height < SST_MIN_SIDE)
     return sst_fail(err, SST_ERR_INVALID,
@@ -103,9 +106,15 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
     }
   }
   const size_t n = (size_t)img->width * img->height * 3;
-  uint8_t *rgb8 = (double)img->width * img->height > SST_UNTILED_MAX_PIXELS
-                      ? exact_bytes(img->rgb, n)
-                      : NULL;
+  const int large = (double)img->width * img->height > SST_UNTILED_MAX_PIXELS;
+  uint8_t *rgb8 = NULL;
+  if (large && b) {
+    rgb8 = malloc(n);
+    if (rgb8)
+      memcpy(rgb8, b, n);
+  } else if (large) {
+    rgb8 = exact_bytes(img->rgb, n);
+  }
   sst_image copy = {img->width, img->height, NULL};
   if (!rgb8 && sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
     free(labels);
@@ -113,14 +122,29 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
                     "out of memory for a copy of the %d x %d image",
                     img->width, img->height);
   }
-  if (!rgb8)
+  if (!rgb8 && img->rgb)
     memcpy(copy.rgb, img->rgb, n * sizeof(float));
+  else if (!rgb8)
+    for (size_t i = 0; i < n; i++)
+      copy.rgb[i] = b[i] / 255.0f;
   sst_side_free(sd);
   sd->img = copy;
   sd->rgb8 = rgb8;
   sd->labels = labels;
   sd->pal = pal;
   return SST_OK;
+}
+
+sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
+                        const char *what, sst_error *err) {
+  return side_set(sd, img, NULL, map, what, err);
+}
+
+sst_status sst_side_set8(sst_side *sd, int width, int height,
+                         const uint8_t *rgb, const sst_map *map,
+                         const char *what, sst_error *err) {
+  const sst_image size = {width, height, NULL};
+  return side_set(sd, &size, rgb, map, what, err);
 }
 
 /* Masks and (style) colours of a fresh encoding of `src`, the processed

@@ -53,6 +53,10 @@ typedef struct {
  * encoding.  `what` ("content", "style") names the side in errors. */
 sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
                         const char *what, sst_error *err);
+/* The same from interleaved RGB8, value q meaning q / 255.0f. */
+sst_status sst_side_set8(sst_side *sd, int width, int height,
+                         const uint8_t *rgb, const sst_map *map,
+                         const char *what, sst_error *err);
 void sst_side_free(sst_side *sd);
 /* Drops the encodings of the layers whose bit (1 << layer) is not in
  * `layers`. */
