@@ -247,10 +247,13 @@ static sst_status level_sink(void *ctx, int C, int x0, int y0, int w, int h,
   sst_side_level *lv = ls->lv;
   if (!lv->feat.data && !lv->spill) {
     const size_t bytes = sizeof(float) * (size_t)C * ls->gw * ls->gh;
-    sst_status st =
-        ls->spill_bytes && bytes > ls->spill_bytes
-            ? sst_spill_new(C, ls->gw, ls->gh, &lv->spill, err)
-            : sst_tensor_alloc(&lv->feat, C, ls->gh, ls->gw, err);
+    sst_status st = SST_ERR_IO;
+    if (ls->spill_bytes && bytes > ls->spill_bytes)
+      st = sst_spill_new(C, ls->gw, ls->gh, &lv->spill, err);
+    /* no temporary file to be had (read-only or full $TMPDIR): memory, as
+     * for a smaller image; its own out-of-memory message if that fails */
+    if (st != SST_OK)
+      st = sst_tensor_alloc(&lv->feat, C, ls->gh, ls->gw, err);
     if (st != SST_OK)
       return st;
     lv->feat.c = C;
