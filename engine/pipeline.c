@@ -38,7 +38,7 @@ struct sst_session {
   /* reconstruction statistics for one pair of encodings (a level) */
   sst_recon_stats *stats;
   int stats_content_gen, stats_style_gen;
-  int stats_streamed; /* built on spilled content (sst_recon_stats_new_streamed) */
+  int stats_streamed; /* built on spilled content (streamed stats) */
   size_t spill_bytes; /* the content's tiled features above this go to a file */
   float *style_weights; /* K x M, style weights per content region */
   int style_label[SST_MAX_LABELS]; /* per content region; -1 = whole style */

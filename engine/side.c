@@ -281,8 +281,8 @@ static sst_status encode_tiles(const sst_side_request *req,
                           level_sink, &ls, ctx, err);
 }
 
-sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w, int h,
-                             float *out, sst_error *err) {
+sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w,
+                             int h, float *out, sst_error *err) {
   if (lv->spill)
     return sst_spill_get(lv->spill, x0, y0, w, h, out, err);
   const sst_tensor *t = &lv->feat;

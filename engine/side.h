@@ -86,8 +86,8 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
 
 /* Reads the rectangle [x0, x0+w) x [y0, y0+h) of a level's features,
  * in memory or spilled, as planar C x h x w. */
-sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w, int h,
-                             float *out, sst_error *err);
+sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w,
+                             int h, float *out, sst_error *err);
 /* Brings spilled features back into lv->feat (a method that needs them
  * whole: the Gaussian kernel, the patch method); no-op when in memory. */
 sst_status sst_side_unspill(sst_side_level *lv, sst_error *err);
