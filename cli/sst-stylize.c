@@ -26,20 +26,15 @@ static int fail(const char *fmt, ...) {
   return 1;
 }
 
-static int load_image(const char *path, sst_image *img, char *msg, size_t n) {
+/* The images go to the engine as the 8-bit values they decode to
+ * (sst_session_set_content8): no float copy of a large photo. */
+typedef struct {
   uint8_t *rgb;
   int w, h;
-  if (image_read_rgb8(path, &rgb, &w, &h, msg, n) != 0)
-    return -1;
-  if (sst_image_alloc(img, w, h) != SST_OK) {
-    free(rgb);
-    snprintf(msg, n, "%s: out of memory for %dx%d pixels as floats", path, w, h);
-    return -1;
-  }
-  for (size_t i = 0; i < (size_t)w * h * 3; i++)
-    img->rgb[i] = rgb[i] / 255.0f;
-  free(rgb);
-  return 0;
+} rgb8_image;
+
+static int load_image(const char *path, rgb8_image *img, char *msg, size_t n) {
+  return image_read_rgb8(path, &img->rgb, &img->w, &img->h, msg, n);
 }
 
 /* A PNG map's alpha marks its unpainted pixels (sst_map.alpha). */
@@ -93,7 +88,8 @@ int main(int argc, char **argv) {
     return fail("%s", err.msg);
 
   char msg[600];
-  sst_image content = {0}, style = {0}, result = {0};
+  rgb8_image content = {0}, style = {0};
+  sst_image result = {0};
   sst_map cmap = {0}, smap = {0};
   uint8_t *cbuf = NULL, *sbuf = NULL, *calpha = NULL, *salpha = NULL;
   sst_model *model = NULL;
@@ -126,9 +122,20 @@ int main(int argc, char **argv) {
   progress_bar bar;
   if (progress_bar_init(&bar, stderr) && !o.quiet)
     sst_session_set_progress(session, progress_bar_update, &bar);
-  if (sst_session_set_content(session, &content, o.content_map ? &cmap : NULL, &err) != SST_OK ||
-      sst_session_set_style(session, &style, o.style_map ? &smap : NULL, &err) != SST_OK ||
-      sst_session_run(session, &p, &result, &err) != SST_OK) {
+  sst_status st = sst_session_set_content8(session, content.w, content.h, content.rgb,
+                                           o.content_map ? &cmap : NULL, &err);
+  /* the session keeps its own copies: the CLI's go before the run, so a
+   * large image is not held twice (README, "Large images") */
+  free(content.rgb);
+  free(cbuf);
+  free(calpha);
+  content.rgb = cbuf = calpha = NULL;
+  if (st == SST_OK)
+    st = sst_session_set_style8(session, style.w, style.h, style.rgb,
+                                o.style_map ? &smap : NULL, &err);
+  if (st == SST_OK)
+    st = sst_session_run(session, &p, &result, &err);
+  if (st != SST_OK) {
     progress_bar_clear(&bar);
     fprintf(stderr, "sst-stylize: error: %s\n", err.msg);
     goto done;
@@ -145,18 +152,17 @@ int main(int argc, char **argv) {
            t.encode, t.reconstruct, t.decode, t.total);
   }
   t_write = sst_now();
+  /* the session's encodings and copies are not needed for the write */
+  sst_session_free(session);
+  session = NULL;
   {
+    /* to 8-bit in place: byte i is written after float i was read, and
+     * never beyond it (i < 4 i), so no second whole-image buffer */
     size_t n = (size_t)result.width * result.height * 3;
-    uint8_t *rgb8 = malloc(n);
-    if (!rgb8) {
-      fprintf(stderr, "sst-stylize: error: out of memory for the %dx%d output image\n",
-              result.width, result.height);
-      goto done;
-    }
+    uint8_t *rgb8 = (uint8_t *)result.rgb;
     for (size_t i = 0; i < n; i++)
       rgb8[i] = (uint8_t)lrintf(result.rgb[i] * 255.0f);
     int w = image_write_rgb8(o.output, rgb8, result.width, result.height, msg, sizeof msg);
-    free(rgb8);
     if (w != 0) {
       fprintf(stderr, "sst-stylize: error: %s\n", msg);
       goto done;
@@ -166,8 +172,8 @@ int main(int argc, char **argv) {
     printf("write %.3f s\n", sst_now() - t_write);
   rc = 0;
 done:
-  sst_image_free(&content);
-  sst_image_free(&style);
+  free(content.rgb);
+  free(style.rgb);
   sst_image_free(&result);
   free(cbuf);
   free(sbuf);

@@ -38,6 +38,8 @@ struct sst_session {
   /* reconstruction statistics for one pair of encodings (a level) */
   sst_recon_stats *stats;
   int stats_content_gen, stats_style_gen;
+  int stats_streamed; /* built on spilled content (streamed stats) */
+  size_t spill_bytes; /* the content's tiled features above this go to a file */
   float *style_weights; /* K x M, style weights per content region */
   int style_label[SST_MAX_LABELS]; /* per content region; -1 = whole style */
   sst_session_counts counts;       /* encodes and statistics, for tests */
@@ -110,8 +112,10 @@ int sst_model_has_layer(const sst_model *m, sst_layer l) {
 
 sst_session *sst_session_new(const sst_model *m) {
   sst_session *s = calloc(1, sizeof *s);
-  if (s)
+  if (s) {
     s->model = m;
+    s->spill_bytes = SST_SPILL_BYTES;
+  }
   return s;
 }
 
@@ -146,16 +150,49 @@ sst_status sst_session_set_style(sst_session *s, const sst_image *img,
   return sst_side_set(&s->style, img, map, "style", err);
 }
 
+void sst_session_set_spill_bytes(sst_session *s, size_t bytes) {
+  s->spill_bytes = bytes;
+}
+
+static sst_status read_content(void *ctx, int x0, int y0, int w, int h,
+                               float *out, sst_error *err) {
+  return sst_side_features(ctx, x0, y0, w, h, out, err);
+}
+
+sst_status sst_session_set_content8(sst_session *s, int width, int height,
+                                    const uint8_t *rgb, const sst_map *map,
+                                    sst_error *err) {
+  return sst_side_set8(&s->content, width, height, rgb, map, "content", err);
+}
+
+sst_status sst_session_set_style8(sst_session *s, int width, int height,
+                                  const uint8_t *rgb, const sst_map *map,
+                                  sst_error *err) {
+  return sst_side_set8(&s->style, width, height, rgb, map, "style", err);
+}
+
 /* Region statistics for a level's pair of encodings (cached: generations
- * are unique per encoding, so they also tell the layers apart). */
-static sst_status ensure_stats(sst_session *s, const sst_side_level *c,
-                               const sst_side_level *y, const sst_ctx *ctx,
-                               sst_error *err) {
+ * are unique per encoding, so they also tell the layers apart).  Spilled
+ * content features stay in their file when the method keeps to region
+ * maps (sst_recon_streamable); a method that needs them whole reads them
+ * back into memory first. */
+static sst_status ensure_stats(sst_session *s, sst_side_level *c,
+                               const sst_side_level *y, const sst_params *p,
+                               const sst_ctx *ctx, sst_error *err) {
   const sst_side *cs = &s->content, *ys = &s->style;
+  sst_recon_params rp = {p->kernel,      p->gamma,       p->poly_c,
+                         p->fuse_kernel, p->fuse_weight, p->iterations,
+                         p->method,      p->patch_size,  p->patch_blend};
+  const int stream = c->spill && sst_recon_streamable(&rp);
   if (s->stats && s->stats_content_gen == c->generation &&
-      s->stats_style_gen == y->generation)
+      s->stats_style_gen == y->generation && (!s->stats_streamed || stream))
     return SST_OK;
   drop_stats(s);
+  if (c->spill && !stream) {
+    sst_status st = sst_side_unspill(c, err);
+    if (st != SST_OK)
+      return st;
+  }
   int C = c->feat.c;
   int N = c->feat.w * c->feat.h, M = y->feat.w * y->feat.h;
   int K = cs->labels ? cs->pal.n : 1;
@@ -180,9 +217,13 @@ static sst_status ensure_stats(sst_session *s, const sst_side_level *c,
     }
     ws = s->style_weights;
   }
-  sst_status st = sst_recon_stats_new(c->feat.data, C, N, c->masks,
-                                      y->feat.data, M, ws, K, &s->stats, ctx,
-                                      err);
+  sst_feature_reader rd = {read_content, c};
+  sst_status st =
+      stream ? sst_recon_stats_new_streamed(&rd, C, N, c->feat.w, c->masks,
+                                            y->feat.data, M, ws, K, &s->stats,
+                                            ctx, err)
+             : sst_recon_stats_new(c->feat.data, C, N, c->masks, y->feat.data,
+                                   M, ws, K, &s->stats, ctx, err);
   if (st == SST_OK) /* the patch method works on the grids */
     st = sst_recon_stats_set_grids(s->stats, c->feat.w, y->feat.w, err);
   if (st != SST_OK)
@@ -190,6 +231,8 @@ static sst_status ensure_stats(sst_session *s, const sst_side_level *c,
   s->counts.stats_builds++;
   s->stats_content_gen = c->generation;
   s->stats_style_gen = y->generation;
+  s->stats_streamed = stream;
+  s->counts.streamed_stats += stream;
   return SST_OK;
 }
 
@@ -210,6 +253,24 @@ typedef struct {
   const sst_recon_result *res;
   int grid_w;
 } rect_ctx;
+
+/* The decoder's tiles go straight into the result image, clamped to
+ * [0,1] and cropped to its size (the padding is dropped). */
+static sst_status image_sink(void *ctx, int C, int x0, int y0, int w, int h,
+                             const float *src, sst_error *err) {
+  sst_image *img = ctx;
+  if (C != 3)
+    return sst_fail(err, SST_ERR_INVALID, "decoder output has %d channels", C);
+  const size_t plane = (size_t)w * h;
+  for (int y = 0; y < h && y0 + y < img->height; y++)
+    for (int x = 0; x < w && x0 + x < img->width; x++)
+      for (int c = 0; c < 3; c++) {
+        float v = src[c * plane + (size_t)y * w + x];
+        v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+        img->rgb[((size_t)(y0 + y) * img->width + x0 + x) * 3 + c] = v;
+      }
+  return SST_OK;
+}
 
 static sst_status target_rect(void *ctx, int x0, int y0, int w, int h,
                               float *out, sst_error *err) {
@@ -251,17 +312,19 @@ static sst_status run_level(sst_session *s, sst_layer layer,
                             sst_error *err) {
   memset(out, 0, sizeof *out);
   const double t0 = sst_now();
-  const sst_side_level *c = NULL, *y = NULL;
-  sst_side_request rq = {s->model->enc, layer, p->max_size, 1.0, p->tile, 0,
-                         "content"};
+  const sst_side_level *cc = NULL, *y = NULL;
+  sst_side_request rq = {s->model->enc, layer,  p->max_size,   1.0,
+                         p->tile,      0,      s->spill_bytes, "content"};
   sst_ctx pc = sst_ctx_sub(ctx, LEVEL_SPLIT[0], LEVEL_SPLIT[1],
                            "encode content");
   sst_status st =
-      sst_side_encode(&s->content, &rq, &s->counts.content_encodes, &pc, &c,
+      sst_side_encode(&s->content, &rq, &s->counts.content_encodes, &pc, &cc,
                       err);
+  /* the session's own level: ensure_stats may read spilled features back */
+  sst_side_level *c = (sst_side_level *)cc;
   if (st == SST_OK) {
     sst_side_request ry = {s->model->enc, layer, p->style_max_size,
-                             p->style_scale, p->tile, 1, "style"};
+                           p->style_scale, p->tile, 1, 0,  "style"};
     sst_ctx ps = sst_ctx_sub(ctx, LEVEL_SPLIT[1], LEVEL_SPLIT[2],
                              "encode style");
     st = sst_side_encode(&s->style, &ry, &s->counts.style_encodes, &ps, &y,
@@ -269,7 +332,7 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   }
   const double t1 = sst_now();
   if (st == SST_OK)
-    st = ensure_stats(s, c, y, ctx, err);
+    st = ensure_stats(s, c, y, p, ctx, err);
   if (st != SST_OK)
     return st;
 
@@ -281,21 +344,23 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   st = sst_recon_solve(s->stats, &rp, &res, &pr, err);
   const double t2 = sst_now();
 
-  /* The decoder pulls the target tile by tile from the solved maps. */
-  sst_tensor rgb = {0};
+  /* The decoder pulls the target tile by tile from the solved maps and
+   * pushes its tiles into the result. */
+  if (st == SST_OK && sst_image_alloc(out, c->w, c->h) != SST_OK)
+    st = sst_fail(err, SST_ERR_NOMEM, "out of memory for the %dx%d result",
+                  c->w, c->h);
   if (st == SST_OK) {
     sst_ctx pd = sst_ctx_sub(ctx, LEVEL_SPLIT[3], LEVEL_SPLIT[4], "decode");
     rect_ctx rc = {res, c->feat.w};
     const int f = sst_layer_cell(layer);
-    st = sst_decode_tiled(s->model->dec[layer], layer, c->feat.c, c->feat.w,
+    st = sst_decode_tiles(s->model->dec[layer], layer, c->feat.c, c->feat.w,
                           c->feat.h, target_rect, &rc,
                           sst_tile_for(p->tile, f * c->feat.w, f * c->feat.h),
-                          &rgb, &pd, err);
+                          image_sink, out, &pd, err);
   }
   sst_recon_result_free(res);
-  if (st == SST_OK)
-    st = sst_tensor_to_image(&rgb, c->w, c->h, out, err);
-  sst_tensor_free(&rgb);
+  if (st != SST_OK)
+    sst_image_free(out);
   if (st == SST_OK && p->color_match > 0.0) {
     const double tc = sst_now();
     match_colors(s, c, y, p->color_match, out, ctx);
@@ -314,7 +379,7 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
   sst_status st = check_params(s->model, p, err);
   if (st != SST_OK)
     return st;
-  if (!s->content.img.rgb || !s->style.img.rgb)
+  if (!s->content.img.width || !s->style.img.width)
     return sst_fail(err, SST_ERR_INVALID, "content and style images must be set");
   sst_blas_single_thread();
   /* everything this call may vary, handed down (context.h) */
@@ -345,7 +410,10 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
     *out = small;
   }
   /* last, at full size, so the chroma is the content's own */
-  if (st == SST_OK && p->preserve_colors)
+  if (st == SST_OK && p->preserve_colors && s->content.rgb8)
+    sst_preserve_colors8(out, s->content.rgb8, s->content.img.width,
+                         s->content.img.height, &ctx);
+  else if (st == SST_OK && p->preserve_colors)
     sst_preserve_colors(out, &s->content.img, &ctx);
   if (st == SST_OK && ctx.fn)
     ctx.fn(1.0f, "done", ctx.user);

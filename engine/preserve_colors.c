@@ -7,7 +7,8 @@
 
 typedef struct {
   sst_image *out;
-  const sst_image *content;
+  const float *content;   /* interleaved RGB, or */
+  const uint8_t *content8; /* the same as bytes (q / 255) */
 } job;
 
 static double luma(const float *p) {
@@ -38,8 +39,21 @@ static void band(void *ctx, int b, int worker) {
   const int w = j->out->width;
   const int y1 = (b + 1) * BAND_ROWS < j->out->height ? (b + 1) * BAND_ROWS
                                                       : j->out->height;
-  for (size_t i = (size_t)b * BAND_ROWS * w; i < (size_t)y1 * w; i++)
-    keep_chroma(j->out->rgb + 3 * i, j->content->rgb + 3 * i);
+  for (size_t i = (size_t)b * BAND_ROWS * w; i < (size_t)y1 * w; i++) {
+    float c8[3];
+    if (j->content8)
+      for (int c = 0; c < 3; c++)
+        c8[c] = j->content8[3 * i + c] / 255.0f;
+    keep_chroma(j->out->rgb + 3 * i, j->content8 ? c8 : j->content + 3 * i);
+  }
+}
+
+static void run(sst_image *out, job *j, const sst_ctx *ctx) {
+  const int nb = (out->height + BAND_ROWS - 1) / BAND_ROWS;
+  /* bands are independent pixels: any order gives the same result */
+  if (sst_run_bands(nb, sst_ctx_threads(ctx), band, j, NULL, NULL) != SST_OK)
+    for (int b = 0; b < nb; b++)
+      band(j, b, 0);
 }
 
 void sst_preserve_colors(sst_image *out, const sst_image *content,
@@ -47,10 +61,15 @@ void sst_preserve_colors(sst_image *out, const sst_image *content,
   if (!out || !content || !out->rgb || !content->rgb ||
       out->width != content->width || out->height != content->height)
     return;
-  job j = {out, content};
-  const int nb = (out->height + BAND_ROWS - 1) / BAND_ROWS;
-  /* bands are independent pixels: any order gives the same result */
-  if (sst_run_bands(nb, sst_ctx_threads(ctx), band, &j, NULL, NULL) != SST_OK)
-    for (int b = 0; b < nb; b++)
-      band(&j, b, 0);
+  job j = {out, content->rgb, NULL};
+  run(out, &j, ctx);
+}
+
+void sst_preserve_colors8(sst_image *out, const uint8_t *content, int width,
+                          int height, const sst_ctx *ctx) {
+  if (!out || !content || !out->rgb || out->width != width ||
+      out->height != height)
+    return;
+  job j = {out, NULL, content};
+  run(out, &j, ctx);
 }

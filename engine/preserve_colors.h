@@ -31,4 +31,8 @@
  * over ctx's workers (NULL: all cores). */
 void sst_preserve_colors(sst_image *out, const sst_image *content,
                          const sst_ctx *ctx);
+/* The same with the content as 8-bit RGB (each value q / 255.0f, side.h):
+ * the same result as with those floats. */
+void sst_preserve_colors8(sst_image *out, const uint8_t *content, int width,
+                          int height, const sst_ctx *ctx);
 #endif

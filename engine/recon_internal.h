@@ -45,6 +45,7 @@ struct sst_recon_stats {
   sst_style_set *sets;   /* nsets */
   int nsets;
   int grid_w, style_grid_w; /* feature grid widths, 0 = not given */
+  sst_feature_reader rd;    /* fc == NULL: where the content is read */
 };
 
 /* The solved reconstruction (see sst_recon_solve): one of three forms. */
@@ -61,6 +62,7 @@ struct sst_recon_result {
   float **A;    /* affine paths: K maps (C x C), NULL for inactive regions */
   double **b;   /* K offsets (C, scaled units) */
   const float *target; /* or the C x N target (content or owned) */
+  int content_only;    /* the target is the content itself */
   float *owned;
   sst_recon_span_fn span; /* or a method's own pixels from impl */
   void *impl;

@@ -35,12 +35,13 @@ void sst_recon_result_free(sst_recon_result *r) {
   free(r);
 }
 
-/* out[c*ld + i] = (A c_(p0+i))_c + s b_c for i < n: one region's map. */
+/* out[c*ld + i] = (A x_i)_c + s b_c for i < n: one region's map of the
+ * content pixels x (C rows, leading dimension xld). */
 static void map_run(const sst_recon_stats *st, const float *A, const double *b,
-                    int p0, int n, float *out, size_t ld) {
+                    const float *x, size_t xld, int n, float *out, size_t ld) {
   const int C = st->C;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, n, C, 1.0f, A, C,
-              st->fc + p0, st->N, 0.0f, out, (int)ld);
+              x, (int)xld, 0.0f, out, (int)ld);
   for (int c = 0; c < C; c++) {
     const float sb = (float)(st->scale * b[c]);
     float *row = out + (size_t)c * ld;
@@ -66,9 +67,11 @@ static int sole_region(const sst_recon_result *r, int p0, int n) {
   return -1;
 }
 
-/* Blend of every region touching [p0, p0+n), n <= APPLY_BLOCK. */
-static void blend_block(const sst_recon_result *r, int p0, int n, float *out,
-                        size_t ld, float *tmp, float *wsum) {
+/* Blend of every region touching [p0, p0+n), n <= APPLY_BLOCK, whose
+ * content pixels are x (leading dimension xld). */
+static void blend_block(const sst_recon_result *r, int p0, const float *x,
+                        size_t xld, int n, float *out, size_t ld, float *tmp,
+                        float *wsum) {
   const sst_recon_stats *st = r->st;
   const int C = st->C;
   memset(wsum, 0, sizeof(float) * (size_t)n);
@@ -83,7 +86,7 @@ static void blend_block(const sst_recon_result *r, int p0, int n, float *out,
       any = w[i] > 0.0f;
     if (!any)
       continue;
-    map_run(st, r->A[k], r->b[k], p0, n, tmp, (size_t)n);
+    map_run(st, r->A[k], r->b[k], x, xld, n, tmp, (size_t)n);
     for (int c = 0; c < C; c++) {
       float *orow = out + (size_t)c * ld;
       const float *trow = tmp + (size_t)c * n;
@@ -97,19 +100,27 @@ static void blend_block(const sst_recon_result *r, int p0, int n, float *out,
   }
   for (int c = 0; c < C; c++) {
     float *orow = out + (size_t)c * ld;
-    const float *crow = st->fc + (size_t)c * st->N + p0;
+    const float *crow = x + (size_t)c * xld;
     for (int i = 0; i < n; i++)
       orow[i] = wsum[i] > 0.0f ? orow[i] / wsum[i] : crow[i];
   }
 }
 
 /* Target pixels of one span [p0, p0+n) into out (leading dimension ld),
- * APPLY_BLOCK pixels at a time; tmp (C x APPLY_BLOCK) and wsum are the
- * caller's scratch. */
-static void apply_span(const sst_recon_result *r, int p0, int n, float *out,
-                       size_t ld, float *tmp, float *wsum) {
+ * APPLY_BLOCK pixels at a time, from its content pixels x (leading
+ * dimension xld); tmp (C x APPLY_BLOCK) and wsum are the caller's
+ * scratch. */
+static void apply_span(const sst_recon_result *r, int p0, const float *x,
+                       size_t xld, int n, float *out, size_t ld, float *tmp,
+                       float *wsum) {
   const sst_recon_stats *st = r->st;
   const int C = st->C;
+  if (r->content_only) {
+    for (int c = 0; c < C; c++)
+      memcpy(out + (size_t)c * ld, x + (size_t)c * xld,
+             sizeof(float) * (size_t)n);
+    return;
+  }
   if (r->target) { /* content copy or per-pixel solution */
     for (int c = 0; c < C; c++)
       memcpy(out + (size_t)c * ld, r->target + (size_t)c * st->N + p0,
@@ -124,10 +135,10 @@ static void apply_span(const sst_recon_result *r, int p0, int n, float *out,
   }
   if (st->K == 1 && !st->wc) { /* one region covering everything */
     if (r->A[0])
-      map_run(st, r->A[0], r->b[0], p0, n, out, ld);
+      map_run(st, r->A[0], r->b[0], x, xld, n, out, ld);
     else /* region skipped: the content */
       for (int c = 0; c < C; c++)
-        memcpy(out + (size_t)c * ld, st->fc + (size_t)c * st->N + p0,
+        memcpy(out + (size_t)c * ld, x + (size_t)c * xld,
                sizeof(float) * (size_t)n);
     return;
   }
@@ -136,9 +147,9 @@ static void apply_span(const sst_recon_result *r, int p0, int n, float *out,
     /* Inside a hard region the blend is the identity: map straight in. */
     int only = sole_region(r, p0 + i0, B);
     if (only >= 0)
-      map_run(st, r->A[only], r->b[only], p0 + i0, B, out + i0, ld);
+      map_run(st, r->A[only], r->b[only], x + i0, xld, B, out + i0, ld);
     else
-      blend_block(r, p0 + i0, B, out + i0, ld, tmp, wsum);
+      blend_block(r, p0 + i0, x + i0, xld, B, out + i0, ld, tmp, wsum);
   }
 }
 
@@ -152,16 +163,23 @@ typedef struct {
   int base, stride, w, h, last_w, rows_per_band;
   float *out;
   size_t ld;
+  /* the content pixels: NULL = the stats' own fc; else the rectangle read
+   * through the stats' reader, w x h with plane stride ld */
+  const float *x;
   float *tmp[SST_MAX_WORKERS], *wsum[SST_MAX_WORKERS];
 } apply_job;
 
 static void apply_band(void *ctx, int band, int worker) {
   apply_job *j = ctx;
   const int y1 = (band + 1) * j->rows_per_band;
-  for (int y = band * j->rows_per_band; y < y1 && y < j->h; y++)
-    apply_span(j->r, j->base + y * j->stride, y == j->h - 1 ? j->last_w : j->w,
-               j->out + (size_t)y * j->w, j->ld, j->tmp[worker],
-               j->wsum[worker]);
+  const sst_recon_stats *st = j->r->st;
+  for (int y = band * j->rows_per_band; y < y1 && y < j->h; y++) {
+    const int p0 = j->base + y * j->stride;
+    const float *x = j->x ? j->x + (size_t)y * j->w : st->fc + p0;
+    apply_span(j->r, p0, x, j->x ? j->ld : (size_t)st->N,
+               y == j->h - 1 ? j->last_w : j->w, j->out + (size_t)y * j->w,
+               j->ld, j->tmp[worker], j->wsum[worker]);
+  }
 }
 
 static sst_status apply_rows(apply_job *j, sst_ctx *prog,
@@ -200,6 +218,9 @@ sst_status sst_recon_result_run(const sst_recon_result *r, int p0, int n,
                                 sst_error *err) {
   if (!r || !out || p0 < 0 || n < 0 || p0 > r->st->N - n || ld < (size_t)n)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad pixel range");
+  if (!r->st->fc)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: streamed content is made by rectangles");
   if (n == 0)
     return sst_ctx_tick(prog, 1.0f)
                ? sst_fail(err, SST_ERR_CANCELLED, "cancelled")
@@ -217,6 +238,21 @@ sst_status sst_recon_result_rect(const sst_recon_result *r, int grid_w, int x0,
       w <= 0 || h <= 0 || x0 > grid_w - w || y0 > r->st->N / grid_w - h)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: bad rectangle");
   const size_t plane = (size_t)w * (size_t)h;
+  const sst_recon_stats *st = r->st;
+  if (!st->fc) { /* streamed: this rectangle's content, read in first */
+    float *x = malloc(sizeof(float) * (size_t)st->C * plane);
+    if (!x)
+      return sst_fail(err, SST_ERR_NOMEM,
+                      "reconstruct: out of memory for a content tile");
+    sst_status rc = st->rd.read(st->rd.ctx, x0, y0, w, h, x, err);
+    apply_job j = {.r = r, .base = y0 * grid_w + x0, .stride = grid_w,
+                   .w = w, .h = h, .last_w = w, .out = out, .ld = plane,
+                   .x = x};
+    if (rc == SST_OK)
+      rc = apply_rows(&j, NULL, err);
+    free(x);
+    return rc;
+  }
   if (x0 == 0 && w == grid_w) /* whole rows: one contiguous run */
     return sst_recon_result_run(r, y0 * grid_w, w * h, out, plane, NULL, err);
   apply_job j = {.r = r, .base = y0 * grid_w + x0, .stride = grid_w, .w = w,

@@ -285,14 +285,46 @@ static int weights_ok(const float *w, size_t n) {
   return 1;
 }
 
-sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
-                               const float *fs, int M, const float *ws, int K,
-                               sst_recon_stats **out, const sst_ctx *ctx,
-                               sst_error *err) {
+/* Moments of the content read through rd, bands of whole rows at a time
+ * (about 8 M floats a band), added into sf / sff / W like one pass. */
+static int streamed_moments(const sst_feature_reader *rd, int C, int N,
+                            int grid_w, int K, const float *wc,
+                            double *const *sf, double *const *sff, double *W,
+                            const sst_ctx *ctx, sst_status *rc,
+                            sst_error *err) {
+  const int gh = N / grid_w;
+  int rows = (int)((size_t)(8 << 20) / ((size_t)C * grid_w));
+  rows = rows < 1 ? 1 : (rows > gh ? gh : rows);
+  float *band = malloc(sizeof(float) * (size_t)C * grid_w * rows);
+  const float *wrow[MAX_REGIONS];
+  if (!band)
+    return -1;
+  for (int y0 = 0; y0 < gh; y0 += rows) {
+    const int h = gh - y0 < rows ? gh - y0 : rows, n = h * grid_w;
+    *rc = rd->read(rd->ctx, 0, y0, grid_w, h, band, err);
+    if (*rc != SST_OK)
+      break;
+    for (int k = 0; k < K; k++)
+      wrow[k] = wc ? wc + (size_t)k * N + (size_t)y0 * grid_w : NULL;
+    if (sst_moments_pass(band, C, n, (size_t)n, K, wrow, sf, sff, W, ctx)) {
+      free(band);
+      return -1;
+    }
+  }
+  free(band);
+  return 0;
+}
+
+static sst_status stats_new(const float *fc, const sst_feature_reader *rd,
+                            int grid_w, int C, int N, const float *wc,
+                            const float *fs, int M, const float *ws, int K,
+                            sst_recon_stats **out, const sst_ctx *ctx,
+                            sst_error *err) {
   if (!out)
     return sst_fail(err, SST_ERR_INVALID, "reconstruct: no output pointer");
   *out = NULL;
-  if (!fc || !fs || C <= 0 || N <= 0 || M <= 0 || K <= 0 || K > MAX_REGIONS)
+  if ((!fc && (!rd || !rd->read || grid_w <= 0 || N % grid_w)) || !fs ||
+      C <= 0 || N <= 0 || M <= 0 || K <= 0 || K > MAX_REGIONS)
     return sst_fail(err, SST_ERR_INVALID,
                     "reconstruct: bad features (C=%d N=%d M=%d K=%d)", C, N, M,
                     K);
@@ -316,6 +348,8 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
   st->M = M;
   st->K = K;
   st->fc = fc;
+  if (!fc)
+    st->rd = *rd;
   st->wc = wc;
   st->fs = fs;
   st->ws = ws;
@@ -412,8 +446,12 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
     sff[k] = r->sig;
     Wacc[k] = 0.0;
   }
-  if (sst_moments_pass(fc, C, N, (size_t)N, K, wrow, sf, sff, Wacc, ctx))
+  if (fc ? sst_moments_pass(fc, C, N, (size_t)N, K, wrow, sf, sff, Wacc, ctx)
+         : streamed_moments(rd, C, N, grid_w, K, wc, sf, sff, Wacc, ctx, &rc,
+                            err))
     goto nomem;
+  if (rc != SST_OK)
+    goto fail;
   for (int k = 0; k < K; k++) {
     sst_region_stats *r = &st->reg[k];
     r->style = &st->sets[set_of[k]];
@@ -458,4 +496,26 @@ fail:
   free(Wacc);
   sst_recon_stats_free(st);
   return rc;
+}
+
+sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
+                               const float *fs, int M, const float *ws, int K,
+                               sst_recon_stats **out, const sst_ctx *ctx,
+                               sst_error *err) {
+  if (!fc) {
+    if (out)
+      *out = NULL;
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: bad features (C=%d N=%d M=%d K=%d)", C, N,
+                    M, K);
+  }
+  return stats_new(fc, NULL, 0, C, N, wc, fs, M, ws, K, out, ctx, err);
+}
+
+sst_status sst_recon_stats_new_streamed(const sst_feature_reader *rd, int C,
+                                        int N, int grid_w, const float *wc,
+                                        const float *fs, int M, const float *ws,
+                                        int K, sst_recon_stats **out,
+                                        const sst_ctx *ctx, sst_error *err) {
+  return stats_new(NULL, rd, grid_w, C, N, wc, fs, M, ws, K, out, ctx, err);
 }

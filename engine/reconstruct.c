@@ -21,7 +21,8 @@ static sst_status content_solve(const sst_recon_stats *st,
                                 sst_error *err) {
   (void)ts;
   (void)p;
-  res->target = st->fc;
+  res->target = st->fc; /* NULL when streamed: content_only says it */
+  res->content_only = 1;
   if (sst_ctx_tick(prog, 1.0f))
     return sst_fail(err, SST_ERR_CANCELLED, "cancelled");
   return SST_OK;
@@ -67,6 +68,18 @@ static const recon_method methods[] = {
     {always, sst_recon_affine_solve},           /* recon_affine.c */
 };
 
+/* The rows of the table above that read the whole content: the patch
+ * method and the per-pixel (Gaussian) one. */
+int sst_recon_streamable(const sst_recon_params *p) {
+  if (p->method == SST_METHOD_PATCH)
+    return 0;
+  if (p->gamma == 0.0 || p->iterations == 0)
+    return 1;
+  const int fuse = p->fuse_kernel != SST_KERNEL_NONE && p->fuse_weight > 0.0;
+  return p->kernel != SST_KERNEL_GAUSSIAN &&
+         !(fuse && p->fuse_kernel == SST_KERNEL_GAUSSIAN);
+}
+
 sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
                            sst_recon_result **out, sst_ctx *prog,
                            sst_error *err) {
@@ -82,6 +95,13 @@ sst_status sst_recon_solve(const sst_recon_stats *st, const sst_recon_params *p,
   const recon_method *m = methods;
   while (!m->applies(&ts, p))
     m++;
+  if (!st->fc && m->solve != sst_recon_factored_solve &&
+      m->solve != sst_recon_affine_solve && m->solve != content_solve) {
+    free(res);
+    return sst_fail(err, SST_ERR_INVALID,
+                    "reconstruct: this method needs the content features in "
+                    "memory");
+  }
   rc = m->solve(st, &ts, p, res, prog, err);
   if (rc != SST_OK) {
     sst_recon_result_free(res);

@@ -46,6 +46,26 @@ sst_status sst_recon_stats_new(const float *fc, int C, int N, const float *wc,
                                const float *fs, int M, const float *ws, int K,
                                sst_recon_stats **out, const sst_ctx *ctx,
                                sst_error *err);
+/* The same statistics with the content features read through rd, a band
+ * of rows at a time, instead of held whole: for features that live in a
+ * file (spill.h).  The content grid is grid_w x (N / grid_w).  Only the
+ * methods that keep to per-region maps (sst_recon_streamable) can solve
+ * on it, and only sst_recon_result_rect makes its pixels (reading the
+ * rectangle's content through rd). */
+typedef struct {
+  sst_status (*read)(void *ctx, int x0, int y0, int w, int h, float *out,
+                     sst_error *err); /* C x h x w, planar */
+  void *ctx;
+} sst_feature_reader;
+sst_status sst_recon_stats_new_streamed(const sst_feature_reader *rd, int C,
+                                        int N, int grid_w, const float *wc,
+                                        const float *fs, int M, const float *ws,
+                                        int K, sst_recon_stats **out,
+                                        const sst_ctx *ctx, sst_error *err);
+/* Non-zero when p's method needs only the per-region statistics and the
+ * content pixels it is making (not the whole C x N content at once). */
+int sst_recon_streamable(const sst_recon_params *p);
+
 /* The feature grids' widths (content: N / grid_w rows, style: M /
  * style_grid_w rows): the patch method needs them, the others do not. */
 sst_status sst_recon_stats_set_grids(sst_recon_stats *st, int grid_w,

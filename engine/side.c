@@ -11,6 +11,7 @@
 
 static void level_drop(sst_side_level *lv) {
   sst_tensor_free(&lv->feat);
+  sst_spill_free(lv->spill);
   free(lv->masks);
   memset(lv, 0, sizeof *lv);
 }
@@ -24,14 +25,51 @@ void sst_side_keep(sst_side *sd, unsigned layers) {
 void sst_side_free(sst_side *sd) {
   sst_side_keep(sd, 0);
   sst_image_free(&sd->img);
+  free(sd->rgb8);
+  sd->rgb8 = NULL;
   free(sd->labels);
   sd->labels = NULL;
   memset(&sd->pal, 0, sizeof sd->pal);
 }
 
-sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
-                        const char *what, sst_error *err) {
-  if (!img || !img->rgb || img->width <= 0 || img->height <= 0)
+/* The n floats as bytes q with q / 255.0f == v for each, or NULL when
+ * some value is not one (or out of memory: the float copy is made then). */
+static uint8_t *exact_bytes(const float *v, size_t n) {
+  uint8_t *q = malloc(n);
+  for (size_t i = 0; q && i < n; i++) {
+    const float x = v[i] * 255.0f;
+    if (!(x >= 0.0f && x <= 255.0f)) {
+      free(q);
+      return NULL;
+    }
+    q[i] = (uint8_t)lrintf(x);
+    if (q[i] / 255.0f != v[i]) {
+      free(q);
+      return NULL;
+    }
+  }
+  return q;
+}
+
+/* The side's image as floats in tmp (allocated), for the steps that need
+ * it whole: a resize, an untiled encoding, the colour targets. */
+static sst_status side_floats(const sst_side *sd, sst_image *tmp,
+                              sst_error *err) {
+  if (sst_image_alloc(tmp, sd->img.width, sd->img.height) != SST_OK)
+    return sst_fail(err, SST_ERR_NOMEM,
+                    "out of memory for the %d x %d image as floats",
+                    sd->img.width, sd->img.height);
+  for (size_t i = 0; i < (size_t)sd->img.width * sd->img.height * 3; i++)
+    tmp->rgb[i] = sd->rgb8[i] / 255.0f;
+  return SST_OK;
+}
+
+/* The image is img's floats or, when img->rgb is NULL, the bytes b (q
+ * meaning q / 255.0f), img->width x img->height. */
+static sst_status side_set(sst_side *sd, const sst_image *img,
+                           const uint8_t *b, const sst_map *map,
+                           const char *what, sst_error *err) {
+  if (!img || (!img->rgb && !b) || img->width <= 0 || img->height <= 0)
     return sst_fail(err, SST_ERR_INVALID, "the %s image is empty", what);
   if (img->width < SST_MIN_SIDE || img->height < SST_MIN_SIDE)
     return sst_fail(err, SST_ERR_INVALID,
@@ -67,19 +105,46 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
       return st;
     }
   }
-  sst_image copy;
-  if (sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
+  const size_t n = (size_t)img->width * img->height * 3;
+  const int large = (double)img->width * img->height > SST_UNTILED_MAX_PIXELS;
+  uint8_t *rgb8 = NULL;
+  if (large && b) {
+    rgb8 = malloc(n);
+    if (rgb8)
+      memcpy(rgb8, b, n);
+  } else if (large) {
+    rgb8 = exact_bytes(img->rgb, n);
+  }
+  sst_image copy = {img->width, img->height, NULL};
+  if (!rgb8 && sst_image_alloc(&copy, img->width, img->height) != SST_OK) {
     free(labels);
     return sst_fail(err, SST_ERR_NOMEM,
                     "out of memory for a copy of the %d x %d image",
                     img->width, img->height);
   }
-  memcpy(copy.rgb, img->rgb, (size_t)img->width * img->height * 3 * sizeof(float));
+  if (!rgb8 && img->rgb)
+    memcpy(copy.rgb, img->rgb, n * sizeof(float));
+  else if (!rgb8)
+    for (size_t i = 0; i < n; i++)
+      copy.rgb[i] = b[i] / 255.0f;
   sst_side_free(sd);
   sd->img = copy;
+  sd->rgb8 = rgb8;
   sd->labels = labels;
   sd->pal = pal;
   return SST_OK;
+}
+
+sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
+                        const char *what, sst_error *err) {
+  return side_set(sd, img, NULL, map, what, err);
+}
+
+sst_status sst_side_set8(sst_side *sd, int width, int height,
+                         const uint8_t *rgb, const sst_map *map,
+                         const char *what, sst_error *err) {
+  const sst_image size = {width, height, NULL};
+  return side_set(sd, &size, rgb, map, what, err);
 }
 
 /* Masks and (style) colours of a fresh encoding of `src`, the processed
@@ -135,6 +200,118 @@ static sst_status scaled_size(const sst_image *img, int max_side, double scale,
   return SST_OK;
 }
 
+static int round_up8(int v) {
+  const int m = sst_net_pad_multiple();
+  return (v + m - 1) / m * m;
+}
+
+/* The encoder's input tiles straight from the image, mirror-padded as
+ * sst_image_to_tensor pads it, so the padded image tensor never exists
+ * whole. */
+typedef struct {
+  const sst_image *img; /* size, and the floats unless rgb8 */
+  const uint8_t *rgb8;
+} image_src;
+
+static sst_status image_rect(void *ctx, int x0, int y0, int w, int h,
+                             float *out, sst_error *err) {
+  (void)err;
+  const image_src *is = ctx;
+  const sst_image *img = is->img;
+  const size_t plane = (size_t)w * h;
+  for (int y = 0; y < h; y++) {
+    const size_t row = (size_t)sst_mirror(y0 + y, img->height) * img->width;
+    for (int x = 0; x < w; x++) {
+      const size_t px = (row + (size_t)sst_mirror(x0 + x, img->width)) * 3;
+      const size_t o = (size_t)y * w + x;
+      for (int c = 0; c < 3; c++)
+        out[c * plane + o] =
+            is->rgb8 ? is->rgb8[px + c] / 255.0f : img->rgb[px + c];
+    }
+  }
+  return SST_OK;
+}
+
+/* Where the encoder's tiles go: the feature tensor, allocated on the
+ * first block, or the spill file when the features would be larger than
+ * the request's spill_bytes. */
+typedef struct {
+  sst_side_level *lv;
+  int gw, gh;
+  size_t spill_bytes;
+} level_sink_ctx;
+
+static sst_status level_sink(void *ctx, int C, int x0, int y0, int w, int h,
+                             const float *src, sst_error *err) {
+  level_sink_ctx *ls = ctx;
+  sst_side_level *lv = ls->lv;
+  if (!lv->feat.data && !lv->spill) {
+    const size_t bytes = sizeof(float) * (size_t)C * ls->gw * ls->gh;
+    sst_status st = SST_ERR_IO;
+    if (ls->spill_bytes && bytes > ls->spill_bytes)
+      st = sst_spill_new(C, ls->gw, ls->gh, &lv->spill, err);
+    /* no temporary file to be had (read-only or full $TMPDIR): memory, as
+     * for a smaller image; its own out-of-memory message if that fails */
+    if (st != SST_OK)
+      st = sst_tensor_alloc(&lv->feat, C, ls->gh, ls->gw, err);
+    if (st != SST_OK)
+      return st;
+    lv->feat.c = C;
+    lv->feat.w = ls->gw;
+    lv->feat.h = ls->gh;
+  }
+  if (lv->spill)
+    return sst_spill_put(lv->spill, x0, y0, w, h, src, err);
+  const size_t plane = (size_t)lv->feat.w * lv->feat.h, bp = (size_t)w * h;
+  for (int c = 0; c < C; c++)
+    for (int y = 0; y < h; y++)
+      memcpy(lv->feat.data + c * plane + (size_t)(y0 + y) * lv->feat.w + x0,
+             src + c * bp + (size_t)y * w, sizeof(float) * (size_t)w);
+  return SST_OK;
+}
+
+static sst_status encode_tiles(const sst_side_request *req,
+                               const sst_image *src, const uint8_t *src8,
+                               int pw, int ph, int tile, sst_side_level *lv,
+                               sst_ctx *ctx, sst_error *err) {
+  const int f = sst_net_layer_cell(req->layer);
+  level_sink_ctx ls = {lv, pw / f, ph / f, req->spill_bytes};
+  image_src is = {src, src8};
+  return sst_encode_tiles(req->enc, pw, ph, req->layer, tile, image_rect, &is,
+                          level_sink, &ls, ctx, err);
+}
+
+sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w,
+                             int h, float *out, sst_error *err) {
+  if (lv->spill)
+    return sst_spill_get(lv->spill, x0, y0, w, h, out, err);
+  const sst_tensor *t = &lv->feat;
+  const size_t plane = (size_t)t->w * t->h, bp = (size_t)w * h;
+  for (int c = 0; c < t->c; c++)
+    for (int y = 0; y < h; y++)
+      memcpy(out + c * bp + (size_t)y * w,
+             t->data + c * plane + (size_t)(y0 + y) * t->w + x0,
+             sizeof(float) * (size_t)w);
+  return SST_OK;
+}
+
+sst_status sst_side_unspill(sst_side_level *lv, sst_error *err) {
+  if (!lv->spill)
+    return SST_OK;
+  sst_tensor t = {0};
+  sst_status st = sst_tensor_alloc(&t, lv->feat.c, lv->feat.h, lv->feat.w, err);
+  if (st == SST_OK)
+    st = sst_spill_get(lv->spill, 0, 0, t.w, t.h, t.data, err);
+  if (st != SST_OK) {
+    sst_tensor_free(&t);
+    return st;
+  }
+  lv->feat = t;
+  sst_spill_free(lv->spill);
+  lv->spill = NULL;
+  return SST_OK;
+}
+
 sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
                            int *counter, sst_ctx *ctx,
                            const sst_side_level **out, sst_error *err) {
@@ -160,23 +337,38 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
   }
   level_drop(lv);
 
-  sst_image small = {0};
+  const int pw = round_up8(w), ph = round_up8(h);
+  const int tile = sst_tile_for(req->tile, pw, ph);
+  const int tiled = tile > 0 && (tile < pw || tile < ph);
+  const int resized = w != sd->img.width || h != sd->img.height;
+  sst_image small = {0}, floats = {0};
   const sst_image *src = &sd->img;
+  const uint8_t *src8 = sd->rgb8; /* only the tiled encoder reads bytes */
   sst_status st = SST_OK;
-  if (w != sd->img.width || h != sd->img.height) {
-    st = sst_image_resize(&sd->img, w, h, &small, err);
-    if (st != SST_OK)
-      return st;
-    src = &small;
+  if (src8 && (resized || !tiled || req->with_colors)) {
+    st = side_floats(sd, &floats, err);
+    src = &floats;
+    src8 = NULL;
   }
-  sst_tensor rgb = {0};
-  st = sst_image_to_tensor(src, sst_net_pad_multiple(), &rgb, err);
-  const int pw = rgb.w, ph = rgb.h;
-  if (st == SST_OK)
-    st = sst_encode_tiled(req->enc, &rgb, req->layer,
-                          sst_tile_for(req->tile, pw, ph), &lv->feat, ctx,
-                          err);
-  sst_tensor_free(&rgb);
+  if (st == SST_OK && resized) {
+    st = sst_image_resize(src, w, h, &small, err);
+    src = &small;
+    sst_image_free(&floats); /* the resized copy is all that is needed */
+  }
+  if (st != SST_OK) {
+    sst_image_free(&floats);
+    return st;
+  }
+  if (tiled) {
+    st = encode_tiles(req, src, src8, pw, ph, tile, lv, ctx, err);
+  } else {
+    sst_tensor rgb = {0};
+    st = sst_image_to_tensor(src, sst_net_pad_multiple(), &rgb, err);
+    if (st == SST_OK)
+      st = sst_encode_tiled(req->enc, &rgb, req->layer, 0, &lv->feat, ctx,
+                            err);
+    sst_tensor_free(&rgb);
+  }
   if (st == SST_OK) {
     lv->w = w;
     lv->h = h;
@@ -184,6 +376,7 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
     st = describe(sd, src, pw, ph, req->with_colors, lv, ctx, err);
   }
   sst_image_free(&small);
+  sst_image_free(&floats);
   if (st != SST_OK) {
     level_drop(lv);
     return st;

@@ -17,6 +17,7 @@
 #include "context.h"
 #include "labels.h"
 #include "nn.h"
+#include "spill.h"
 
 #define SST_LAYER_COUNT 2 /* relu3_1, relu4_1 (sst_layer values) */
 
@@ -25,7 +26,8 @@ typedef struct {
   int valid;
   int w, h;                /* processed (resized) image size */
   sst_precision precision; /* arithmetic it ran with */
-  sst_tensor feat;         /* C x gh x gw features */
+  sst_tensor feat;         /* C x gh x gw features; data NULL when spilled */
+  sst_spill *spill;        /* or the same features in a file (spill.h) */
   float *masks;            /* regions x grid (NULL: no map) */
   int block;               /* pixels per grid cell */
   /* RGB moments of the processed image per label (with a map) and of the
@@ -35,7 +37,13 @@ typedef struct {
 } sst_side_level;
 
 typedef struct {
+  /* The image: its size always; its pixels as floats in img.rgb or, for
+   * an image above SST_UNTILED_MAX_PIXELS whose every value is exactly
+   * an 8-bit one (q / 255.0f: what the CLI and an 8-bit GIMP layer give),
+   * as those bytes in rgb8 with img.rgb NULL: a quarter of the memory, the
+   * same floats back. */
   sst_image img;
+  uint8_t *rgb8;
   uint8_t *labels; /* NULL: no map */
   sst_palette pal;
   sst_side_level level[SST_LAYER_COUNT];
@@ -45,6 +53,10 @@ typedef struct {
  * encoding.  `what` ("content", "style") names the side in errors. */
 sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
                         const char *what, sst_error *err);
+/* The same from interleaved RGB8, value q meaning q / 255.0f. */
+sst_status sst_side_set8(sst_side *sd, int width, int height,
+                         const uint8_t *rgb, const sst_map *map,
+                         const char *what, sst_error *err);
 void sst_side_free(sst_side *sd);
 /* Drops the encodings of the layers whose bit (1 << layer) is not in
  * `layers`. */
@@ -58,6 +70,8 @@ typedef struct {
   double scale;    /* times the max_side fit (the style scale; 1 = as fit) */
   int tile;        /* the tile option (sst_params.tile, sst_tile_for) */
   int with_colors; /* compute the colour match's targets */
+  size_t spill_bytes; /* tiled features above this many bytes go to a
+                         temporary file (spill.h); 0 = never */
   const char *what; /* "content" or "style", for messages */
 } sst_side_request;
 
@@ -69,6 +83,14 @@ typedef struct {
 sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
                            int *counter, sst_ctx *ctx,
                            const sst_side_level **out, sst_error *err);
+
+/* Reads the rectangle [x0, x0+w) x [y0, y0+h) of a level's features,
+ * in memory or spilled, as planar C x h x w. */
+sst_status sst_side_features(const sst_side_level *lv, int x0, int y0, int w,
+                             int h, float *out, sst_error *err);
+/* Brings spilled features back into lv->feat (a method that needs them
+ * whole: the Gaussian kernel, the patch method); no-op when in memory. */
+sst_status sst_side_unspill(sst_side_level *lv, sst_error *err);
 
 /* Smallest image side the encoder takes: the /8 grid must keep 2 rows and
  * columns for the reflection padding of conv4_1. */

@@ -177,6 +177,17 @@ sst_status sst_session_set_content(sst_session *s, const sst_image *img,
                                    const sst_map *map, sst_error *err);
 sst_status sst_session_set_style(sst_session *s, const sst_image *img,
                                  const sst_map *map, sst_error *err);
+/* The same from interleaved 8-bit RGB (width*height*3 bytes, value q
+ * meaning q / 255.0f, exactly as if those floats had been given): what an
+ * 8-bit file decodes to, with no float copy of the whole image on either
+ * side; a large image stays 8-bit in the session (README, "Large
+ * images"). */
+sst_status sst_session_set_content8(sst_session *s, int width, int height,
+                                    const uint8_t *rgb, const sst_map *map,
+                                    sst_error *err);
+sst_status sst_session_set_style8(sst_session *s, int width, int height,
+                                  const uint8_t *rgb, const sst_map *map,
+                                  sst_error *err);
 
 /* Runs encode (if needed), reconstruct, decode.  out->rgb is allocated by
  * the engine (free with sst_image_free) and has the content's size. */

@@ -58,6 +58,89 @@ static int effective_tile(int tile, int w, int h) {
   return (tile + 7) / 8 * 8;
 }
 
+/* The whole-tensor source and sink of sst_encode_tiled / sst_decode_tiled. */
+static sst_status tensor_source(void *ctx, int x0, int y0, int w, int h,
+                                float *out, sst_error *err) {
+  (void)err;
+  const sst_tensor *src = ctx;
+  sst_tensor dst = {src->c, h, w, out};
+  copy_block(src, x0, y0, &dst, 0, 0, w, h);
+  return SST_OK;
+}
+
+static sst_status tensor_sink(void *ctx, int C, int x0, int y0, int w, int h,
+                              const float *src, sst_error *err) {
+  sst_tensor *t = ctx;
+  if (!t->data)
+    return sst_fail(err, SST_ERR_INVALID, "tiled run: no output tensor");
+  sst_tensor s = {C, h, w, (float *)src};
+  copy_block(&s, 0, 0, t, x0, y0, w, h);
+  return SST_OK;
+}
+
+sst_status sst_encode_tiles(const sst_net *enc, int W, int H, sst_layer layer,
+                            int tile, sst_rect_fn src, void *src_ctx,
+                            sst_block_fn sink, void *sink_ctx, sst_ctx *p,
+                            sst_error *err) {
+  if (W <= 0 || H <= 0 || W % 8 || H % 8 || !src || !sink)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "tiled encoder: input must be H x W, multiples of 8");
+  const int f = sst_layer_cell(layer);
+  tile = effective_tile(tile, W, H);
+  const int nx = tiles_along(W, tile), ny = tiles_along(H, tile);
+  const int margin = nx * ny > 1 ? sst_tile_margin(layer) : 0;
+  sst_status st = SST_OK;
+  for (int j = 0; j < ny && st == SST_OK; j++)
+    for (int i = 0; i < nx && st == SST_OK; i++) {
+      tile_rect r = tile_at(i, j, tile, margin, W, H);
+      sst_tensor in = {0}, r31 = {0}, r41 = {0}, kept = {0};
+      st = sst_tensor_alloc(&in, 3, r.ey1 - r.ey0, r.ex1 - r.ex0, err);
+      if (st != SST_OK)
+        break;
+      st = src(src_ctx, r.ex0, r.ey0, in.w, in.h, in.data, err);
+      int t = j * nx + i;
+      sst_ctx tp = sst_ctx_sub(p, (float)t / (float)(nx * ny),
+                                         (float)(t + 1) / (float)(nx * ny), NULL);
+      if (st == SST_OK)
+        st = sst_encoder_run(enc, &in, &r31, layer == SST_RELU4_1 ? &r41 : NULL,
+                             p ? &tp : NULL, err);
+      sst_tensor_free(&in);
+      const sst_tensor *out = layer == SST_RELU4_1 ? &r41 : &r31;
+      const int kw = (r.x1 - r.x0) / f, kh = (r.y1 - r.y0) / f;
+      if (st == SST_OK && (kw != out->w || kh != out->h)) {
+        /* only the interior goes to the sink, as one planar block */
+        st = sst_tensor_alloc(&kept, out->c, kh, kw, err);
+        if (st == SST_OK)
+          copy_block(out, (r.x0 - r.ex0) / f, (r.y0 - r.ey0) / f, &kept, 0, 0,
+                     kw, kh);
+      }
+      if (st == SST_OK)
+        st = sink(sink_ctx, out->c, r.x0 / f, r.y0 / f, kw, kh,
+                  kept.data ? kept.data : out->data, err);
+      sst_tensor_free(&kept);
+      sst_tensor_free(&r31);
+      sst_tensor_free(&r41);
+    }
+  return st;
+}
+
+/* Allocates the whole feature tensor on the first block. */
+typedef struct {
+  sst_tensor *feat;
+  int gw, gh;
+} feat_sink_ctx;
+
+static sst_status feat_sink(void *ctx, int C, int x0, int y0, int w, int h,
+                            const float *src, sst_error *err) {
+  feat_sink_ctx *fs = ctx;
+  if (!fs->feat->data) {
+    sst_status st = sst_tensor_alloc(fs->feat, C, fs->gh, fs->gw, err);
+    if (st != SST_OK)
+      return st;
+  }
+  return tensor_sink(fs->feat, C, x0, y0, w, h, src, err);
+}
+
 sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
                             sst_layer layer, int tile, sst_tensor *feat,
                             sst_ctx *p, sst_error *err) {
@@ -80,34 +163,54 @@ sst_status sst_encode_tiled(const sst_net *enc, const sst_tensor *rgb,
     }
     return st;
   }
-  const int nx = tiles_along(W, tile), ny = tiles_along(H, tile);
-  const int margin = sst_tile_margin(layer);
+  feat_sink_ctx fs = {feat, W / f, H / f};
+  sst_status st = sst_encode_tiles(enc, W, H, layer, tile, tensor_source,
+                                   (void *)rgb, feat_sink, &fs, p, err);
+  if (st != SST_OK)
+    sst_tensor_free(feat);
+  return st;
+}
+
+sst_status sst_decode_tiles(const sst_net *dec, sst_layer layer, int C,
+                            int gw, int gh, sst_feature_rect_fn fn, void *ctx,
+                            int tile, sst_block_fn sink, void *sink_ctx,
+                            sst_ctx *p, sst_error *err) {
+  if (!dec || !fn || !sink || C <= 0 || gw <= 0 || gh <= 0)
+    return sst_fail(err, SST_ERR_INVALID, "tiled decoder: invalid arguments");
+  const int f = sst_layer_cell(layer);
+  /* in feature cells from here on */
+  int tc = effective_tile(tile, gw * f, gh * f) / f;
+  if (tc < 1)
+    tc = 1;
+  const int nx = tiles_along(gw, tc), ny = tiles_along(gh, tc);
+  const int margin = nx * ny > 1 ? sst_tile_margin(layer) / f : 0;
   sst_status st = SST_OK;
   for (int j = 0; j < ny && st == SST_OK; j++)
     for (int i = 0; i < nx && st == SST_OK; i++) {
-      tile_rect r = tile_at(i, j, tile, margin, W, H);
-      sst_tensor in = {0}, r31 = {0}, r41 = {0};
-      st = sst_tensor_alloc(&in, 3, r.ey1 - r.ey0, r.ex1 - r.ex0, err);
-      if (st != SST_OK)
-        break;
-      copy_block(rgb, r.ex0, r.ey0, &in, 0, 0, in.w, in.h);
+      tile_rect r = tile_at(i, j, tc, margin, gw, gh);
+      sst_tensor in = {0}, out = {0}, kept = {0};
+      st = sst_tensor_alloc(&in, C, r.ey1 - r.ey0, r.ex1 - r.ex0, err);
+      if (st == SST_OK)
+        st = fn(ctx, r.ex0, r.ey0, in.w, in.h, in.data, err);
       int t = j * nx + i;
       sst_ctx tp = sst_ctx_sub(p, (float)t / (float)(nx * ny),
                                          (float)(t + 1) / (float)(nx * ny), NULL);
-      st = sst_encoder_run(enc, &in, &r31, layer == SST_RELU4_1 ? &r41 : NULL,
-                           p ? &tp : NULL, err);
-      sst_tensor_free(&in);
-      const sst_tensor *out = layer == SST_RELU4_1 ? &r41 : &r31;
-      if (st == SST_OK && !feat->data)
-        st = sst_tensor_alloc(feat, out->c, H / f, W / f, err);
       if (st == SST_OK)
-        copy_block(out, (r.x0 - r.ex0) / f, (r.y0 - r.ey0) / f, feat, r.x0 / f,
-                   r.y0 / f, (r.x1 - r.x0) / f, (r.y1 - r.y0) / f);
-      sst_tensor_free(&r31);
-      sst_tensor_free(&r41);
+        st = sst_decoder_run(dec, &in, &out, p ? &tp : NULL, err);
+      sst_tensor_free(&in);
+      const int kw = (r.x1 - r.x0) * f, kh = (r.y1 - r.y0) * f;
+      if (st == SST_OK && (kw != out.w || kh != out.h)) {
+        st = sst_tensor_alloc(&kept, out.c, kh, kw, err);
+        if (st == SST_OK)
+          copy_block(&out, (r.x0 - r.ex0) * f, (r.y0 - r.ey0) * f, &kept, 0, 0,
+                     kw, kh);
+      }
+      if (st == SST_OK)
+        st = sink(sink_ctx, out.c, r.x0 * f, r.y0 * f, kw, kh,
+                  kept.data ? kept.data : out.data, err);
+      sst_tensor_free(&kept);
+      sst_tensor_free(&out);
     }
-  if (st != SST_OK)
-    sst_tensor_free(feat);
   return st;
 }
 
@@ -118,31 +221,10 @@ sst_status sst_decode_tiled(const sst_net *dec, sst_layer layer, int C, int gw,
   if (!dec || !fn || C <= 0 || gw <= 0 || gh <= 0)
     return sst_fail(err, SST_ERR_INVALID, "tiled decoder: invalid arguments");
   const int f = sst_layer_cell(layer);
-  /* in feature cells from here on */
-  int tc = effective_tile(tile, gw * f, gh * f) / f;
-  if (tc < 1)
-    tc = 1;
-  const int nx = tiles_along(gw, tc), ny = tiles_along(gh, tc);
-  const int margin = nx * ny > 1 ? sst_tile_margin(layer) / f : 0;
   sst_status st = sst_tensor_alloc(rgb, 3, gh * f, gw * f, err);
-  for (int j = 0; j < ny && st == SST_OK; j++)
-    for (int i = 0; i < nx && st == SST_OK; i++) {
-      tile_rect r = tile_at(i, j, tc, margin, gw, gh);
-      sst_tensor in = {0}, out = {0};
-      st = sst_tensor_alloc(&in, C, r.ey1 - r.ey0, r.ex1 - r.ex0, err);
-      if (st == SST_OK)
-        st = fn(ctx, r.ex0, r.ey0, in.w, in.h, in.data, err);
-      int t = j * nx + i;
-      sst_ctx tp = sst_ctx_sub(p, (float)t / (float)(nx * ny),
-                                         (float)(t + 1) / (float)(nx * ny), NULL);
-      if (st == SST_OK)
-        st = sst_decoder_run(dec, &in, &out, p ? &tp : NULL, err);
-      sst_tensor_free(&in);
-      if (st == SST_OK)
-        copy_block(&out, (r.x0 - r.ex0) * f, (r.y0 - r.ey0) * f, rgb, r.x0 * f,
-                   r.y0 * f, (r.x1 - r.x0) * f, (r.y1 - r.y0) * f);
-      sst_tensor_free(&out);
-    }
+  if (st == SST_OK)
+    st = sst_decode_tiles(dec, layer, C, gw, gh, fn, ctx, tile, tensor_sink,
+                          rgb, p, err);
   if (st != SST_OK)
     sst_tensor_free(rgb);
   return st;
