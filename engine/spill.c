@@ -64,22 +64,24 @@ void sst_spill_free(sst_spill *sp) {
  * loop strides one side by a whole plane or C floats an element, and at
  * 48 MP the file moves 3 GB each way. */
 #define TB 16
-static void to_cells(float *cells, const float *planar, size_t stride, int n,
-                     int C) {
+/* Element (x, c), x < n, c < C: dst[x*dx + c*dc] = src[x*sx + c*sc]. */
+static void blocked_copy(float *dst, size_t dx, size_t dc, const float *src,
+                         size_t sx, size_t sc, int n, int C) {
   for (int x0 = 0; x0 < n; x0 += TB)
     for (int c0 = 0; c0 < C; c0 += TB)
       for (int c = c0; c < c0 + TB && c < C; c++)
         for (int x = x0; x < x0 + TB && x < n; x++)
-          cells[(size_t)x * C + c] = planar[c * stride + x];
+          dst[(size_t)x * dx + (size_t)c * dc] = src[(size_t)x * sx + (size_t)c * sc];
+}
+
+static void to_cells(float *cells, const float *planar, size_t stride, int n,
+                     int C) {
+  blocked_copy(cells, (size_t)C, 1, planar, 1, stride, n, C);
 }
 
 static void to_planar(float *planar, const float *cells, size_t stride, int n,
                       int C) {
-  for (int x0 = 0; x0 < n; x0 += TB)
-    for (int c0 = 0; c0 < C; c0 += TB)
-      for (int c = c0; c < c0 + TB && c < C; c++)
-        for (int x = x0; x < x0 + TB && x < n; x++)
-          planar[c * stride + x] = cells[(size_t)x * C + c];
+  blocked_copy(planar, 1, stride, cells, (size_t)C, 1, n, C);
 }
 
 static off_t cell_offset(const sst_spill *sp, int x, int y) {

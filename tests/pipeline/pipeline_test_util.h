@@ -61,4 +61,28 @@ static inline uint8_t *test_two_region_map(int w, int h) {
     }
   return m;
 }
+/* The usual two-region scene: a content w x h (fill seed 1) and a style
+ * sw x sh (seed 5), each with its two-region map; free with
+ * test_scene_free. */
+typedef struct {
+  sst_image content, style;
+  sst_map cmap, smap;
+} test_scene;
+
+static inline void test_scene_make(test_scene *s, int w, int h, int sw,
+                                   int sh) {
+  sst_image_alloc(&s->content, w, h);
+  sst_image_alloc(&s->style, sw, sh);
+  test_image_fill(&s->content, 1);
+  test_image_fill(&s->style, 5);
+  s->cmap = (sst_map){w, h, test_two_region_map(w, h), NULL};
+  s->smap = (sst_map){sw, sh, test_two_region_map(sw, sh), NULL};
+}
+
+static inline void test_scene_free(test_scene *s) {
+  sst_image_free(&s->content);
+  sst_image_free(&s->style);
+  free((void *)s->cmap.rgb);
+  free((void *)s->smap.rgb);
+}
 #endif

@@ -89,14 +89,10 @@ int main(void) {
   sst_model *m = test_model_load();
   if (!m)
     return 1;
-  const int w = 480, h = 360;
-  sst_image content, style;
-  sst_image_alloc(&content, w, h);
-  sst_image_alloc(&style, 256, 192);
-  test_image_fill(&content, 1);
-  test_image_fill(&style, 5);
-  uint8_t *cm = test_two_region_map(w, h), *sm = test_two_region_map(256, 192);
-  sst_map cmap = {w, h, cm, NULL}, smap = {256, 192, sm, NULL};
+  test_scene sc;
+  test_scene_make(&sc, 480, 360, 256, 192);
+  const sst_image content = sc.content, style = sc.style;
+  const sst_map cmap = sc.cmap, smap = sc.smap;
   sst_error err = {0};
   sst_session *one = sst_session_new(m), *spilled = sst_session_new(m);
   CHECK(sst_session_set_content(one, &content, &cmap, &err) == SST_OK &&
@@ -154,10 +150,7 @@ int main(void) {
   sst_session_free(spilled);
   check_bytes(m);
   sst_model_free(m);
-  sst_image_free(&content);
-  sst_image_free(&style);
-  free(cm);
-  free(sm);
+  test_scene_free(&sc);
   printf("%s\n", failures ? "FAILED" : "all spill checks passed");
   return failures != 0;
 }

@@ -69,13 +69,11 @@ static void check_encoder(const sst_net *enc, sst_layer layer, int w, int h,
 static void check_pipeline(const sst_model *m, int w, int h, sst_kernel k,
                            sst_layer layer, int tile, double max_bound,
                            double mean_bound) {
-  sst_image content, style, one = {0}, tiled = {0};
-  sst_image_alloc(&content, w, h);
-  sst_image_alloc(&style, 384, 288);
-  test_image_fill(&content, 1);
-  test_image_fill(&style, 5);
-  uint8_t *cm = test_two_region_map(w, h), *sm = test_two_region_map(384, 288);
-  sst_map cmap = {w, h, cm, NULL}, smap = {384, 288, sm, NULL};
+  sst_image one = {0}, tiled = {0};
+  test_scene sc;
+  test_scene_make(&sc, w, h, 384, 288);
+  const sst_image content = sc.content, style = sc.style;
+  const sst_map cmap = sc.cmap, smap = sc.smap;
   sst_params p;
   sst_params_default(&p);
   p.kernel = k;
@@ -102,10 +100,7 @@ static void check_pipeline(const sst_model *m, int w, int h, sst_kernel k,
     CHECK(mean <= mean_bound, "tiled output differs: mean %g > %g", mean,
           mean_bound);
   }
-  free(cm);
-  free(sm);
-  sst_image_free(&content);
-  sst_image_free(&style);
+  test_scene_free(&sc);
   sst_image_free(&one);
   sst_image_free(&tiled);
 }
