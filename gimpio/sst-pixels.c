@@ -5,9 +5,69 @@
 #include "sst-args.h"
 #include "sst-intl.h"
 
-/* Rows per gegl_buffer_set call when writing: bounds the temporary RGBA
- * buffer whatever the image size. */
+/* Rows per gegl_buffer_set / _get call when writing or when reading bytes:
+ * bounds the temporary buffer whatever the image size. */
 #define WRITE_BAND 64
+#define READ_BAND  64
+
+/* The drawable's own format when it is 8-bit non-linear sRGB with or
+ * without alpha (what GIMP gives a photo or a painted map), else NULL.
+ * Reading a layer in its own format is a copy.  Asking babl for another
+ * one makes it search a conversion path first, in every plug-in process
+ * (babl keeps its path cache only if the process reaches babl_exit, which a
+ * plug-in does not): for a 256 x 176 layer 1.1-1.3 s of a 2 s render went
+ * into R'G'B' u8 -> R'G'B'A u8 for the map, 0.1-0.2 s into R'G'B' u8 ->
+ * R'G'B' float for the photo (bench/NOTES.md).  babl's own conversion of
+ * u8 to float is v / 255.0f for all 256 values, so the floats made here
+ * are the same bits. */
+static const Babl *
+own_u8_format (GimpDrawable *drawable)
+{
+  const Babl  *fmt   = gimp_drawable_get_format (drawable);
+  const gchar *model = babl_get_name (babl_format_get_model (fmt));
+
+  if (babl_format_get_type (fmt, 0) != babl_type ("u8") ||
+      babl_format_get_space (fmt) != babl_space ("sRGB") ||
+      (strcmp (model, "R'G'B'") != 0 && strcmp (model, "R'G'B'A") != 0))
+    return NULL;
+  return fmt;
+}
+
+/* Reads rect (full resolution) of buffer, whose own format fmt is
+ * R'G'B'[A] u8, into out->rgb and (when not NULL) alpha as floats, in bands
+ * of rows. */
+static gboolean
+read_own_u8 (GeglBuffer          *buffer,
+             const GeglRectangle *rect,
+             const Babl          *fmt,
+             sst_image           *out,
+             gfloat              *alpha)
+{
+  const gint  nc   = babl_format_get_n_components (fmt);
+  const gsize w    = (gsize) rect->width;
+  guint8     *band = g_try_malloc (w * READ_BAND * nc);
+
+  if (band == NULL)
+    return FALSE;
+  for (gint y0 = 0; y0 < rect->height; y0 += READ_BAND)
+    {
+      gint          rows = MIN (READ_BAND, rect->height - y0);
+      GeglRectangle r    = { rect->x, rect->y + y0, rect->width, rows };
+      gsize         base = (gsize) y0 * w;
+
+      gegl_buffer_get (buffer, &r, 1.0, fmt, band, GEGL_AUTO_ROWSTRIDE,
+                       GEGL_ABYSS_CLAMP);
+      for (gsize i = 0; i < w * rows; i++)
+        {
+          for (gint c = 0; c < 3; c++)
+            out->rgb[(base + i) * 3 + c] = band[i * nc + c] / 255.0f;
+          if (alpha)
+            alpha[base + i] = band[i * nc + 3] / 255.0f;
+        }
+    }
+  g_free (band);
+  return TRUE;
+}
 
 void
 sst_pixels_scaled_size (gint  width,
@@ -54,6 +114,7 @@ read_scaled (GimpDrawable        *drawable,
 {
   gint        ow = rect->width, oh = rect->height;
   GeglBuffer *buffer;
+  const Babl *own;
 
   memset (out, 0, sizeof *out);
   if (alpha)
@@ -66,24 +127,41 @@ read_scaled (GimpDrawable        *drawable,
       return FALSE;
     }
 
-  buffer = gimp_drawable_get_buffer (drawable);
-  gegl_buffer_get (buffer, rect, scale, babl_format ("R'G'B' float"),
-                   out->rgb, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-
   if (alpha && gimp_drawable_has_alpha (drawable))
     {
       *alpha = g_try_new (gfloat, (gsize) ow * oh);
       if (*alpha == NULL)
         {
-          g_object_unref (buffer);
           sst_image_free (out);
           g_set_error (error, SST_PLUGIN_ERROR, 0,
                        _("Not enough memory for a %d × %d image."), ow, oh);
           return FALSE;
         }
-      gegl_buffer_get (buffer, rect, scale, babl_format ("A float"),
-                       *alpha, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
     }
+
+  buffer = gimp_drawable_get_buffer (drawable);
+  own    = scale == 1.0 ? own_u8_format (drawable) : NULL;
+  if (own)
+    {
+      if (! read_own_u8 (buffer, rect, own, out, alpha ? *alpha : NULL))
+        {
+          g_object_unref (buffer);
+          sst_image_free (out);
+          if (alpha)
+            g_clear_pointer (alpha, g_free);
+          g_set_error (error, SST_PLUGIN_ERROR, 0,
+                       _("Not enough memory for a %d × %d image."), ow, oh);
+          return FALSE;
+        }
+      g_object_unref (buffer);
+      return TRUE;
+    }
+  /* Scaled (GEGL's box filter), or not 8-bit sRGB: babl converts. */
+  gegl_buffer_get (buffer, rect, scale, babl_format ("R'G'B' float"),
+                   out->rgb, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  if (alpha && *alpha)
+    gegl_buffer_get (buffer, rect, scale, babl_format ("A float"),
+                     *alpha, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
   g_object_unref (buffer);
 
   /* Float formats can hold values outside [0,1] (high-bit-depth images):
@@ -137,6 +215,12 @@ sst_pixels_read_map (GimpDrawable        *drawable,
   guint8        *rgba, *out;
   GeglBuffer    *buffer;
   GeglRectangle  rect;
+  /* Colours as painted, straight (not premultiplied) alpha: the engine
+   * ignores those of pixels under 50 % alpha.  Read in the layer's own
+   * format where it is 8-bit sRGB (own_u8_format says why). */
+  const Babl    *own = own_u8_format (drawable);
+  const Babl    *fmt = own ? own : babl_format ("R'G'B'A u8");
+  const gint     nc  = babl_format_get_n_components (fmt);
 
   *map = NULL;
   if (crop)
@@ -163,11 +247,9 @@ sst_pixels_read_map (GimpDrawable        *drawable,
     }
 
   buffer = gimp_drawable_get_buffer (drawable);
-  /* Straight (not premultiplied) colours: the engine ignores those of
-   * pixels under 50 % alpha. */
   if (crop || (ow == w && oh == h))
     {
-      gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), rgba,
+      gegl_buffer_get (buffer, &rect, 1.0, fmt, rgba,
                        GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
     }
   else
@@ -177,20 +259,21 @@ sst_pixels_read_map (GimpDrawable        *drawable,
        * gegl_buffer_get is no help: below scale 0.5 GEGL reads its
        * box-filtered mipmap levels whatever the filter flag says, so the
        * rows are read at full size one at a time and subsampled here. */
-      guint8 *row = g_malloc ((gsize) w * 4);
+      guint8 *row = g_malloc ((gsize) w * nc);
 
       for (gint oy = 0; oy < oh; oy++)
         {
           gint sy = (gint) (((gdouble) oy + 0.5) * h / oh);
 
           rect = (GeglRectangle) { 0, MIN (sy, h - 1), w, 1 };
-          gegl_buffer_get (buffer, &rect, 1.0, babl_format ("R'G'B'A u8"), row,
+          gegl_buffer_get (buffer, &rect, 1.0, fmt, row,
                            GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
           for (gint ox = 0; ox < ow; ox++)
             {
               gint sx = MIN ((gint) (((gdouble) ox + 0.5) * w / ow), w - 1);
 
-              memcpy (rgba + ((gsize) oy * ow + ox) * 4, row + (gsize) sx * 4, 4);
+              memcpy (rgba + ((gsize) oy * ow + ox) * nc,
+                      row + (gsize) sx * nc, nc);
             }
         }
       g_free (row);
@@ -199,10 +282,10 @@ sst_pixels_read_map (GimpDrawable        *drawable,
 
   for (gsize i = 0; i < n; i++)
     {
-      out[i * 3 + 0] = rgba[i * 4 + 0];
-      out[i * 3 + 1] = rgba[i * 4 + 1];
-      out[i * 3 + 2] = rgba[i * 4 + 2];
-      out[n * 3 + i] = rgba[i * 4 + 3];
+      out[i * 3 + 0] = rgba[i * nc + 0];
+      out[i * 3 + 1] = rgba[i * nc + 1];
+      out[i * 3 + 2] = rgba[i * nc + 2];
+      out[n * 3 + i] = nc == 4 ? rgba[i * nc + 3] : 255;
     }
   g_free (rgba);
 
