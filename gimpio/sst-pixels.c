@@ -34,13 +34,14 @@ own_u8_format (GimpDrawable *drawable)
 }
 
 /* Reads rect (full resolution) of buffer, whose own format fmt is
- * R'G'B'[A] u8, into out->rgb and (when not NULL) alpha as floats, in bands
- * of rows. */
+ * R'G'B'[A] u8, in bands of rows: the colours into rgb8 (bytes) or else
+ * rgb (floats), interleaved, and (when not NULL) the alpha as floats. */
 static gboolean
 read_own_u8 (GeglBuffer          *buffer,
              const GeglRectangle *rect,
              const Babl          *fmt,
-             sst_image           *out,
+             guint8              *rgb8,
+             gfloat              *rgb,
              gfloat              *alpha)
 {
   const gint  nc   = babl_format_get_n_components (fmt);
@@ -60,7 +61,10 @@ read_own_u8 (GeglBuffer          *buffer,
       for (gsize i = 0; i < w * rows; i++)
         {
           for (gint c = 0; c < 3; c++)
-            out->rgb[(base + i) * 3 + c] = band[i * nc + c] / 255.0f;
+            if (rgb8)
+              rgb8[(base + i) * 3 + c] = band[i * nc + c];
+            else
+              rgb[(base + i) * 3 + c] = band[i * nc + c] / 255.0f;
           if (alpha)
             alpha[base + i] = band[i * nc + 3] / 255.0f;
         }
@@ -143,7 +147,8 @@ read_scaled (GimpDrawable        *drawable,
   own    = scale == 1.0 ? own_u8_format (drawable) : NULL;
   if (own)
     {
-      if (! read_own_u8 (buffer, rect, own, out, alpha ? *alpha : NULL))
+      if (! read_own_u8 (buffer, rect, own, NULL, out->rgb,
+                         alpha ? *alpha : NULL))
         {
           g_object_unref (buffer);
           sst_image_free (out);
@@ -197,6 +202,45 @@ sst_pixels_read_rect (GimpDrawable        *drawable,
                       GError             **error)
 {
   return read_scaled (drawable, rect, 1.0, out, alpha, error);
+}
+
+gboolean
+sst_pixels_read_rect_as_engine (GimpDrawable        *drawable,
+                                const GeglRectangle *rect,
+                                guint8             **rgb8,
+                                sst_image           *img,
+                                gfloat             **alpha,
+                                GError             **error)
+{
+  const Babl *own = own_u8_format (drawable);
+  const gsize n   = (gsize) rect->width * rect->height;
+  GeglBuffer *buffer;
+  gboolean    ok;
+
+  *rgb8 = NULL;
+  memset (img, 0, sizeof *img);
+  if (own == NULL)
+    return sst_pixels_read_rect (drawable, rect, img, alpha, error);
+
+  if (alpha)
+    *alpha = NULL;
+  *rgb8 = g_try_malloc (n * 3);
+  if (*rgb8 && alpha && gimp_drawable_has_alpha (drawable))
+    *alpha = g_try_new (gfloat, n);
+  buffer = gimp_drawable_get_buffer (drawable);
+  ok = *rgb8 != NULL && (! alpha || ! gimp_drawable_has_alpha (drawable) || *alpha) &&
+       read_own_u8 (buffer, rect, own, *rgb8, NULL, alpha ? *alpha : NULL);
+  g_object_unref (buffer);
+  if (! ok)
+    {
+      g_clear_pointer (rgb8, g_free);
+      if (alpha)
+        g_clear_pointer (alpha, g_free);
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Not enough memory for a %d × %d image."),
+                   rect->width, rect->height);
+    }
+  return ok;
 }
 
 gboolean

@@ -35,6 +35,18 @@ gboolean sst_pixels_read_rect   (GimpDrawable        *drawable,
                                  gfloat             **alpha,
                                  GError             **error);
 
+/* The rectangle rect at full resolution as the engine takes it: an 8-bit
+ * sRGB layer as interleaved bytes in *rgb8 (sst_session_set_content8: no
+ * float copy, 3 bytes a pixel instead of 12), any other as floats in *img
+ * (*rgb8 then NULL).  alpha as for sst_pixels_read_image.  Free *rgb8 with
+ * g_free, img with sst_image_free. */
+gboolean sst_pixels_read_rect_as_engine (GimpDrawable        *drawable,
+                                         const GeglRectangle *rect,
+                                         guint8             **rgb8,
+                                         sst_image           *img,
+                                         gfloat             **alpha,
+                                         GError             **error);
+
 /* Reads a semantic map at the same size sst_pixels_read_image gives for
  * max_side (or, when crop is not NULL, the rectangle crop at full
  * resolution) into ONE buffer *map: w*h RGB8 pixels followed by w*h alpha

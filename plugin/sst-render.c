@@ -327,6 +327,8 @@ sst_render (GimpImage       *image,
             GError         **error)
 {
   sst_image          content = { 0 }, style = { 0 }, out = { 0 };
+  guint8            *content8 = NULL, *style8 = NULL;
+  GeglRectangle      style_rect;
   gfloat            *alpha = NULL;
   guint8            *cmap_rgb = NULL, *smap_rgb = NULL;
   GeglRectangle      result_rect, processed;
@@ -352,8 +354,14 @@ sst_render (GimpImage       *image,
       status = GIMP_PDB_CALLING_ERROR;
       goto done;
     }
-  if (! sst_pixels_read_rect (drawable, &processed, &content, &alpha, error) ||
-      ! sst_pixels_read_image (args->style_layer, 0, &style, NULL, error))
+  /* 8-bit layers go to the engine as bytes, like the CLI's files */
+  style_rect = (GeglRectangle) { 0, 0,
+                                 gimp_drawable_get_width (args->style_layer),
+                                 gimp_drawable_get_height (args->style_layer) };
+  if (! sst_pixels_read_rect_as_engine (drawable, &processed, &content8,
+                                        &content, &alpha, error) ||
+      ! sst_pixels_read_rect_as_engine (args->style_layer, &style_rect,
+                                        &style8, &style, NULL, error))
     goto done;
 
   /* the content map is cut like the layer (sst_args_check: same size) */
@@ -382,18 +390,31 @@ sst_render (GimpImage       *image,
     }
   sst_session_set_progress (session, progress_cb, &state);
 
-  st = sst_session_set_content (session, &content, cmap_rgb ? &cmap : NULL, &err);
+  st = content8 ? sst_session_set_content8 (session, processed.width,
+                                            processed.height, content8,
+                                            cmap_rgb ? &cmap : NULL, &err)
+                : sst_session_set_content (session, &content,
+                                           cmap_rgb ? &cmap : NULL, &err);
   if (st != SST_OK)
     {
       status = sst_engine_error (st, &err, error);
       goto done;
     }
-  st = sst_session_set_style (session, &style, smap_rgb ? &smap : NULL, &err);
+  /* the session holds its own copy: free ours before the run */
+  g_clear_pointer (&content8, g_free);
+  sst_image_free (&content);
+  st = style8 ? sst_session_set_style8 (session, style_rect.width,
+                                        style_rect.height, style8,
+                                        smap_rgb ? &smap : NULL, &err)
+              : sst_session_set_style (session, &style,
+                                       smap_rgb ? &smap : NULL, &err);
   if (st != SST_OK)
     {
       status = sst_engine_error (st, &err, error);
       goto done;
     }
+  g_clear_pointer (&style8, g_free);
+  sst_image_free (&style);
 
   /* While computing, SIGINT/SIGTERM cancel cleanly instead of killing the
    * process (libgimp's default handlers); restored right after. */
@@ -416,7 +437,7 @@ sst_render (GimpImage       *image,
       status = sst_engine_error (st, &err, error);
       goto done;
     }
-  if (out.width != content.width || out.height != content.height)
+  if (out.width != processed.width || out.height != processed.height)
     {
       g_set_error (error, SST_PLUGIN_ERROR, 0,
                    _("Semantic Style failed: the result has the wrong size."));
@@ -436,6 +457,8 @@ done:
     sst_session_free (session);
   sst_image_free (&content);
   sst_image_free (&style);
+  g_free (content8);
+  g_free (style8);
   sst_image_free (&out);
   g_free (alpha);
   g_free (cmap_rgb);
