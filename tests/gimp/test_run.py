@@ -34,7 +34,7 @@ n_before = len(content.get_layers())
 t0 = time.time()
 status, msg = T.run(content, photo, style_layer=painting, content_map=cmap,
                     style_map=smap, kernel="poly", gamma=10.0, iterations=10)
-print("run took %.1f s" % (time.time() - t0))
+print("run took %.2f s" % (time.time() - t0))
 T.check(status == Gimp.PDBStatusType.SUCCESS,
         "run succeeds (status %s %s)" % (status.value_nick, msg))
 
