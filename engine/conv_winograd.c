@@ -60,19 +60,32 @@ sst_status sst_wino_weights_init(sst_wino_weights *wt, const float *weight,
   if (s)
     return s;
   float *u = ut.data;
+  /* Blocks of WB input channels with the channel innermost, so the double
+   * arithmetic vectorises and every store is a run along a row of u (one
+   * kernel at a time wrote 36 floats cout*cin apart: 8 % of a small
+   * image's run).  Each element sees the same operations in the same
+   * order as one kernel at a time: the same bits. */
+  enum { WB = 32 };
   for (int co = 0; co < cout; co++)
-    for (int ci = 0; ci < cin; ci++) {
-      const float *g = weight + ((size_t)co * (size_t)cin + (size_t)ci) * 9;
-      double gg[6][3]; /* G g */
+    for (int c0 = 0; c0 < cin; c0 += WB) {
+      const int nb = cin - c0 < WB ? cin - c0 : WB;
+      double g[9][WB], gg[6][3][WB]; /* the kernels, then G g */
+      for (int c = 0; c < nb; c++)
+        for (int k = 0; k < 9; k++)
+          g[k][c] = weight[((size_t)co * (size_t)cin + (size_t)(c0 + c)) * 9 +
+                           (size_t)k];
       for (int i = 0; i < 6; i++)
         for (int k = 0; k < 3; k++)
-          gg[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
+          for (int c = 0; c < nb; c++)
+            gg[i][k][c] = G[i][0] * g[k][c] + G[i][1] * g[3 + k][c] +
+                          G[i][2] * g[6 + k][c];
       for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++) {
-          double v = gg[i][0] * G[j][0] + gg[i][1] * G[j][1] +
-                     gg[i][2] * G[j][2]; /* (G g G')[i][j] */
-          u[((size_t)(6 * i + j) * (size_t)cout + (size_t)co) * (size_t)cin +
-            (size_t)ci] = (float)v;
+          float *dst = u + ((size_t)(6 * i + j) * (size_t)cout + (size_t)co) *
+                               (size_t)cin + (size_t)c0;
+          for (int c = 0; c < nb; c++) /* (G g G')[i][j] */
+            dst[c] = (float)(gg[i][0][c] * G[j][0] + gg[i][1][c] * G[j][1] +
+                             gg[i][2][c] * G[j][2]);
         }
     }
   wt->cin = cin;
