@@ -110,7 +110,7 @@ TARGET_PSNR = 26.0
 
 FIELDS = ["key", "set", "case", "kind", "layer", "kernel", "gamma", "iterations",
           "max_size", "weights", "status", "style_ratio", "content_ssim",
-          "seconds", "output", "note", "color_match"]
+          "seconds", "output", "note", "color_match", "texture_ratio", "method"]
 
 
 def log(*a):
@@ -230,10 +230,11 @@ class Quality:
     def _subprocess(self, c, s, o):
         r = subprocess.run([sys.executable, self.script, c, s, o], capture_output=True,
                            text=True, timeout=600)
-        m = re.search(r"style_ratio=([-\d.eE+naif]+) content_ssim=([-\d.eE+naif]+)", r.stdout)
+        m = re.search(r"style_ratio=([-\d.eE+naif]+) content_ssim=([-\d.eE+naif]+)"
+                      r" texture_ratio=([-\d.eE+naif]+)", r.stdout)
         if r.returncode != 0 or not m:
             raise RuntimeError("quality.py failed: %s" % (r.stderr.strip()[-300:] or r.stdout))
-        return float(m.group(1)), float(m.group(2))
+        return float(m.group(1)), float(m.group(2)), float(m.group(3))
 
     def _inproc(self, c, s, o):
         q = self.q
@@ -241,18 +242,21 @@ class Quality:
         C = q.load(c, long=512)
         S = q.load(s, long=512)
         O = q.load(o, long=512)
-        num = q.swd(O, S)
+        # per pyramid level: three band-pass levels, then the low-pass one
+        lo = q.swd_levels(O, S)
         state = json.dumps(q.RNG.bit_generator.state, sort_keys=True)
         key = (c, s, C.shape, O.shape, state)
         if key not in self.cache:
-            self.cache[key] = q.swd(C, S)
-        ratio = num / max(self.cache[key], 1e-12)
+            self.cache[key] = q.swd_levels(C, S)
+        lc = self.cache[key]
+        ratio = lo.sum() / max(lc.sum(), 1e-12)
+        texture = lo[:3].sum() / max(lc[:3].sum(), 1e-12)
         cg = q.load(c, short=256)
         og = np.asarray(Image.fromarray((q.load(o) * 255).astype(np.uint8)).resize(
             cg.shape[1::-1], Image.BICUBIC), dtype=np.float64) / 255
         lum = lambda x: x @ np.array([0.299, 0.587, 0.114])  # noqa: E731
         ssim = q.structural_similarity(lum(cg), lum(og), data_range=1.0)
-        return float(ratio), float(ssim)
+        return float(ratio), float(ssim), float(texture)
 
     def __call__(self, c, s, o):
         if self.mode == "subprocess":
@@ -266,7 +270,7 @@ class Quality:
                 log("quality: in-process %s != quality.py %s; using the script from now on" % (got, ref))
                 self.mode = "subprocess"
                 return ref
-            log("quality: in-process figures match quality.py (%.3f, %.3f)" % ref)
+            log("quality: in-process figures match quality.py (%.3f, %.3f, %.3f)" % ref)
         return got
 
 
@@ -290,7 +294,8 @@ def weights_stamp(weights):
     return out
 
 
-def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match="default"):
+def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match="default",
+            method="default"):
     # A "default" gamma is keyed with the engine's current default, so a
     # changed default in engine/settings.c re-runs those cases.
     if gamma == "default":
@@ -299,8 +304,13 @@ def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match=
     # never match, so those runs are redone with it.
     if color_match == "default":
         color_match = "default=%s" % default_color_match()
-    return "|".join([case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag,
-                     "cm=" + color_match])
+    key = [case["set"], case["case"], layer, kernel, gamma, iterations, str(max_size), wtag,
+           "cm=" + color_match]
+    # Keys from before --method existed are the default (statistics) runs;
+    # another method gets its own key so the two never stand in for each other.
+    if method != "default":
+        key.append("method=" + method)
+    return "|".join(key)
 
 
 def read_results(path):
@@ -330,6 +340,8 @@ def stylize(args, case, layer, kernel, gamma, iterations, out_png):
         cmd += ["--iterations", iterations]
     if args.color_match != "default":
         cmd += ["--color-match", args.color_match]
+    if args.method != "default":
+        cmd += ["--method", args.method]
     if case["cmap"]:
         cmd += ["--content-map", case["cmap"]]
     if case["smap"]:
@@ -389,7 +401,8 @@ def run_all(args):
             for g in gammas:
                 for it in iters:
                     for c in cases:
-                        k = run_key(c, layer, kernel, g, it, args.max_size, wtag, args.color_match)
+                        k = run_key(c, layer, kernel, g, it, args.max_size, wtag, args.color_match,
+                                    args.method)
                         if k not in done:
                             plan.append((k, c, layer, kernel, g, it, wtag))
     log("%d cases, %d runs to do (%d already in %s)" % (len(cases), len(plan),
@@ -407,13 +420,15 @@ def run_all(args):
         sub = "%s_%s_g%s_it%s_ms%s" % (layer, kernel, g, it, args.max_size)
         if args.color_match != "default":
             sub += "_cm%s" % args.color_match
+        if args.method != "default":
+            sub += "_m%s" % args.method
         odir = os.path.join(args.out, "img", sub, c["set"])
         os.makedirs(odir, exist_ok=True)
         out_png = os.path.join(odir, c["case"] + ".png")
         row = dict(key=k, set=c["set"], case=c["case"], kind=c["kind"], layer=layer,
                    kernel=kernel, gamma=g, iterations=it, max_size=args.max_size,
                    weights=wtag, output=os.path.relpath(out_png, args.out), note=c["note"],
-                   color_match=args.color_match)
+                   color_match=args.color_match, method=args.method)
         try:
             rc, dt, err = stylize(args, c, layer, kernel, g, it, out_png)
         except subprocess.TimeoutExpired:
@@ -423,14 +438,15 @@ def run_all(args):
             row.update(status="error", note=(c["note"] + "; " if c["note"] else "") + err)
         else:
             try:
-                sr, ss = quality(c.get("q_content", c["content"]), c["style"], out_png)
-                row.update(status="ok", style_ratio="%.4f" % sr, content_ssim="%.4f" % ss)
+                sr, ss, tr = quality(c.get("q_content", c["content"]), c["style"], out_png)
+                row.update(status="ok", style_ratio="%.4f" % sr, content_ssim="%.4f" % ss,
+                           texture_ratio="%.4f" % tr)
             except Exception as e:  # noqa: BLE001 - record and go on
                 row.update(status="error", note="quality: %s" % e)
         append_result(tsv, row)
-        log("[%d/%d] %s %s %s g=%s it=%s %s: %s sr=%s ssim=%s (stylize %.1f s, %.0f s elapsed)%s" % (
+        log("[%d/%d] %s %s %s g=%s it=%s %s: %s sr=%s ssim=%s tr=%s (stylize %.1f s, %.0f s elapsed)%s" % (
             i + 1, len(plan), layer, kernel, c["set"], g, it, c["case"], row["status"],
-            row.get("style_ratio", "-"), row.get("content_ssim", "-"), dt,
+            row.get("style_ratio", "-"), row.get("content_ssim", "-"), row.get("texture_ratio", "-"), dt,
             time.monotonic() - t0, "" if row["status"] == "ok" else " " + row["note"]))
 
 
@@ -1003,6 +1019,9 @@ def main():
                     help="content long side inside sst-stylize (default 0 = full size, the "
                          "plug-in's and the CLI's default; smaller sizes blur the output at "
                          "quality.py's scale and score worse on both figures)")
+    ap.add_argument("--method", default="default",
+                    help="sst-stylize --method (default: the CLI's default; another method is "
+                         "keyed apart, so use its own --out to summarise it alone)")
     ap.add_argument("--color-match", default="default",
                     help="sst-stylize --color-match (default: the CLI's default)")
     ap.add_argument("--styles", default=",".join(STYLES), help="grid styles (default: the fixed 8)")

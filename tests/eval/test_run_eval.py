@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""tools/eval/run_eval.py: the scoring and the --method plumbing.
+
+    test_run_eval.py SOURCE_ROOT QUALITY_PY
+
+1. Quality (in process, with its cached content-vs-style denominator)
+   gives style_ratio, content_ssim and texture_ratio equal to a fresh
+   computation with quality.py's own functions for each output (the second
+   output of a pair uses the cache), and to what the script prints.
+2. The run key of a default run is unchanged by --method's existence (old
+   results.tsv rows still match); another method gets its own key.
+3. A whole run_eval.py over a one-pair grid with a stand-in sst-stylize
+   (copies the content, logs its arguments): --method patch reaches the
+   command line only when asked, results.tsv holds texture_ratio and
+   method, and the two methods' rows never stand in for each other.
+
+Needs /usr/bin/python3 with numpy, PIL and skimage, and the shared
+quality.py (SST_SHARED_DIR/tools/quality.py); FAILS (never skips) without.
+"""
+import csv
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+ROOT = os.path.abspath(sys.argv[1])
+QUALITY = os.path.abspath(sys.argv[2])
+sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "train"))
+import run_eval  # noqa: E402
+from checks import check, finish  # noqa: E402
+
+if not os.path.isfile(QUALITY):
+    sys.exit("FAIL: quality.py not found at %s" % QUALITY)
+
+
+def reference(c, s, o):
+    """quality.py's main() computation, from a freshly loaded module."""
+    spec = importlib.util.spec_from_file_location("qref", QUALITY)
+    q = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(q)
+    C, S, O = q.load(c, long=512), q.load(s, long=512), q.load(o, long=512)
+    lo, lc = q.swd_levels(O, S), q.swd_levels(C, S)
+    cg = q.load(c, short=256)
+    og = np.asarray(Image.fromarray((q.load(o) * 255).astype(np.uint8)).resize(
+        cg.shape[1::-1], Image.BICUBIC), dtype=np.float64) / 255
+    lum = lambda x: x @ np.array([0.299, 0.587, 0.114])  # noqa: E731
+    return (lo.sum() / lc.sum(), q.structural_similarity(lum(cg), lum(og), data_range=1.0),
+            lo[:3].sum() / lc[:3].sum())
+
+
+def printed(c, s, o):
+    r = subprocess.run([sys.executable, QUALITY, c, s, o], capture_output=True, text=True)
+    f = dict(kv.split("=") for kv in r.stdout.split())
+    return float(f["style_ratio"]), float(f["content_ssim"]), float(f["texture_ratio"])
+
+
+tmp = tempfile.mkdtemp(prefix="sst-run-eval-")
+rng = np.random.default_rng(5)
+data = os.path.join(tmp, "data")
+for d in ("content", "style", "semantic"):   # no semantic cases: an empty folder
+    os.makedirs(os.path.join(data, d))
+yy, xx = np.mgrid[0:96, 0:128]
+content = np.stack([xx / 128, yy / 96, 0.5 + 0 * xx], -1)          # smooth ramps
+style = rng.random((80, 112, 3))                                     # noise
+cpath = os.path.join(data, "content", "c.png")
+spath = os.path.join(data, "style", "s.png")
+Image.fromarray((content * 255).astype(np.uint8)).save(cpath)
+Image.fromarray((style * 255).astype(np.uint8)).save(spath)
+outs = []
+for i, a in enumerate((0.3, 0.7)):
+    o = (1 - a) * content + a * rng.random(content.shape)
+    outs.append(os.path.join(tmp, "o%d.png" % i))
+    Image.fromarray((o * 255).astype(np.uint8)).save(outs[-1])
+
+# 1. in-process scores (the second one from the cached denominator)
+qual = run_eval.Quality(QUALITY, "inproc")
+for o in outs:
+    got = qual(cpath, spath, o)
+    ref = reference(cpath, spath, o)
+    check(qual.mode == "inproc", "in-process scoring kept (matches the script)")
+    check(np.allclose(got, ref, rtol=0, atol=1e-12),
+          "%s: (style, ssim, texture) %s == quality.py functions %s" % (os.path.basename(o), got, ref))
+    check(["%.3f" % v for v in got] == ["%.3f" % v for v in printed(cpath, spath, o)],
+          "%s: equals what quality.py prints" % os.path.basename(o))
+check(abs(got[2] - got[0]) > 1e-3, "texture_ratio is not style_ratio (%.4f vs %.4f)" % (got[2], got[0]))
+sub = run_eval.Quality(QUALITY, "subprocess")(cpath, spath, outs[0])
+check(["%.3f" % v for v in sub] == ["%.3f" % v for v in reference(cpath, spath, outs[0])],
+      "subprocess mode parses all three figures %s" % (sub,))
+
+# 2. run keys
+case = dict(set="grid", case="c__s")
+k0 = run_eval.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5")
+check(k0 == "grid|c__s|relu3_1|poly|30|default|0|abc|cm=0.5", "default-method key unchanged: " + k0)
+kp = run_eval.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5", "patch")
+check(kp == k0 + "|method=patch", "patch key: " + kp)
+
+# 3. whole run with a stand-in sst-stylize
+weights = os.path.join(tmp, "weights")
+os.makedirs(weights)
+for f in ("encoder.safetensors", "decoder_relu3_1.safetensors"):
+    with open(os.path.join(weights, f), "wb") as fh:
+        fh.write(f.encode())
+argv_log = os.path.join(tmp, "argv.txt")
+fake = os.path.join(tmp, "fake-sst")
+with open(fake, "w") as fh:
+    fh.write("#!/usr/bin/python3\nimport shutil, sys\n"
+             "open(%r, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+             "shutil.copy(sys.argv[1], sys.argv[sys.argv.index('-o') + 1])\n" % argv_log)
+os.chmod(fake, 0o755)
+out = os.path.join(tmp, "out")
+
+
+def run(*extra):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "eval", "run_eval.py"),
+                        "--sst", fake, "--weights", weights, "--out", out, "--data", data,
+                        "--quality", QUALITY, "--sets", "grid", "--contents", "c.png",
+                        "--styles", "s.png", "--kernels", "poly", "--no-psnr"] + list(extra),
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "run_eval %s exits 0 (%s)" % (" ".join(extra), r.stderr.strip()[-300:]))
+
+
+def rows():
+    with open(os.path.join(out, "results.tsv"), newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+run()
+run("--method", "patch")
+run("--method", "patch")   # already done: must not run again
+calls = open(argv_log).read().splitlines()
+check(len(calls) == 2, "two stylizations for two methods, the re-run skipped (%d)" % len(calls))
+check("--method" not in calls[0].split(), "default run passes no --method")
+a = calls[1].split()
+check("--method" in a and a[a.index("--method") + 1] == "patch", "patch run passes --method patch")
+rs = rows()
+check([r["method"] for r in rs] == ["default", "patch"], "results.tsv method column")
+ref = reference(cpath, spath, cpath)
+for r in rs:
+    check(r["status"] == "ok" and abs(float(r["texture_ratio"]) - ref[2]) < 1e-4,
+          "%s row: texture_ratio %s == %.4f" % (r["method"], r["texture_ratio"], ref[2]))
+check(rs[0]["output"] != rs[1]["output"], "the two methods write different images")
+shutil.rmtree(tmp)
+finish()
