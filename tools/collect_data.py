@@ -45,6 +45,7 @@ import subprocess
 import sys
 import zipfile
 
+import numpy as np
 from PIL import Image
 
 PACKAGES = [
@@ -86,7 +87,8 @@ PACKAGE_SETS = {"v1": PACKAGES, "v2": PACKAGES_V2}
 # ufoai names its specular and glow maps *_sm / *_gm)
 NOT_A_PICTURE = re.compile(r"(normal|_nm[._]|_n\.|_norm[._]|spec|bump|height|gloss|rough|"
                            r"_ao[._]|lightmap|_mask|mask_|_alpha[._]|_sm[._]|_gm[._]|_glow)", re.I)
-MAX_TRANSPARENT = 0.3   # v2: of the opaque bounding box; more is a thin sprite, flat grey once composited
+MAX_TRANSPARENT = 0.5   # v2: of the opaque bounding box; more is a thin sprite, flat grey once
+                        # composited (wesnoth's painted portraits: median 0.49 of their box)
 MIN_GREY_STD = 0.03     # v2: near-flat images (masks, blank fills)
 ALPHA_OPAQUE = 128      # v2: alpha at or above this is "opaque" for the crop and the fraction
 # v2: a numbered series is >= FRAME_MIN files in one folder whose names differ
@@ -96,8 +98,14 @@ ALPHA_OPAQUE = 128      # v2: alpha at or above this is "opaque" for the crop an
 # pictures and are left alone.
 FRAME_MIN = 8
 FRAME_STEP = 8
-NEAR_DUP_SIDE = 16      # v2: near duplicates share this grey thumbnail ...
-NEAR_DUP_SHIFT = 3      # ... quantised to 256 >> 3 = 32 levels
+# v2: near duplicates (one picture stored at two sizes, re-compressed, or a
+# frame that barely moves): 16x16 grey thumbnails (box filter) whose mean
+# absolute difference is < NEAR_DUP_MAD grey levels AND whose correlation is
+# > NEAR_DUP_CORR.  The correlation guard keeps distinct low-contrast
+# textures (concrete 1 vs concrete 2: close in mean, unrelated in pattern).
+NEAR_DUP_SIDE = 16
+NEAR_DUP_MAD = 2.0
+NEAR_DUP_CORR = 0.95
 ARCHIVES = (".pk3", ".zip")  # v2: texture packs shipped as zip archives (ufoai-textures)
 # v2: licences we do not redistribute (none of the v2 packages has one today;
 # an empty or unresolved licence is treated the same way)
@@ -267,12 +275,47 @@ def alpha_crop(im):
     return rgba.crop(box), box
 
 
-def near_dup_key(rgb):
-    """v2: a NEAR_DUP_SIDE^2 grey thumbnail (box filter) quantised to 32
-    levels: equal for one picture stored twice at two sizes or
-    re-compressed, different for different pictures."""
+def thumb(rgb):
+    """v2: the NEAR_DUP_SIDE^2 grey thumbnail (box filter), as int32."""
     t = rgb.convert("L").resize((NEAR_DUP_SIDE, NEAR_DUP_SIDE), Image.BOX)
-    return bytes(v >> NEAR_DUP_SHIFT for v in t.tobytes())
+    return np.frombuffer(t.tobytes(), np.uint8).astype(np.int32)
+
+
+class NearDups:
+    """v2: the thumbnails of the pictures kept so far; `find` names the kept
+    picture a new one nearly duplicates (see NEAR_DUP_MAD), or None.  The
+    absolute differences are summed in integers, so the test is exact; the
+    correlation is only computed for the few thumbnails that pass it."""
+
+    def __init__(self):
+        self.thumbs = np.zeros((1024, NEAR_DUP_SIDE ** 2), np.int32)
+        self.names = []
+
+    def find(self, t):
+        n = len(self.names)
+        if n == 0:
+            return None
+        sad = np.abs(self.thumbs[:n] - t).sum(axis=1)
+        limit = NEAR_DUP_MAD * NEAR_DUP_SIDE ** 2
+        for i in np.nonzero(sad < limit)[0]:
+            if correlation(self.thumbs[i], t) > NEAR_DUP_CORR:
+                return self.names[i]
+        return None
+
+    def add(self, t, name):
+        n = len(self.names)
+        if n == len(self.thumbs):
+            self.thumbs = np.concatenate([self.thumbs, np.zeros_like(self.thumbs)])
+        self.thumbs[n] = t
+        self.names.append(name)
+
+
+def correlation(a, b):
+    """Pearson correlation of two thumbnails (1.0 when both are flat)."""
+    a = a - a.mean()
+    b = b - b.mean()
+    d = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return 1.0 if d == 0 else float((a * b).sum()) / d
 
 
 def list_candidates_v2(root):
@@ -372,12 +415,12 @@ def convert_package_v2(pkg, ver, root, dep5, images, seen, near_seen, stats):
         if digest in seen:
             stats["dup_exact"] += 1
             continue
-        near = near_dup_key(rgb)
-        if near in near_seen:
+        t = thumb(rgb)
+        if near_seen.find(t) is not None:
             stats["dup_near"] += 1
             continue
         seen[digest] = shown
-        near_seen[near] = shown
+        near_seen.add(t, shown)
         out_name = "%s__%s.jpg" % (pkg, re.sub(r"[^A-Za-z0-9._-]", "_",
                                                 shown.replace("/", "__")))
         buf = io.BytesIO()
@@ -435,7 +478,7 @@ def main():
     rows = []
     seen = {}
     v2 = args.set == "v2"
-    near_seen = {}
+    near_seen = NearDups()
     counts = []
     for pkg in PACKAGE_SETS[args.set]:
         ver = pkg_version(pkg)
