@@ -150,7 +150,7 @@ Files: *
 Copyright: someone
 License: GPL-2+
 
-Files: ./tex/*.png
+Files: ./base/tex/*.png
 Copyright: someone else
 License: CC0-1.0
 
@@ -196,7 +196,7 @@ def test_package():
         check(sorted(by) == want, "kept exactly %s (got %s)" % (want, sorted(by)))
         wall = by.get(want[0])
         check(wall is not None and wall[6] == "CC0-1.0",
-              "pk3 member licensed by ./tex/*.png through base/tex/wall.png (%s)"
+              "pk3 member licensed by ./base/tex/*.png as if unpacked next to the archive (%s)"
               % (wall[6] if wall else None))
         check(by.get("/usr/share/fake/pics/a.png", [None] * 8)[6] == "GPL-2+",
               "other files fall to Files: *")
