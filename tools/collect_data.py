@@ -91,13 +91,20 @@ MAX_TRANSPARENT = 0.5   # v2: of the opaque bounding box; more is a thin sprite,
                         # composited (wesnoth's painted portraits: median 0.49 of their box)
 MIN_GREY_STD = 0.03     # v2: near-flat images (masks, blank fills)
 ALPHA_OPAQUE = 128      # v2: alpha at or above this is "opaque" for the crop and the fraction
-# v2: a numbered series is >= FRAME_MIN files in one folder whose names differ
-# only in a zero-padded number of one width (portrait_0001 ... portrait_0032:
-# rotation frames of one item, explosion frames).  One frame in FRAME_STEP is
-# kept.  Unpadded numbers (stellarium's m31, naev's pirate7) name distinct
-# pictures and are left alone.
+# v2: animation / rotation frames.  A numbered series is >= FRAME_MIN files
+# in one folder whose names differ only in a zero-padded number of one width
+# (freedroidrpg's portrait_0001 ... portrait_0032).  The name alone does not
+# make frames: ufoai's wall001 ... wall078 and naev's nebula01 ... are
+# distinct pictures.  So the series is thinned to one frame in FRAME_STEP
+# only if its consecutive members look alike: median correlation of their
+# 16x16 grey thumbnails >= FRAME_CORR and median mean absolute difference
+# <= FRAME_MAD grey levels (measured on the v2 packages: freedroidrpg's item
+# rotations mostly 0.85-1.0 / 1-8; ufoai's texture series <= 0.66 or
+# >= 9 levels; stellarium's nebulae and panoramas <= 0.77).
 FRAME_MIN = 8
 FRAME_STEP = 8
+FRAME_CORR = 0.85
+FRAME_MAD = 12.0
 # v2: near duplicates (one picture stored at two sizes, re-compressed, or a
 # frame that barely moves): 16x16 grey thumbnails (box filter) whose mean
 # absolute difference is < NEAR_DUP_MAD grey levels AND whose correlation is
@@ -227,28 +234,54 @@ def to_rgb(im):
     return im.convert("RGB")
 
 
-def frame_series_drops(relpaths, step=FRAME_STEP, min_len=FRAME_MIN):
-    """v2: the paths to drop from numbered frame series (see FRAME_MIN).
-    A series is keyed by folder, the name around the number and the number's
-    width; it counts only if it has >= min_len members and its numbers are
-    zero-padded (some member starts with 0 and has >= 2 digits).  Members in
-    numeric order, one in `step` kept (the first, the step+1-th, ...)."""
+def frame_series(relpaths, min_len=FRAME_MIN):
+    """v2: the numbered series that may be frames (see FRAME_MIN), each a
+    list of paths in numeric order.  Keyed by folder, the name around the
+    number and the number's width; kept if it has >= min_len members and is
+    zero-padded (some member's number starts with 0 and has >= 2 digits)."""
     series = {}
     for rel in relpaths:
         d, name = os.path.split(rel)
         m = re.match(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$", name)
         if m:
             key = (d, m.group(1), m.group(3), len(m.group(2)))
-            series.setdefault(key, []).append((int(m.group(2)), rel))
-    drop = set()
-    for key, members in series.items():
-        width = key[3]
-        padded = width >= 2 and any(
-            os.path.basename(r)[len(key[1]):].startswith("0") for _, r in members)
+            series.setdefault(key, []).append((int(m.group(2)), rel, m.group(2)))
+    out = []
+    for key in sorted(series):
+        members = sorted(series[key])
+        padded = key[3] >= 2 and any(digits.startswith("0") for _, _, digits in members)
         if len(members) >= min_len and padded:
-            members.sort()
-            drop.update(r for i, (_, r) in enumerate(members) if i % step)
+            out.append([rel for _, rel, _ in members])
+    return out
+
+
+def frame_series_drops(relpaths, thumb_of, step=FRAME_STEP, min_len=FRAME_MIN):
+    """v2: the paths to drop from frame series: for each numbered series
+    whose consecutive members look alike (FRAME_CORR, FRAME_MAD on
+    thumb_of(path), None for an image that cannot be read), all members but
+    one in `step` (the first, the step+1-th, ...)."""
+    drop = set()
+    for members in frame_series(relpaths, min_len):
+        th = [thumb_of(r) for r in members]
+        pairs = [(a, b) for a, b in zip(th, th[1:]) if a is not None and b is not None]
+        if not pairs:
+            continue
+        corr = float(np.median([correlation(a, b) for a, b in pairs]))
+        mad = float(np.median([np.abs(a - b).sum() for a, b in pairs])) / NEAR_DUP_SIDE ** 2
+        if corr >= FRAME_CORR and mad <= FRAME_MAD:
+            drop.update(r for i, r in enumerate(members) if i % step)
     return drop
+
+
+def quick_thumb(f):
+    """v2: the thumbnail of a whole image (alpha over grey) for the frame
+    test, or None when PIL cannot read it."""
+    try:
+        with Image.open(f) as im:
+            im.load()
+            return thumb(to_rgb(im))
+    except Exception:
+        return None
 
 
 def has_alpha(im):
@@ -388,7 +421,12 @@ def convert_package_v2(pkg, ver, root, dep5, images, seen, near_seen, stats):
     """v2: convert one unpacked package; returns its manifest rows and
     counts the drops per reason in stats (a dict)."""
     cands = list_candidates_v2(root)
-    frames = frame_series_drops([c[0] for c in cands])
+    openers = {c[0]: c[2] for c in cands}
+
+    def thumb_of(shown):
+        with openers[shown]() as f:
+            return quick_thumb(f)
+    frames = frame_series_drops([c[0] for c in cands], thumb_of)
     rows = []
     for key in ("candidates",) + V2_REASONS + ("kept",):
         stats.setdefault(key, 0)

@@ -6,8 +6,9 @@ names the rule must keep written out by hand).
     test_collect_data.py SOURCE_ROOT
 
 1. frame_series_drops keeps one frame in 8 of a zero-padded series of 16
-   (portrait_0001, portrait_0009), leaves an unpadded series (m1 ... m9) and a
-   short padded one (3 frames) alone.
+   moving frames (portrait_0001, portrait_0009), keeps a zero-padded series
+   of distinct pictures (wall001 ... wall010) whole, leaves an unpadded
+   series (m1 ... m9) and a short padded one (3 frames) alone.
 2. alpha_crop / prepare_v2: a sprite on transparency is cropped to the box of
    its opaque pixels (numpy nonzero on alpha >= 128), the kept pixels are the
    sprite's; a thin ring (mostly transparent even inside its box) and a sprite
@@ -48,17 +49,35 @@ def smooth(seed, w=300, h=200):
     return Image.fromarray(g, "RGB").resize((w, h), Image.BICUBIC)
 
 
+def shifted(i, seed=100):
+    """Frame i of an "animation": one picture moved 3 px per frame."""
+    return smooth(seed, 340, 200).crop((3 * i, 0, 3 * i + 300, 200))
+
+
 def test_frames():
     d = "usr/share/game/items/sword"
     series = ["%s/portrait_%04d.jpg" % (d, i) for i in range(1, 17)]
+    distinct = ["usr/share/tex/wall%03d.png" % i for i in range(1, 11)]
     unpadded = ["usr/share/sky/m%d.png" % i for i in range(1, 10)]
     short = ["usr/share/fx/blast_%02d.png" % i for i in range(3)]
-    drop = cd.frame_series_drops(series + unpadded + short + ["usr/share/x/portrait.png"])
+    pics = {p: shifted(i) for i, p in enumerate(series)}
+    pics.update({p: smooth(400 + i) for i, p in enumerate(distinct)})
+    pics.update({p: shifted(i) for i, p in enumerate(unpadded + short)})
+    check(cd.frame_series(list(pics)) == [series, distinct],
+          "numbered series: the padded ones of >= 8, in numeric order")
+    drop = cd.frame_series_drops(list(pics), lambda p: cd.thumb(pics[p]))
     kept = [p for p in series if p not in drop]
     check(kept == ["%s/portrait_0001.jpg" % d, "%s/portrait_0009.jpg" % d],
-          "padded series of 16 keeps frames 1 and 9 (kept %s)" % [os.path.basename(p) for p in kept])
-    check(not drop & set(unpadded + short + ["usr/share/x/portrait.png"]),
-          "unpadded series, short series and unnumbered file untouched")
+          "moving series of 16 keeps frames 1 and 9 (kept %s)" % [os.path.basename(p) for p in kept])
+    check(not drop & set(distinct), "series of distinct pictures (wall001 ...) kept whole")
+    check(not drop & set(unpadded + short), "unpadded series and short series untouched")
+    # the frame test against numpy float64 on the thumbnails
+    th = [np.asarray(pics[p].convert("L").resize((16, 16), Image.BOX), np.float64).ravel()
+          for p in series]
+    corr = np.median([np.corrcoef(a, b)[0, 1] for a, b in zip(th, th[1:])])
+    mad = np.median([np.abs(a - b).mean() for a, b in zip(th, th[1:])])
+    check(corr >= cd.FRAME_CORR and mad <= cd.FRAME_MAD,
+          "numpy: the moving series passes the frame test (corr %.3f, mad %.2f)" % (corr, mad))
 
 
 def rgba_sprite(size, box, seed):
@@ -173,7 +192,7 @@ def test_package():
         with open(os.path.join(doc, "copyright"), "w") as f:
             f.write(DEP5)
         for i in range(16):
-            smooth(100 + i).save(os.path.join(base, "frames", "f_%04d.png" % i))
+            shifted(i).save(os.path.join(base, "frames", "f_%04d.png" % i))
         smooth(200, 600, 400).save(os.path.join(base, "pics", "a.png"))
         smooth(200, 600, 400).resize((300, 200), Image.LANCZOS).save(
             os.path.join(base, "pics", "b_copy.png"))
