@@ -125,6 +125,9 @@ ARCHIVES = (".pk3", ".zip")  # v2: texture packs shipped as zip archives (ufoai-
 # an empty or unresolved licence is treated the same way)
 NOT_REDISTRIBUTABLE = re.compile(r"non-free|all rights reserved|proprietary|^UNKNOWN$|^$", re.I)
 EXTS = (".png", ".jpg", ".jpeg", ".webp")
+# v2 also reads the texture formats game data ships (torcs' SGI .rgb,
+# megaglest's .bmp/.tga, flightgear's .dds)
+EXTS_V2 = EXTS + (".tga", ".bmp", ".rgb", ".rgba", ".sgi", ".dds", ".tif", ".tiff", ".gif")
 MIN_SHORT = 128
 MAX_SHORT = 512
 JPEG_QUALITY = 92
@@ -373,7 +376,7 @@ def list_candidates_v2(root):
             low = name.lower()
             if os.path.islink(path):
                 continue
-            if low.endswith(EXTS):
+            if low.endswith(EXTS_V2):
                 out.append((rel, rel, lambda p=path: open(p, "rb")))
             elif low.endswith(ARCHIVES):
                 try:
@@ -382,7 +385,7 @@ def list_candidates_v2(root):
                     continue
                 base = os.path.dirname(rel)
                 for info in zf.infolist():
-                    if info.is_dir() or not info.filename.lower().endswith(EXTS):
+                    if info.is_dir() or not info.filename.lower().endswith(EXTS_V2):
                         continue
                     out.append((rel + "!/" + info.filename,
                                 os.path.join(base, info.filename),
