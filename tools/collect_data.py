@@ -84,9 +84,11 @@ PACKAGES_V2 = PACKAGES + [
 ]
 PACKAGE_SETS = {"v1": PACKAGES, "v2": PACKAGES_V2}
 # v2 only: texture maps that are not pictures (normal, specular, height ...;
-# ufoai names its specular and glow maps *_sm / *_gm)
+# ufoai names its specular and glow maps *_sm / *_gm, widelands its
+# player-colour masks *_pc: white marks on black, 1,159 of them)
 NOT_A_PICTURE = re.compile(r"(normal|_nm[._]|_n\.|_norm[._]|spec|bump|height|gloss|rough|"
-                           r"_ao[._]|lightmap|_mask|mask_|_alpha[._]|_sm[._]|_gm[._]|_glow)", re.I)
+                           r"_ao[._]|lightmap|_mask|mask_|_alpha[._]|_sm[._]|_gm[._]|_glow|"
+                           r"_pc[._])", re.I)
 MAX_TRANSPARENT = 0.5   # v2: of the opaque bounding box; more is a thin sprite, flat grey once
                         # composited (wesnoth's painted portraits: median 0.49 of their box)
 MIN_GREY_STD = 0.03     # v2: near-flat images (masks, blank fills)

@@ -18,7 +18,7 @@ names the rule must keep written out by hand).
    thresholds against numpy float64 on the thumbnails.
 4. convert_package_v2 end to end on a fake unpacked package: a .pk3 member is
    read and licensed through the path next to the archive (DEP-5 pattern with
-   a leading ./), its normal map is dropped, the frame series is thinned, the
+   a leading ./), its normal map and player-colour mask are dropped, the frame series is thinned, the
    resized copy is dropped as a near duplicate, a file under an empty
    License field is dropped, the sprite's crop box is in its row, the drop
    counts add up.
@@ -227,6 +227,7 @@ def test_package():
         with zipfile.ZipFile(os.path.join(base, "base", "tex.pk3"), "w") as z:
             z.writestr("tex/wall.png", png_bytes(smooth(300)).getvalue())
             z.writestr("tex/wall_nm.png", png_bytes(smooth(301)).getvalue())
+            z.writestr("tex/wall_pc.png", png_bytes(smooth(302)).getvalue())
         with open(os.path.join(doc, "copyright")) as f:
             dep5 = cd.parse_dep5_v2(f.read())
         images = os.path.join(tmp, "images")
@@ -247,7 +248,7 @@ def test_package():
         sprite = by.get("/usr/share/fake/pics/sprite.png")
         check(sprite is not None and sprite[4] == "400x400" and sprite[5] == "200x160"
               and sprite[7] == "100,120,300,280", "sprite row: original 400x400, stored 200x160, crop box")
-        want_stats = {"candidates": 22, "frames": 14, "not_picture": 1, "dup_near": 1,
+        want_stats = {"candidates": 23, "frames": 14, "not_picture": 2, "dup_near": 1,
                       "licence": 1, "kept": 5}
         got = {k: v for k, v in stats.items() if v}
         check(got == want_stats, "drop counts %s" % got)
