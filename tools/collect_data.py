@@ -89,10 +89,10 @@ PACKAGE_SETS = {"v1": PACKAGES, "v2": PACKAGES_V2}
 NOT_A_PICTURE = re.compile(r"(normal|_nm[._]|_n\.|_norm[._]|spec|bump|height|gloss|rough|"
                            r"_ao[._]|lightmap|_mask|mask_|_alpha[._]|_sm[._]|_gm[._]|_glow|"
                            r"_pc[._])", re.I)
-# v2 only: trigger-rally's per-map layers inside data.zip, events/EVENT/MAP/
-# {h,r,t,f}.png (height, road, terrain-type and foliage maps: 607 files
-# found on a contact sheet of the first v2 manifest)
-MAP_LAYER = re.compile(r"(^|/)events/[^/]+/[^/]+/[hrtf]\.png$")
+# v2 only: trigger-rally's per-map layers inside data.zip, maps/MAP/ and
+# events/EVENT/MAP/{h,r,t,f}.png (height, road, terrain-type and foliage
+# maps: 607 files found on a contact sheet of the first v2 manifest)
+MAP_LAYER = re.compile(r"(^|/)(maps|events/[^/]+)/[^/]+/[hrtf]\.png$")
 MAX_TRANSPARENT = 0.5   # v2: of the opaque bounding box; more is a thin sprite, flat grey once
                         # composited (wesnoth's painted portraits: median 0.49 of their box)
 MIN_GREY_STD = 0.03     # v2: near-flat images (masks, blank fills)
