@@ -89,10 +89,10 @@ PACKAGE_SETS = {"v1": PACKAGES, "v2": PACKAGES_V2}
 NOT_A_PICTURE = re.compile(r"(normal|_nm[._]|_n\.|_norm[._]|spec|bump|height|gloss|rough|"
                            r"_ao[._]|lightmap|_mask|mask_|_alpha[._]|_sm[._]|_gm[._]|_glow|"
                            r"_pc[._])", re.I)
-# v2 only: trigger-rally's per-map layers inside data.zip, events/EVENT/MAP/
-# {h,r,t,f}.png (height, road, terrain-type and foliage maps: 607 files
-# found on a contact sheet of the first v2 manifest)
-MAP_LAYER = re.compile(r"(^|/)events/[^/]+/[^/]+/[hrtf]\.png$")
+# v2 only: trigger-rally's per-map layers inside data.zip, maps/MAP/ and
+# events/EVENT/MAP/{h,r,t,f}.png (height, road, terrain-type and foliage
+# maps: 607 files found on a contact sheet of the first v2 manifest)
+MAP_LAYER = re.compile(r"(^|/)(maps|events/[^/]+)/[^/]+/[hrtf]\.png$")
 MAX_TRANSPARENT = 0.5   # v2: of the opaque bounding box; more is a thin sprite, flat grey once
                         # composited (wesnoth's painted portraits: median 0.49 of their box)
 MIN_GREY_STD = 0.03     # v2: near-flat images (masks, blank fills)
@@ -475,12 +475,7 @@ def convert_package_v2(pkg, ver, root, dep5, images, seen, near_seen, stats):
             continue
         seen[digest] = shown
         near_seen.add(t, shown)
-        out_name = "%s__%s.jpg" % (pkg, re.sub(r"[^A-Za-z0-9._-]", "_",
-                                                shown.replace("/", "__")))
-        buf = io.BytesIO()
-        rgb.save(buf, "JPEG", quality=JPEG_QUALITY)
-        with open(os.path.join(images, out_name), "wb") as f:
-            f.write(buf.getvalue())
+        out_name = write_image(images, pkg, shown, rgb)
         rows.append((out_name, pkg, ver, "/" + shown, "%dx%d" % (w, h),
                      "%dx%d" % rgb.size, lic,
                      "-" if box is None else "%d,%d,%d,%d" % box))
@@ -502,6 +497,18 @@ def write_counts_v2(path, counts, rows):
     lines += ["%s\t%d" % (k, per[k]) for k in sorted(per, key=lambda k: (-per[k], k))]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def write_image(images, pkg, path, rgb):
+    """Writes rgb as a JPEG named after the package and the original path
+    (both sets name and encode their images this way); returns the name."""
+    out_name = "%s__%s.jpg" % (pkg, re.sub(r"[^A-Za-z0-9._-]", "_",
+                                            path.replace("/", "__")))
+    buf = io.BytesIO()
+    rgb.save(buf, "JPEG", quality=JPEG_QUALITY)
+    with open(os.path.join(images, out_name), "wb") as f:
+        f.write(buf.getvalue())
+    return out_name
 
 
 def main():
@@ -597,12 +604,7 @@ def main():
             if digest in seen:
                 continue
             seen[digest] = rel
-            out_name = "%s__%s.jpg" % (pkg, re.sub(r"[^A-Za-z0-9._-]", "_",
-                                                    rel.replace("/", "__")))
-            buf = io.BytesIO()
-            rgb.save(buf, "JPEG", quality=JPEG_QUALITY)
-            with open(os.path.join(images, out_name), "wb") as f:
-                f.write(buf.getvalue())
+            out_name = write_image(images, pkg, rel, rgb)
             rows.append((out_name, pkg, ver, "/" + rel, "%dx%d" % (w, h),
                          "%dx%d" % rgb.size, licence_for(pkg, rel, dep5)))
             kept += 1

@@ -229,6 +229,7 @@ def test_package():
             z.writestr("tex/wall_nm.png", png_bytes(smooth(301)).getvalue())
             z.writestr("tex/wall_pc.png", png_bytes(smooth(302)).getvalue())
             z.writestr("events/cup/far/h.png", png_bytes(smooth(303)).getvalue())
+            z.writestr("maps/far/t.png", png_bytes(smooth(304)).getvalue())
         with open(os.path.join(doc, "copyright")) as f:
             dep5 = cd.parse_dep5_v2(f.read())
         images = os.path.join(tmp, "images")
@@ -249,7 +250,7 @@ def test_package():
         sprite = by.get("/usr/share/fake/pics/sprite.png")
         check(sprite is not None and sprite[4] == "400x400" and sprite[5] == "200x160"
               and sprite[7] == "100,120,300,280", "sprite row: original 400x400, stored 200x160, crop box")
-        want_stats = {"candidates": 24, "frames": 14, "not_picture": 3, "dup_near": 1,
+        want_stats = {"candidates": 25, "frames": 14, "not_picture": 4, "dup_near": 1,
                       "licence": 1, "kept": 5}
         got = {k: v for k, v in stats.items() if v}
         check(got == want_stats, "drop counts %s" % got)
