@@ -107,73 +107,67 @@ scale_for (gint width,
 }
 
 /* Reads rect of drawable at scale (the rectangle is in scaled
- * coordinates). */
+ * coordinates) into out as floats; or, when rgb8 is not NULL and the read
+ * is a copy (full size, 8-bit sRGB: own_u8_format), into *rgb8 as bytes
+ * (out stays empty).  Frees what it made and sets error on failure. */
 static gboolean
 read_scaled (GimpDrawable        *drawable,
              const GeglRectangle *rect,
              gdouble              scale,
+             guint8             **rgb8,
              sst_image           *out,
              gfloat             **alpha,
              GError             **error)
 {
   gint        ow = rect->width, oh = rect->height;
+  const Babl *own = scale == 1.0 ? own_u8_format (drawable) : NULL;
+  gboolean    bytes = rgb8 != NULL && own != NULL;
+  gboolean    ok;
   GeglBuffer *buffer;
-  const Babl *own;
 
   memset (out, 0, sizeof *out);
+  if (rgb8)
+    *rgb8 = NULL;
   if (alpha)
     *alpha = NULL;
 
-  if (sst_image_alloc (out, ow, oh) != SST_OK)
-    {
-      g_set_error (error, SST_PLUGIN_ERROR, 0,
-                   _("Not enough memory for a %d × %d image."), ow, oh);
-      return FALSE;
-    }
-
-  if (alpha && gimp_drawable_has_alpha (drawable))
-    {
-      *alpha = g_try_new (gfloat, (gsize) ow * oh);
-      if (*alpha == NULL)
-        {
-          sst_image_free (out);
-          g_set_error (error, SST_PLUGIN_ERROR, 0,
-                       _("Not enough memory for a %d × %d image."), ow, oh);
-          return FALSE;
-        }
-    }
+  ok = bytes ? (*rgb8 = g_try_malloc ((gsize) ow * oh * 3)) != NULL
+             : sst_image_alloc (out, ow, oh) == SST_OK;
+  if (ok && alpha && gimp_drawable_has_alpha (drawable))
+    ok = (*alpha = g_try_new (gfloat, (gsize) ow * oh)) != NULL;
 
   buffer = gimp_drawable_get_buffer (drawable);
-  own    = scale == 1.0 ? own_u8_format (drawable) : NULL;
-  if (own)
+  if (ok && own)
     {
-      if (! read_own_u8 (buffer, rect, own, NULL, out->rgb,
-                         alpha ? *alpha : NULL))
-        {
-          g_object_unref (buffer);
-          sst_image_free (out);
-          if (alpha)
-            g_clear_pointer (alpha, g_free);
-          g_set_error (error, SST_PLUGIN_ERROR, 0,
-                       _("Not enough memory for a %d × %d image."), ow, oh);
-          return FALSE;
-        }
-      g_object_unref (buffer);
-      return TRUE;
+      ok = read_own_u8 (buffer, rect, own, bytes ? *rgb8 : NULL,
+                        bytes ? NULL : out->rgb, alpha ? *alpha : NULL);
     }
-  /* Scaled (GEGL's box filter), or not 8-bit sRGB: babl converts. */
-  gegl_buffer_get (buffer, rect, scale, babl_format ("R'G'B' float"),
-                   out->rgb, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  if (alpha && *alpha)
-    gegl_buffer_get (buffer, rect, scale, babl_format ("A float"),
-                     *alpha, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  else if (ok)
+    {
+      /* Scaled (GEGL's box filter), or not 8-bit sRGB: babl converts. */
+      gegl_buffer_get (buffer, rect, scale, babl_format ("R'G'B' float"),
+                       out->rgb, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+      if (alpha && *alpha)
+        gegl_buffer_get (buffer, rect, scale, babl_format ("A float"),
+                         *alpha, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+      /* Float formats can hold values outside [0,1] (high-bit-depth
+       * images): the engine expects [0,1]. */
+      for (gsize i = 0; i < (gsize) ow * oh * 3; i++)
+        out->rgb[i] = CLAMP (out->rgb[i], 0.0f, 1.0f);
+    }
   g_object_unref (buffer);
 
-  /* Float formats can hold values outside [0,1] (high-bit-depth images):
-   * the engine expects [0,1]. */
-  for (gsize i = 0; i < (gsize) ow * oh * 3; i++)
-    out->rgb[i] = CLAMP (out->rgb[i], 0.0f, 1.0f);
-  return TRUE;
+  if (! ok)
+    {
+      sst_image_free (out);
+      if (rgb8)
+        g_clear_pointer (rgb8, g_free);
+      if (alpha)
+        g_clear_pointer (alpha, g_free);
+      g_set_error (error, SST_PLUGIN_ERROR, 0,
+                   _("Not enough memory for a %d × %d image."), ow, oh);
+    }
+  return ok;
 }
 
 gboolean
@@ -190,7 +184,7 @@ sst_pixels_read_image (GimpDrawable *drawable,
 
   sst_pixels_scaled_size (w, h, max_side, &ow, &oh);
   rect = (GeglRectangle) { 0, 0, ow, oh };
-  return read_scaled (drawable, &rect, scale_for (w, h, ow, oh), out, alpha,
+  return read_scaled (drawable, &rect, scale_for (w, h, ow, oh), NULL, out, alpha,
                       error);
 }
 
@@ -201,7 +195,7 @@ sst_pixels_read_rect (GimpDrawable        *drawable,
                       gfloat             **alpha,
                       GError             **error)
 {
-  return read_scaled (drawable, rect, 1.0, out, alpha, error);
+  return read_scaled (drawable, rect, 1.0, NULL, out, alpha, error);
 }
 
 gboolean
@@ -212,35 +206,7 @@ sst_pixels_read_rect_as_engine (GimpDrawable        *drawable,
                                 gfloat             **alpha,
                                 GError             **error)
 {
-  const Babl *own = own_u8_format (drawable);
-  const gsize n   = (gsize) rect->width * rect->height;
-  GeglBuffer *buffer;
-  gboolean    ok;
-
-  *rgb8 = NULL;
-  memset (img, 0, sizeof *img);
-  if (own == NULL)
-    return sst_pixels_read_rect (drawable, rect, img, alpha, error);
-
-  if (alpha)
-    *alpha = NULL;
-  *rgb8 = g_try_malloc (n * 3);
-  if (*rgb8 && alpha && gimp_drawable_has_alpha (drawable))
-    *alpha = g_try_new (gfloat, n);
-  buffer = gimp_drawable_get_buffer (drawable);
-  ok = *rgb8 != NULL && (! alpha || ! gimp_drawable_has_alpha (drawable) || *alpha) &&
-       read_own_u8 (buffer, rect, own, *rgb8, NULL, alpha ? *alpha : NULL);
-  g_object_unref (buffer);
-  if (! ok)
-    {
-      g_clear_pointer (rgb8, g_free);
-      if (alpha)
-        g_clear_pointer (alpha, g_free);
-      g_set_error (error, SST_PLUGIN_ERROR, 0,
-                   _("Not enough memory for a %d × %d image."),
-                   rect->width, rect->height);
-    }
-  return ok;
+  return read_scaled (drawable, rect, 1.0, rgb8, img, alpha, error);
 }
 
 gboolean
