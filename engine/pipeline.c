@@ -182,7 +182,8 @@ static sst_status ensure_stats(sst_session *s, sst_side_level *c,
   const sst_side *cs = &s->content, *ys = &s->style;
   sst_recon_params rp = {p->kernel,      p->gamma,       p->poly_c,
                          p->fuse_kernel, p->fuse_weight, p->iterations,
-                         p->method,      p->patch_size,  p->patch_blend};
+                         p->method,      p->patch_size,  p->patch_blend,
+                         p->patch_spread};
   const int stream = c->spill && sst_recon_streamable(&rp);
   if (s->stats && s->stats_content_gen == c->generation &&
       s->stats_style_gen == y->generation && (!s->stats_streamed || stream))
@@ -338,7 +339,8 @@ static sst_status run_level(sst_session *s, sst_layer layer,
 
   sst_recon_params rp = {p->kernel,     p->gamma,      p->poly_c,
                          p->fuse_kernel, p->fuse_weight, p->iterations,
-                         p->method,     p->patch_size, p->patch_blend};
+                         p->method,     p->patch_size, p->patch_blend,
+                         p->patch_spread};
   sst_ctx pr = sst_ctx_sub(ctx, LEVEL_SPLIT[2], LEVEL_SPLIT[3], "reconstruct");
   sst_recon_result *res = NULL;
   st = sst_recon_solve(s->stats, &rp, &res, &pr, err);

@@ -30,7 +30,19 @@
  * sum_k w_kq, o_kq the mean of the region-k patches covering q; pixels no
  * region covers keep the content.  The solve keeps only the matched
  * indices; pixels are pasted on demand (the span hook), so a tiled decoder
- * never needs the whole target. */
+ * never needs the whole target.
+ *
+ * Spread (spread > 0).  Nearest-patch matching sends every patch of a flat
+ * sky to the same few flattest style patches: the result repeats them and
+ * no stroke moves.  With spread lambda every use of a style patch makes it
+ * lambda m / n less attractive (n content patches, m style patches of the
+ * region), so after an even use of all style patches each costs lambda in
+ * normalised-correlation units: content patches are taken one at a time in
+ * a fixed pseudo-random order (no top-to-bottom drift) and each takes the
+ * style patch of largest <c^, s^> / (|c^| |s^|) - price (first on ties).
+ * Usage-penalised matching in the spirit of Gu et al. 2018 ("Arbitrary
+ * style transfer with deep feature reshuffle").  Scores are computed a
+ * chunk of the order at a time, so memory stays bounded. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -47,12 +59,15 @@
 #define STYLE_PATCHES_MAX 4096 /* style patches considered (whole grid) */
 #define BAND_PATCHES 256       /* content patches per GEMM */
 #define LATTICE_STRIDE 2
+#define SPREAD_CHUNK 2048      /* content patches scored per spread step */
+#define SPREAD_SEED 0x9E3779B97F4A7C15ull /* fixed: same input, same output */
 
 typedef struct {
   const sst_recon_stats *st;
   int C, W, H, Ws, Hs; /* content and style grids */
   int r, S, Lw, Lh;    /* patch radius, content lattice stride and size */
   float blend;
+  double spread; /* usage price, 0 = nearest patch (header) */
   int **idx;  /* per region: Lw x Lh matched style centres, -1 = none */
   float *fsT; /* style features pixel-major (M x C), unscaled */
 } patch_impl;
@@ -171,6 +186,12 @@ typedef struct {
   const int *cand;  /* m style centre indices */
   const uint8_t *member; /* Lw x Lh: the centre's window touches region k */
   int rows_per_band;
+  /* spread only: the whole projected grid, members by order, scores */
+  const float *proj_all; /* N x d */
+  const int *pos;        /* lattice index of each member (scan order) */
+  const int *order;      /* members in the spread order */
+  int chunk0, chunk_n;   /* the order's range being scored */
+  float *chunk_scores;   /* chunk_n x m normalised correlations */
   float *scratch;   /* per worker */
   size_t scratch_floats;
 } match_job;
@@ -272,6 +293,131 @@ static void region_members(const patch_impl *im, int k, uint8_t *member) {
     }
 }
 
+/* Normalised correlations of BAND_PATCHES members of the spread order
+ * (chunk0 + band x BAND_PATCHES on) with every style patch. */
+static void spread_band(void *ctx, int band, int worker) {
+  const match_job *j = ctx;
+  const patch_impl *im = j->im;
+  const int i0 = band * BAND_PATCHES;
+  const int n = j->chunk_n - i0 < BAND_PATCHES ? j->chunk_n - i0 : BAND_PATCHES;
+  float *Pc = j->scratch + (size_t)worker * j->scratch_floats;
+  float *score = j->chunk_scores + (size_t)i0 * j->m;
+  for (int i = 0; i < n; i++) {
+    const int q = j->pos[j->order[j->chunk0 + i0 + i]];
+    gather_patch(j->proj_all, im->W, im->H, 0, j->d, im->r,
+                 q % im->Lw * im->S, q / im->Lw * im->S, Pc + (size_t)i * j->D);
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, j->m, j->D, 1.0f, Pc,
+              j->D, j->Sn, j->D, 0.0f, score, j->m);
+  for (int i = 0; i < n; i++) {
+    const float *p = Pc + (size_t)i * j->D;
+    double nn = 0.0;
+    for (int e = 0; e < j->D; e++)
+      nn += (double)p[e] * p[e];
+    const float inv = nn > 0.0 ? (float)(1.0 / sqrt(nn)) : 0.0f;
+    float *row = score + (size_t)i * j->m;
+    for (int t = 0; t < j->m; t++)
+      row[t] *= inv;
+  }
+}
+
+/* The members of region k in a fixed pseudo-random order (xorshift64,
+ * Fisher-Yates); returns their count, or -1 when out of memory. */
+static int spread_order(const patch_impl *im, const uint8_t *member,
+                        int **pos_out, int **order_out) {
+  const size_t L = (size_t)im->Lw * im->Lh;
+  int n = 0;
+  for (size_t q = 0; q < L; q++)
+    n += member[q];
+  int *pos = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+  int *order = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+  if (!pos || !order) {
+    free(pos);
+    free(order);
+    return -1;
+  }
+  for (size_t q = 0, i = 0; q < L; q++)
+    if (member[q])
+      pos[i++] = (int)q;
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  uint64_t x = SPREAD_SEED;
+  for (int i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const int t = (int)(x % (uint64_t)(i + 1));
+    const int a = order[i];
+    order[i] = order[t];
+    order[t] = a;
+  }
+  *pos_out = pos;
+  *order_out = order;
+  return n;
+}
+
+/* Spread matching of region k (header): chunks of the order scored in
+ * parallel, then taken one member at a time against the running prices. */
+static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
+                               sst_error *err) {
+  patch_impl *im = (patch_impl *)j->im;
+  const sst_recon_stats *st = im->st;
+  int *pos = NULL, *order = NULL;
+  float *proj = malloc(sizeof(float) * (size_t)st->N * j->d);
+  float *price = calloc((size_t)j->m, sizeof(float));
+  const int n = proj && price ? spread_order(im, j->member, &pos, &order) : -1;
+  const int chunk = n < SPREAD_CHUNK ? (n > 0 ? n : 1) : SPREAD_CHUNK;
+  float *scores = malloc(sizeof(float) * (size_t)chunk * j->m);
+  const int nb = (chunk + BAND_PATCHES - 1) / BAND_PATCHES;
+  int workers = sst_ctx_threads(prog);
+  workers = workers < nb ? workers : nb;
+  j->scratch_floats = (size_t)BAND_PATCHES * j->D;
+  float *scratch = malloc(sizeof(float) * j->scratch_floats * (size_t)workers);
+  sst_status rc = SST_OK;
+  if (n < 0 || !scores || !scratch) {
+    rc = sst_fail(err, SST_ERR_NOMEM, "patch: out of memory for spread");
+    goto done;
+  }
+  project(st->fc, (size_t)st->N, 0, st->N, im->C, j->d, j->Wc, j->bc, proj);
+  j->proj_all = proj;
+  j->pos = pos;
+  j->order = order;
+  j->chunk_scores = scores;
+  j->scratch = scratch;
+  const float step = (float)(lambda * j->m / (double)(n > 0 ? n : 1));
+  int *idx = im->idx[j->k];
+  for (int c0 = 0; c0 < n && rc == SST_OK; c0 += chunk) {
+    j->chunk0 = c0;
+    j->chunk_n = n - c0 < chunk ? n - c0 : chunk;
+    sst_ctx sub = sst_ctx_sub(prog, (float)c0 / n,
+                              (float)(c0 + j->chunk_n) / n, NULL);
+    rc = sst_run_bands((j->chunk_n + BAND_PATCHES - 1) / BAND_PATCHES,
+                       workers, spread_band, j, prog ? &sub : NULL, err);
+    for (int i = 0; i < j->chunk_n && rc == SST_OK; i++) {
+      const float *row = scores + (size_t)i * j->m;
+      int best = 0;
+      float bv = row[0] - price[0];
+      for (int t = 1; t < j->m; t++) {
+        const float v = row[t] - price[t];
+        if (v > bv) {
+          bv = v;
+          best = t;
+        }
+      }
+      price[best] += step;
+      idx[pos[order[c0 + i]]] = j->cand[best];
+    }
+  }
+done:
+  free(proj);
+  free(price);
+  free(pos);
+  free(order);
+  free(scores);
+  free(scratch);
+  return rc;
+}
+
 /* Matches every patch of region k into im->idx[k]. */
 static sst_status match_region(patch_impl *im, int k, int sstride,
                                sst_ctx *prog, sst_error *err) {
@@ -319,6 +465,10 @@ static sst_status match_region(patch_impl *im, int k, int sstride,
   region_members(im, k, member);
   match_job j = {.im = im, .k = k, .d = d, .D = D, .m = m, .Wc = Wc, .bc = bc,
                  .Sn = Sn, .cand = cand, .member = member};
+  if (im->spread > 0.0) {
+    rc = match_spread(&j, im->spread, prog, err);
+    goto done;
+  }
   j.rows_per_band = BAND_PATCHES / im->Lw > 0 ? BAND_PATCHES / im->Lw : 1;
   const int nbands = (im->Lh + j.rows_per_band - 1) / j.rows_per_band;
   int workers = sst_ctx_threads(prog);
@@ -414,6 +564,8 @@ sst_status sst_recon_patch_solve(const sst_recon_stats *st,
                     SST_PATCH_SIZE_MAX);
   if (!(p->patch_blend >= 0.0 && p->patch_blend <= 1.0))
     return sst_fail(err, SST_ERR_INVALID, "patch: blend must be in 0..1");
+  if (!(p->patch_spread >= 0.0 && p->patch_spread <= 1.0))
+    return sst_fail(err, SST_ERR_INVALID, "patch: spread must be in 0..1");
   if (st->grid_w <= 0)
     return sst_fail(err, SST_ERR_INVALID,
                     "patch: the feature grids are not set");
@@ -441,6 +593,7 @@ sst_status sst_recon_patch_solve(const sst_recon_stats *st,
   im->Lw = (im->W + im->S - 1) / im->S;
   im->Lh = (im->H + im->S - 1) / im->S;
   im->blend = (float)p->patch_blend;
+  im->spread = p->patch_spread;
   im->idx = calloc((size_t)st->K, sizeof *im->idx);
   im->fsT = malloc(sizeof(float) * (size_t)st->M * st->C);
   if (!im->idx || !im->fsT)

@@ -31,6 +31,7 @@ typedef struct {
   sst_method method;  /* 0 = SST_METHOD_STATS */
   int patch_size;     /* odd, 1..SST_PATCH_SIZE_MAX */
   double patch_blend; /* 0 = the content, 1 = the swapped feature */
+  double patch_spread; /* usage price of a style patch, 0..1 (recon_patch.c) */
 } sst_recon_params;
 
 /* Per-region statistics of content and style, computed once per encoding

@@ -167,6 +167,16 @@ static const sst_setting table[SST_N_SETTINGS] = {
      N_("0 keeps the content's features, 1 takes the swapped patches "
         "(patch method)"),
      NULL, 0, 0},
+    /* Spread (issue 14): nearest patches repeat the style's flattest few
+     * over flat content; a usage price spreads them (recon_patch.c).  The
+     * default is measured in README, "The patch method". */
+    {SST_SET_PATCH_SPREAD, "patch-spread", "patch-spread", "S",
+     SST_SETTING_DOUBLE, FIELD(patch_spread), 0.3, 0.0, 1.0, 1.0, 2,
+     CLI | ARG | ADV, N_("Patch s_pread"),
+     N_("How evenly the style's patches are used: 0 takes the nearest patch "
+        "everywhere (flat areas repeat a few), higher spreads the painting's "
+        "strokes over the picture (patch method)"),
+     NULL, 0, 0},
 };
 
 const sst_setting *sst_setting_get(sst_setting_id id) {

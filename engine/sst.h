@@ -121,6 +121,8 @@ typedef struct {
   int patch_size;          /* PATCH: feature patch side, odd, 1..7 (3) */
   double patch_blend;      /* PATCH: 0 = the content's feature, 1 = the
                               swapped one (default in params.c) */
+  double patch_spread;     /* PATCH: usage price of a style patch, 0 = the
+                              nearest patch, up to 1 (recon_patch.c) */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), -1 = never tile, 64..65536 = this size

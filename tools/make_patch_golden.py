@@ -6,8 +6,12 @@ leading eigenvectors of the mean centred covariance, each side whitened in
 that subspace with its own moments (eigh), every content patch scored
 against every style patch by normalised cross-correlation (first maximum
 wins), the style's own features pasted and averaged, regions blended by
-their weights, then blended with the content.  The generator checks that
-no match is a near tie (so float32 in the engine picks the same patch).
+their weights, then blended with the content.  With a spread lambda > 0
+the content patches are taken in the engine's fixed pseudo-random order
+(xorshift64, Fisher-Yates, re-implemented here) and each takes the style
+patch of largest normalised correlation minus its price, which grows by
+lambda m / n per use.  The generator checks that no match is a near tie
+(so float32 in the engine picks the same patch).
 
 Writes tests/data/recon/patch_golden.txt: "cases 1 N", then per case i
 lines ci_NAME COUNT followed by COUNT numbers.
@@ -21,6 +25,21 @@ DIMS = 32            # engine/recon_patch.c PATCH_DIMS
 RIDGE = 1e-2         # PATCH_RIDGE
 STYLE_MAX = 4096     # STYLE_PATCHES_MAX
 STRIDE = 2           # LATTICE_STRIDE (1 for patch size 1)
+SEED = 0x9E3779B97F4A7C15  # SPREAD_SEED
+MASK = (1 << 64) - 1
+
+
+def spread_order(n):
+    """The engine's member order: Fisher-Yates driven by xorshift64."""
+    order = list(range(n))
+    x = SEED
+    for i in range(n - 1, 0, -1):
+        x ^= (x << 13) & MASK
+        x ^= x >> 7
+        x ^= (x << 17) & MASK
+        t = x % (i + 1)
+        order[i], order[t] = order[t], order[i]
+    return order
 
 
 def moments(f, w):
@@ -47,7 +66,7 @@ def patch(proj, W, H, r, x, y):
     return proj[:, ys][:, :, xs].transpose(1, 2, 0).ravel()
 
 
-def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend):
+def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread=0.0):
     """fc (C, N), wc (K, N), fs (C, M), ws (K, M); returns (C, N) and the
     smallest relative margin between best and second-best score."""
     C, N = fc.shape
@@ -87,18 +106,30 @@ def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend):
         Sm /= np.linalg.norm(Sm, axis=1, keepdims=True)
         match = {}
         w2 = wk.reshape(H, W)
-        for ly in range(Lh):
-            for lx in range(Lw):
-                x, y = lx * S, ly * S
-                win = w2[max(y - r, 0):y + r + 1, max(x - r, 0):x + r + 1]
-                if not (win > 0).any():
-                    continue
-                sc = Sm @ patch(pc, W, H, r, x, y)
-                order = np.argsort(-sc, kind="stable")
-                if len(sc) > 1:
-                    margin = min(margin, (sc[order[0]] - sc[order[1]]) /
-                                 max(abs(sc[order[0]]), 1e-12))
-                match[(x, y)] = cand[int(np.argmax(sc))]
+        members = [(lx * S, ly * S) for ly in range(Lh) for lx in range(Lw)
+                   if (w2[max(ly * S - r, 0):ly * S + r + 1,
+                          max(lx * S - r, 0):lx * S + r + 1] > 0).any()]
+        if spread > 0:
+            price = np.zeros(len(cand))
+            step = spread * len(cand) / len(members)
+            for i in spread_order(len(members)):
+                x, y = members[i]
+                cp = patch(pc, W, H, r, x, y)
+                v = Sm @ cp / np.linalg.norm(cp) - price
+                order = np.argsort(-v, kind="stable")
+                if len(v) > 1:
+                    margin = min(margin, v[order[0]] - v[order[1]])
+                best = int(np.argmax(v))
+                price[best] += step
+                match[(x, y)] = cand[best]
+            members = []  # matched above
+        for x, y in members:  # nearest patch (spread 0)
+            sc = Sm @ patch(pc, W, H, r, x, y)
+            order = np.argsort(-sc, kind="stable")
+            if len(sc) > 1:
+                margin = min(margin, (sc[order[0]] - sc[order[1]]) /
+                             max(abs(sc[order[0]]), 1e-12))
+            match[(x, y)] = cand[int(np.argmax(sc))]
         for q in range(N):
             if wk[q] <= 0:
                 continue
@@ -129,14 +160,18 @@ def relu_features(rng, C, n, mix):
 
 def main():
     rng = np.random.default_rng(20261202)
-    cases = [  # C, W, H, Ws, Hs, K, patch size, blend, style pairing
-        (6, 9, 7, 8, 6, 2, 3, 1.0, "pair0"),
-        (5, 8, 6, 7, 7, 1, 1, 0.6, "none"),
-        (40, 10, 8, 9, 8, 3, 3, 0.8, "pair0"),
-        (4, 11, 9, 10, 9, 2, 5, 1.0, "pair01"),
+    cases = [  # C, W, H, Ws, Hs, K, patch size, blend, style pairing, spread
+        (6, 9, 7, 8, 6, 2, 3, 1.0, "pair0", 0.0),
+        (5, 8, 6, 7, 7, 1, 1, 0.6, "none", 0.0),
+        (40, 10, 8, 9, 8, 3, 3, 0.8, "pair0", 0.0),
+        (4, 11, 9, 10, 9, 2, 5, 1.0, "pair01", 0.0),
+        # spread: more content patches than style ones, so prices bite
+        (6, 17, 13, 8, 7, 1, 3, 1.0, "none", 0.3),
+        (40, 16, 12, 9, 8, 2, 3, 0.7, "pair0", 1.0),
+        (5, 14, 11, 7, 7, 1, 1, 1.0, "none", 0.5),
     ]
     lines = [f"cases 1 {len(cases)}", ""]
-    for i, (C, W, H, Ws, Hs, K, p, blend, pairing) in enumerate(cases):
+    for i, (C, W, H, Ws, Hs, K, p, blend, pairing, spread) in enumerate(cases):
         for attempt in range(50):
             mix = rng.standard_normal((C, 2))
             fc = relu_features(rng, C, W * H, mix)
@@ -149,7 +184,7 @@ def main():
                 ws[0] = sm[0]
             if pairing == "pair01":
                 ws[1] = sm[1]
-            out, margin = patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend)
+            out, margin = patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread)
             if margin > 1e-3:
                 break
         else:
@@ -162,6 +197,7 @@ def main():
             lines.append(" ".join(repr(float(v)) for v in a))
         put("dims", [C, W, H, Ws, Hs, K, p])
         put("blend", [blend])
+        put("spread", [spread])
         put("fc", fc)
         if K > 1:  # one region: no weights (the engine's NULL)
             put("wc", wc)

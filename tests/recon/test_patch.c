@@ -1,7 +1,8 @@
 /* test_patch.c - the patch method (engine/recon_patch.c).
  *
- * 1. Golden: four small synthetic cases (soft masks, region pairing,
- *    patch sizes 1, 3, 5, 40 channels so the whitening subspace is cut)
+ * 1. Golden: seven small synthetic cases (soft masks, region pairing,
+ *    patch sizes 1, 3, 5, 40 channels so the whitening subspace is cut,
+ *    three with spread)
  *    against the float64 brute-force patch swap of
  *    tools/make_patch_golden.py -> tests/data/recon/patch_golden.txt.
  * 2. Blend 0 gives the content feature exactly.
@@ -10,14 +11,18 @@
  *    (style weights all ones) the whole style's.
  * 4. A rectangle of the target (what the tiled decoder asks for) equals the
  *    same pixels of the whole target, on a grid wider than a span.
- * 5. Bad sizes, blends and missing grids are refused. */
+ *    With spread as well.
+ * 5. Bad sizes, blends, spreads and missing grids are refused.
+ * 6. Spread over more than one scoring chunk: the same bits on 1 and 3
+ *    workers, and flat content spread over many style patches. */
 #include "../golden.h"
 #include "recon_internal.h"
 #include "recon_test_util.h"
 
-static sst_recon_params patch_params(int size, double blend) {
-  sst_recon_params p = {SST_KERNEL_POLY, 30.0, 0.0, SST_KERNEL_NONE,
-                        0.0,             10,   SST_METHOD_PATCH, size, blend};
+static sst_recon_params patch_params(int size, double blend, double spread) {
+  sst_recon_params p = {SST_KERNEL_POLY, 30.0, 0.0,  SST_KERNEL_NONE,
+                        0.0,             10,   SST_METHOD_PATCH, size,
+                        blend,           spread};
   return p;
 }
 
@@ -35,8 +40,8 @@ static void test_golden(void) {
   for (int i = 0; i < ncases; i++) {
     char name[32];
 #define G(key, n) (snprintf(name, sizeof name, "c%d_" key, i), golden(name, n))
-    const double *dm = G("dims", 7), *bl = G("blend", 1);
-    if (!dm || !bl)
+    const double *dm = G("dims", 7), *bl = G("blend", 1), *sp = G("spread", 1);
+    if (!dm || !bl || !sp)
       return;
     const int C = (int)dm[0], W = (int)dm[1], H = (int)dm[2], Ws = (int)dm[3],
               Hs = (int)dm[4], K = (int)dm[5], ps = (int)dm[6];
@@ -56,7 +61,7 @@ static void test_golden(void) {
     if (st) {
       CHECK(sst_recon_stats_set_grids(st, W, Ws, &err) == SST_OK, "grids: %s",
             err.msg);
-      sst_recon_params p = patch_params(ps, bl[0]);
+      sst_recon_params p = patch_params(ps, bl[0], sp[0]);
       CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK,
             "case %d: %s", i, err.msg);
       double worst = 0.0, scale = 0.0;
@@ -105,11 +110,11 @@ static void make_regions(void) {
 static void test_blend0_and_pairing(sst_recon_stats *st) {
   float *out = malloc(sizeof fc);
   sst_error err = {0};
-  sst_recon_params p = patch_params(3, 0.0);
+  sst_recon_params p = patch_params(3, 0.0, 0.0);
   CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "blend 0: %s",
         err.msg);
   CHECK(memcmp(out, fc, sizeof fc) == 0, "blend 0 is not the content exactly");
-  p = patch_params(3, 1.0);
+  p = patch_params(3, 1.0, 0.0);
   CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "blend 1: %s",
         err.msg);
   double mean[K] = {0}, lo[K], hi[K];
@@ -139,9 +144,9 @@ static void test_blend0_and_pairing(sst_recon_stats *st) {
   free(out);
 }
 
-static void test_rect(sst_recon_stats *st) {
+static void test_rect(sst_recon_stats *st, double spread) {
   sst_error err = {0};
-  sst_recon_params p = patch_params(5, 0.7);
+  sst_recon_params p = patch_params(5, 0.7, spread);
   sst_recon_result *res = NULL;
   CHECK(sst_recon_solve(st, &p, &res, NULL, &err) == SST_OK, "solve: %s",
         err.msg);
@@ -176,20 +181,20 @@ static void test_refusals(sst_recon_stats *st) {
   sst_recon_result *res = NULL;
   const int sizes[] = {0, 2, 9, -1};
   for (int i = 0; i < 4; i++) {
-    sst_recon_params p = patch_params(sizes[i], 1.0);
+    sst_recon_params p = patch_params(sizes[i], 1.0, 0.0);
     CHECK(sst_recon_solve(st, &p, &res, NULL, &err) == SST_ERR_INVALID &&
               !res,
           "patch size %d accepted", sizes[i]);
   }
   const double blends[] = {-0.1, 1.5, NAN};
   for (int i = 0; i < 3; i++) {
-    sst_recon_params p = patch_params(3, blends[i]);
+    sst_recon_params p = patch_params(3, blends[i], 0.0);
     CHECK(sst_recon_solve(st, &p, &res, NULL, &err) == SST_ERR_INVALID &&
               !res,
           "blend %g accepted", blends[i]);
   }
   /* a style grid narrower than the patch */
-  sst_recon_params p = patch_params(7, 1.0);
+  sst_recon_params p = patch_params(7, 1.0, 0.0);
   sst_recon_stats *tall = stats_or_fail(fc, C, W * H, wc, fs, Ws * Hs, ws, K);
   if (tall) {
     CHECK(sst_recon_stats_set_grids(tall, W, 6, &err) == SST_OK, "grids: %s",
@@ -200,13 +205,80 @@ static void test_refusals(sst_recon_stats *st) {
   sst_recon_stats_free(tall);
   sst_recon_stats *nogrid = stats_or_fail(fc, C, W * H, wc, fs, Ws * Hs, ws, K);
   if (nogrid) {
-    p = patch_params(3, 1.0);
+    p = patch_params(3, 1.0, 0.0);
     CHECK(sst_recon_solve(nogrid, &p, &res, NULL, &err) == SST_ERR_INVALID,
           "patch method without grids accepted");
     CHECK(sst_recon_stats_set_grids(nogrid, 7, Ws, &err) == SST_ERR_INVALID,
           "grid width 7 accepted for %d pixels", W * H);
   }
   sst_recon_stats_free(nogrid);
+  const double spreads[] = {-0.1, 1.5, NAN};
+  for (int i = 0; i < 3; i++) {
+    p = patch_params(3, 1.0, spreads[i]);
+    CHECK(sst_recon_solve(st, &p, &res, NULL, &err) == SST_ERR_INVALID &&
+              !res,
+          "spread %g accepted", spreads[i]);
+  }
+}
+
+/* Spread on a grid with more content patches than one scoring chunk
+ * (2048): bit-identical on 1 and 3 workers, and the prices do spread
+ * the matches (more distinct style patches than the nearest-patch run,
+ * whose flat left half all maps to one patch). */
+static void test_spread_threads(void) {
+  enum { SC = 4, SW = 110, SH = 90, SWs = 24, SHs = 20 };
+  float *f = malloc(sizeof(float) * SC * SW * SH);
+  float *g = malloc(sizeof(float) * SC * SWs * SHs);
+  for (int c = 0; c < SC; c++) {
+    for (int q = 0; q < SW * SH; q++) /* left half flat, right half textured */
+      f[c * SW * SH + q] = (q % SW) < SW / 2
+                               ? 1.0f + 0.1f * c
+                               : 1.0f + 0.5f * sinf(0.7f * q + 1.3f * c);
+    for (int q = 0; q < SWs * SHs; q++)
+      g[c * SWs * SHs + q] = 1.0f + 0.6f * sinf(0.37f * q * (c + 1) + c);
+  }
+  sst_error err = {0};
+  sst_recon_stats *st = stats_or_fail(f, SC, SW * SH, NULL, g, SWs * SHs, NULL, 1);
+  float *out[3];
+  int distinct[3] = {0};
+  for (int t = 0; t < 3; t++) {
+    out[t] = calloc((size_t)SC * SW * SH, sizeof(float));
+    if (!st)
+      continue;
+    CHECK(sst_recon_stats_set_grids(st, SW, SWs, &err) == SST_OK, "grids: %s",
+          err.msg);
+    const sst_ctx ctx = {.threads = t == 1 ? 3 : 1};
+    sst_recon_params p = patch_params(3, 1.0, t == 2 ? 0.0 : 0.5);
+    sst_ctx run = ctx;
+    CHECK(sst_reconstruct(st, &p, out[t], &run, &err) == SST_OK, "spread: %s",
+          err.msg);
+    /* distinct target vectors over the flat left half */
+    for (int y = 2; y < SH - 2; y += 2)
+      for (int x = 2; x < SW / 2 - 2; x += 2) {
+        int seen = 0;
+        for (int y2 = 2; y2 <= y && !seen; y2 += 2)
+          for (int x2 = 2; x2 < SW / 2 - 2 && !seen; x2 += 2) {
+            if (y2 == y && x2 >= x)
+              break;
+            int same = 1;
+            for (int c = 0; c < SC && same; c++)
+              same = out[t][c * SW * SH + y2 * SW + x2] ==
+                     out[t][c * SW * SH + y * SW + x];
+            seen = same;
+          }
+        distinct[t] += !seen;
+      }
+  }
+  CHECK(memcmp(out[0], out[1], sizeof(float) * SC * SW * SH) == 0,
+        "spread differs between 1 and 3 workers");
+  CHECK(distinct[0] > 4 * distinct[2] && distinct[0] > 50,
+        "spread 0.5 gave %d distinct targets on the flat half, nearest %d",
+        distinct[0], distinct[2]);
+  for (int t = 0; t < 3; t++)
+    free(out[t]);
+  sst_recon_stats_free(st);
+  free(f);
+  free(g);
 }
 
 int main(void) {
@@ -224,12 +296,14 @@ int main(void) {
   sst_error err = {0};
   if (st && sst_recon_stats_set_grids(st, W, Ws, &err) == SST_OK) {
     test_blend0_and_pairing(st);
-    test_rect(st);
+    test_rect(st, 0.0);
+    test_rect(st, 0.5);
     test_refusals(st);
   } else {
     CHECK(0, "grids: %s", err.msg);
   }
   sst_recon_stats_free(st);
+  test_spread_threads();
   printf(failures ? "recon_patch: %d FAILURES\n" : "recon_patch: all passed\n",
          failures);
   return failures != 0;

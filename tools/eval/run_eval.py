@@ -342,6 +342,7 @@ def stylize(args, case, layer, kernel, gamma, iterations, out_png):
         cmd += ["--color-match", args.color_match]
     if args.method != "default":
         cmd += ["--method", args.method]
+    cmd += args.sst_args.split()
     if case["cmap"]:
         cmd += ["--content-map", case["cmap"]]
     if case["smap"]:
@@ -1022,6 +1023,9 @@ def main():
     ap.add_argument("--method", default="default",
                     help="sst-stylize --method (default: the CLI's default; another method is "
                          "keyed apart, so use its own --out to summarise it alone)")
+    ap.add_argument("--sst-args", default="",
+                    help="more sst-stylize options, appended as given (e.g. \"--patch-spread "
+                         "0.3\"); not part of a row's key, so give each setting its own --out")
     ap.add_argument("--color-match", default="default",
                     help="sst-stylize --color-match (default: the CLI's default)")
     ap.add_argument("--styles", default=",".join(STYLES), help="grid styles (default: the fixed 8)")
