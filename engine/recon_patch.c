@@ -59,7 +59,7 @@
 #define STYLE_PATCHES_MAX 4096 /* style patches considered (whole grid) */
 #define BAND_PATCHES 256       /* content patches per GEMM */
 #define LATTICE_STRIDE 2
-#define SPREAD_CHUNK 2048      /* content patches scored per spread step */
+#define SPREAD_CHUNK 1024      /* content patches scored per spread step */
 #define SPREAD_SEED 0x9E3779B97F4A7C15ull /* fixed: same input, same output */
 
 typedef struct {
@@ -191,7 +191,8 @@ typedef struct {
   const int *pos;        /* lattice index of each member (scan order) */
   const int *order;      /* members in the spread order */
   int chunk0, chunk_n;   /* the order's range being scored */
-  float *chunk_scores;   /* chunk_n x m normalised correlations */
+  float *chunk_scores;   /* chunk_n x m correlations <c^, s^> / |s^| */
+  float *chunk_inv;      /* chunk_n: 1 / |c^| */
   float *scratch;   /* per worker */
   size_t scratch_floats;
 } match_job;
@@ -293,8 +294,8 @@ static void region_members(const patch_impl *im, int k, uint8_t *member) {
     }
 }
 
-/* Normalised correlations of BAND_PATCHES members of the spread order
- * (chunk0 + band x BAND_PATCHES on) with every style patch. */
+/* Correlations of BAND_PATCHES members of the spread order (chunk0 +
+ * band x BAND_PATCHES on) with every style patch, and 1 / |c^| of each. */
 static void spread_band(void *ctx, int band, int worker) {
   const match_job *j = ctx;
   const patch_impl *im = j->im;
@@ -314,10 +315,7 @@ static void spread_band(void *ctx, int band, int worker) {
     double nn = 0.0;
     for (int e = 0; e < j->D; e++)
       nn += (double)p[e] * p[e];
-    const float inv = nn > 0.0 ? (float)(1.0 / sqrt(nn)) : 0.0f;
-    float *row = score + (size_t)i * j->m;
-    for (int t = 0; t < j->m; t++)
-      row[t] *= inv;
+    j->chunk_inv[i0 + i] = nn > 0.0 ? (float)(1.0 / sqrt(nn)) : 0.0f;
   }
 }
 
@@ -367,7 +365,7 @@ static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
   float *price = calloc((size_t)j->m, sizeof(float));
   const int n = proj && price ? spread_order(im, j->member, &pos, &order) : -1;
   const int chunk = n < SPREAD_CHUNK ? (n > 0 ? n : 1) : SPREAD_CHUNK;
-  float *scores = malloc(sizeof(float) * (size_t)chunk * j->m);
+  float *scores = malloc(sizeof(float) * (size_t)chunk * (j->m + 1));
   const int nb = (chunk + BAND_PATCHES - 1) / BAND_PATCHES;
   int workers = sst_ctx_threads(prog);
   workers = workers < nb ? workers : nb;
@@ -383,6 +381,7 @@ static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
   j->pos = pos;
   j->order = order;
   j->chunk_scores = scores;
+  j->chunk_inv = scores + (size_t)chunk * j->m;
   j->scratch = scratch;
   const float step = (float)(lambda * j->m / (double)(n > 0 ? n : 1));
   int *idx = im->idx[j->k];
@@ -395,10 +394,11 @@ static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
                        workers, spread_band, j, prog ? &sub : NULL, err);
     for (int i = 0; i < j->chunk_n && rc == SST_OK; i++) {
       const float *row = scores + (size_t)i * j->m;
+      const float inv = j->chunk_inv[i];
       int best = 0;
-      float bv = row[0] - price[0];
+      float bv = row[0] * inv - price[0];
       for (int t = 1; t < j->m; t++) {
-        const float v = row[t] - price[t];
+        const float v = row[t] * inv - price[t];
         if (v > bv) {
           bv = v;
           best = t;

@@ -222,7 +222,7 @@ static void test_refusals(sst_recon_stats *st) {
 }
 
 /* Spread on a grid with more content patches than one scoring chunk
- * (2048): bit-identical on 1 and 3 workers, and the prices do spread
+ * (1024): bit-identical on 1 and 3 workers, and the prices do spread
  * the matches (more distinct style patches than the nearest-patch run,
  * whose flat left half all maps to one patch). */
 static void test_spread_threads(void) {
