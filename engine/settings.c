@@ -172,7 +172,7 @@ static const sst_setting table[SST_N_SETTINGS] = {
      * default is measured in README, "The patch method". */
     {SST_SET_PATCH_SPREAD, "patch-spread", "patch-spread", "S",
      SST_SETTING_DOUBLE, FIELD(patch_spread), 0.3, 0.0, 1.0, 1.0, 2,
-     CLI | ARG | ADV, N_("Patch s_pread"),
+     CLI | ARG | ADV, N_("Patch sp_read"),
      N_("How evenly the style's patches are used: 0 takes the nearest patch "
         "everywhere (flat areas repeat a few), higher spreads the painting's "
         "strokes over the picture (patch method)"),
