@@ -171,6 +171,17 @@ sst_status sst_session_set_style8(sst_session *s, int width, int height,
   return sst_side_set8(&s->style, width, height, rgb, map, "style", err);
 }
 
+/* The reconstruction's share of the run's settings (one place, so a new
+ * reconstruction setting is passed on by both the statistics and the
+ * solve). */
+static sst_recon_params recon_params_of(const sst_params *p) {
+  const sst_recon_params rp = {p->kernel,      p->gamma,       p->poly_c,
+                               p->fuse_kernel, p->fuse_weight, p->iterations,
+                               p->method,      p->patch_size,  p->patch_blend,
+                               p->patch_spread};
+  return rp;
+}
+
 /* Region statistics for a level's pair of encodings (cached: generations
  * are unique per encoding, so they also tell the layers apart).  Spilled
  * content features stay in their file when the method keeps to region
@@ -180,10 +191,7 @@ static sst_status ensure_stats(sst_session *s, sst_side_level *c,
                                const sst_side_level *y, const sst_params *p,
                                const sst_ctx *ctx, sst_error *err) {
   const sst_side *cs = &s->content, *ys = &s->style;
-  sst_recon_params rp = {p->kernel,      p->gamma,       p->poly_c,
-                         p->fuse_kernel, p->fuse_weight, p->iterations,
-                         p->method,      p->patch_size,  p->patch_blend,
-                         p->patch_spread};
+  sst_recon_params rp = recon_params_of(p);
   const int stream = c->spill && sst_recon_streamable(&rp);
   if (s->stats && s->stats_content_gen == c->generation &&
       s->stats_style_gen == y->generation && (!s->stats_streamed || stream))
@@ -337,10 +345,7 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   if (st != SST_OK)
     return st;
 
-  sst_recon_params rp = {p->kernel,     p->gamma,      p->poly_c,
-                         p->fuse_kernel, p->fuse_weight, p->iterations,
-                         p->method,     p->patch_size, p->patch_blend,
-                         p->patch_spread};
+  sst_recon_params rp = recon_params_of(p);
   sst_ctx pr = sst_ctx_sub(ctx, LEVEL_SPLIT[2], LEVEL_SPLIT[3], "reconstruct");
   sst_recon_result *res = NULL;
   st = sst_recon_solve(s->stats, &rp, &res, &pr, err);

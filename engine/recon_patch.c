@@ -358,7 +358,7 @@ static int spread_order(const patch_impl *im, const uint8_t *member,
  * parallel, then taken one member at a time against the running prices. */
 static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
                                sst_error *err) {
-  patch_impl *im = (patch_impl *)j->im;
+  const patch_impl *im = j->im;
   const sst_recon_stats *st = im->st;
   int *pos = NULL, *order = NULL;
   float *proj = malloc(sizeof(float) * (size_t)st->N * j->d);
