@@ -193,3 +193,30 @@ sst_status sst_tensor_to_image(const sst_tensor *t, int w, int h, sst_image *out
       }
   return SST_OK;
 }
+
+float *sst_image_cell_luma(const sst_image *img, const uint8_t *rgb8,
+                           int block, int gw, int gh) {
+  if (gw <= 0 || gh <= 0 || block <= 0 || img->width <= 0 ||
+      img->height <= 0 || (!rgb8 && !img->rgb))
+    return NULL;
+  float *out = malloc(sizeof(float) * (size_t)gw * gh);
+  if (!out)
+    return NULL;
+  const int w = img->width, h = img->height;
+  for (int gy = 0; gy < gh; gy++)
+    for (int gx = 0; gx < gw; gx++) {
+      double acc = 0.0;
+      for (int y = gy * block; y < (gy + 1) * block; y++) {
+        const size_t row = (size_t)(y < h ? y : h - 1) * w;
+        for (int x = gx * block; x < (gx + 1) * block; x++) {
+          const size_t q = (row + (x < w ? x : w - 1)) * 3;
+          const double r = rgb8 ? rgb8[q] / 255.0 : img->rgb[q];
+          const double g = rgb8 ? rgb8[q + 1] / 255.0 : img->rgb[q + 1];
+          const double b = rgb8 ? rgb8[q + 2] / 255.0 : img->rgb[q + 2];
+          acc += 0.299 * r + 0.587 * g + 0.114 * b;
+        }
+      }
+      out[(size_t)gy * gw + gx] = (float)(acc / ((double)block * block));
+    }
+  return out;
+}

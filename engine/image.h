@@ -32,6 +32,13 @@ static inline int sst_mirror(int i, int n) {
     i += period;
   return i < n ? i : period - i;
 }
+/* Mean Rec. 601 luminance of each block x block cell of a gw x gh grid
+ * over the image (cells past its edge read its nearest pixels): the patch
+ * method's brightness guide.  Pixels from img->rgb or, when rgb8 is given
+ * (a large 8-bit image, side.h), from those bytes.  NULL when out of
+ * memory. */
+float *sst_image_cell_luma(const sst_image *img, const uint8_t *rgb8,
+                           int block, int gw, int gh);
 /* Longest side scaled to at most max_side (0 = unlimited), aspect kept. */
 void sst_fit_size(int w, int h, int max_side, int *ow, int *oh);
 #endif

@@ -178,7 +178,7 @@ static sst_recon_params recon_params_of(const sst_params *p) {
   const sst_recon_params rp = {p->kernel,      p->gamma,       p->poly_c,
                                p->fuse_kernel, p->fuse_weight, p->iterations,
                                p->method,      p->patch_size,  p->patch_blend,
-                               p->patch_spread};
+                               p->patch_spread, p->patch_guide};
   return rp;
 }
 
@@ -235,6 +235,8 @@ static sst_status ensure_stats(sst_session *s, sst_side_level *c,
                                    M, ws, K, &s->stats, ctx, err);
   if (st == SST_OK) /* the patch method works on the grids */
     st = sst_recon_stats_set_grids(s->stats, c->feat.w, y->feat.w, err);
+  if (st == SST_OK)
+    sst_recon_stats_set_guides(s->stats, c->luma, y->luma);
   if (st != SST_OK)
     return st;
   s->counts.stats_builds++;

@@ -45,6 +45,7 @@ struct sst_recon_stats {
   sst_style_set *sets;   /* nsets */
   int nsets;
   int grid_w, style_grid_w; /* feature grid widths, 0 = not given */
+  const float *gc, *gs;     /* luminance per grid cell (N, M), or NULL */
   sst_feature_reader rd;    /* fc == NULL: where the content is read */
 };
 

@@ -68,6 +68,7 @@ typedef struct {
   int r, S, Lw, Lh;    /* patch radius, content lattice stride and size */
   float blend;
   double spread; /* usage price, 0 = nearest patch (header) */
+  double guide;  /* brightness guide weight, 0 = off (header) */
   int **idx;  /* per region: Lw x Lh matched style centres, -1 = none */
   float *fsT; /* style features pixel-major (M x C), unscaled */
 } patch_impl;
@@ -185,6 +186,9 @@ typedef struct {
   const float *Sn;  /* m x D normalised style patches */
   const int *cand;  /* m style centre indices */
   const uint8_t *member; /* Lw x Lh: the centre's window touches region k */
+  float guide;           /* brightness guide weight (header) */
+  const float *gl;       /* Lw x Lh: content patch brightness (z), or NULL */
+  const float *gsty;     /* m: style patch brightness (z) */
   int rows_per_band;
   /* spread only: the whole projected grid, members by order, scores */
   const float *proj_all; /* N x d */
@@ -249,11 +253,28 @@ static void match_band(void *ctx, int band, int worker) {
     for (int lx = 0; lx < im->Lw; lx++) {
       if (!j->member[(size_t)ly * im->Lw + lx])
         continue;
+      const float *pc = Pc + (size_t)q * j->D;
       const float *row = score + (size_t)q++ * j->m;
       int best = 0;
-      for (int t = 1; t < j->m; t++)
-        if (row[t] > row[best])
-          best = t;
+      if (j->gl) {
+        double nn = 0.0;
+        for (int e = 0; e < j->D; e++)
+          nn += (double)pc[e] * pc[e];
+        const float inv = nn > 0.0 ? (float)(1.0 / sqrt(nn)) : 0.0f;
+        const float g = j->gl[(size_t)ly * im->Lw + lx];
+        float bv = -INFINITY;
+        for (int t = 0; t < j->m; t++) {
+          const float v = row[t] * inv - j->guide * fabsf(g - j->gsty[t]);
+          if (v > bv) {
+            bv = v;
+            best = t;
+          }
+        }
+      } else {
+        for (int t = 1; t < j->m; t++)
+          if (row[t] > row[best])
+            best = t;
+      }
       idx[(size_t)ly * im->Lw + lx] = j->cand[best];
     }
 }
@@ -395,17 +416,21 @@ static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
     for (int i = 0; i < j->chunk_n && rc == SST_OK; i++) {
       const float *row = scores + (size_t)i * j->m;
       const float inv = j->chunk_inv[i];
+      const int q = pos[order[c0 + i]];
+      const float g = j->gl ? j->gl[q] : 0.0f;
       int best = 0;
-      float bv = row[0] * inv - price[0];
-      for (int t = 1; t < j->m; t++) {
-        const float v = row[t] * inv - price[t];
+      float bv = -INFINITY;
+      for (int t = 0; t < j->m; t++) {
+        const float u =
+            row[t] * inv - (j->gl ? j->guide * fabsf(g - j->gsty[t]) : 0.0f);
+        const float v = u - price[t];
         if (v > bv) {
           bv = v;
           best = t;
         }
       }
       price[best] += step;
-      idx[pos[order[c0 + i]]] = j->cand[best];
+      idx[q] = j->cand[best];
     }
   }
 done:
@@ -416,6 +441,54 @@ done:
   free(scores);
   free(scratch);
   return rc;
+}
+
+/* Weighted mean and standard deviation of g (n cells, weights w or 1). */
+static void guide_moments(const float *g, const float *w, size_t n,
+                          double *mean, double *sd) {
+  double sw = 0.0, s1 = 0.0, s2 = 0.0;
+  for (size_t q = 0; q < n; q++) {
+    const double v = w ? w[q] : 1.0;
+    sw += v;
+    s1 += v * g[q];
+    s2 += v * g[q] * g[q];
+  }
+  *mean = sw > 0.0 ? s1 / sw : 0.0;
+  const double var = sw > 0.0 ? s2 / sw - *mean * *mean : 0.0;
+  *sd = var > 1e-8 ? sqrt(var) : 1e-4;
+}
+
+/* Window mean of (g - mean) / sd at (x, y) on a W x H grid (clamped). */
+static float window_z(const float *g, int W, int H, int r, int x, int y,
+                      double mean, double sd) {
+  double acc = 0.0;
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++) {
+      int yy = y + dy, xx = x + dx;
+      yy = yy < 0 ? 0 : yy >= H ? H - 1 : yy;
+      xx = xx < 0 ? 0 : xx >= W ? W - 1 : xx;
+      acc += g[(size_t)yy * W + xx];
+    }
+  const int p = 2 * r + 1;
+  return (float)((acc / (p * p) - mean) / sd);
+}
+
+/* Brightness of every content lattice patch and style candidate of region
+ * k, standardised by its own side's region moments. */
+static void guide_values(const patch_impl *im, int k, const int *cand, int m,
+                         float *gl, float *gsty) {
+  const sst_recon_stats *st = im->st;
+  double mc, sc, ms, ss;
+  guide_moments(st->gc, st->wc ? st->wc + (size_t)k * st->N : NULL,
+                (size_t)st->N, &mc, &sc);
+  guide_moments(st->gs, st->reg[k].style->w, (size_t)st->M, &ms, &ss);
+  for (int ly = 0; ly < im->Lh; ly++)
+    for (int lx = 0; lx < im->Lw; lx++)
+      gl[(size_t)ly * im->Lw + lx] = window_z(st->gc, im->W, im->H, im->r,
+                                              lx * im->S, ly * im->S, mc, sc);
+  for (int t = 0; t < m; t++)
+    gsty[t] = window_z(st->gs, im->Ws, im->Hs, im->r, cand[t] % im->Ws,
+                       cand[t] / im->Ws, ms, ss);
 }
 
 /* Matches every patch of region k into im->idx[k]. */
@@ -429,7 +502,7 @@ static sst_status match_region(patch_impl *im, int k, int sstride,
   int *cand = malloc(sizeof(int) * (size_t)M);
   uint8_t *member = malloc(L);
   float *sproj = malloc(sizeof(float) * (size_t)M * d);
-  float *Sn = NULL, *scratch = NULL;
+  float *Sn = NULL, *scratch = NULL, *gl = NULL, *gsty = NULL;
   sst_status rc = SST_OK;
   im->idx[k] = malloc(sizeof(int) * L);
   if (!Wc || !cand || !member || !sproj || !im->idx[k]) {
@@ -465,6 +538,18 @@ static sst_status match_region(patch_impl *im, int k, int sstride,
   region_members(im, k, member);
   match_job j = {.im = im, .k = k, .d = d, .D = D, .m = m, .Wc = Wc, .bc = bc,
                  .Sn = Sn, .cand = cand, .member = member};
+  j.guide = (float)im->guide;
+  if (j.guide > 0.0f && st->gc && st->gs) {
+    gl = malloc(sizeof(float) * L);
+    gsty = malloc(sizeof(float) * (size_t)m);
+    if (!gl || !gsty) {
+      rc = sst_fail(err, SST_ERR_NOMEM, "patch: out of memory");
+      goto done;
+    }
+    guide_values(im, k, cand, m, gl, gsty);
+    j.gl = gl;
+    j.gsty = gsty;
+  }
   if (im->spread > 0.0) {
     rc = match_spread(&j, im->spread, prog, err);
     goto done;
@@ -490,6 +575,8 @@ done:
   free(sproj);
   free(Sn);
   free(scratch);
+  free(gl);
+  free(gsty);
   return rc;
 }
 
@@ -566,6 +653,8 @@ sst_status sst_recon_patch_solve(const sst_recon_stats *st,
     return sst_fail(err, SST_ERR_INVALID, "patch: blend must be in 0..1");
   if (!(p->patch_spread >= 0.0 && p->patch_spread <= 1.0))
     return sst_fail(err, SST_ERR_INVALID, "patch: spread must be in 0..1");
+  if (!(p->patch_guide >= 0.0 && p->patch_guide <= 1.0))
+    return sst_fail(err, SST_ERR_INVALID, "patch: guide must be in 0..1");
   if (st->grid_w <= 0)
     return sst_fail(err, SST_ERR_INVALID,
                     "patch: the feature grids are not set");
@@ -594,6 +683,7 @@ sst_status sst_recon_patch_solve(const sst_recon_stats *st,
   im->Lh = (im->H + im->S - 1) / im->S;
   im->blend = (float)p->patch_blend;
   im->spread = p->patch_spread;
+  im->guide = p->patch_guide;
   im->idx = calloc((size_t)st->K, sizeof *im->idx);
   im->fsT = malloc(sizeof(float) * (size_t)st->M * st->C);
   if (!im->idx || !im->fsT)

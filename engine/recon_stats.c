@@ -255,6 +255,14 @@ sst_status sst_recon_stats_set_grids(sst_recon_stats *st, int grid_w,
   return SST_OK;
 }
 
+void sst_recon_stats_set_guides(sst_recon_stats *st, const float *gc,
+                                const float *gs) {
+  if (st) {
+    st->gc = gc;
+    st->gs = gs;
+  }
+}
+
 void sst_recon_stats_free(sst_recon_stats *st) {
   if (!st)
     return;

@@ -32,6 +32,7 @@ typedef struct {
   int patch_size;     /* odd, 1..SST_PATCH_SIZE_MAX */
   double patch_blend; /* 0 = the content, 1 = the swapped feature */
   double patch_spread; /* usage price of a style patch, 0..1 (recon_patch.c) */
+  double patch_guide;  /* brightness guide weight, 0..1 (recon_patch.c) */
 } sst_recon_params;
 
 /* Per-region statistics of content and style, computed once per encoding
@@ -71,6 +72,10 @@ int sst_recon_streamable(const sst_recon_params *p);
  * style_grid_w rows): the patch method needs them, the others do not. */
 sst_status sst_recon_stats_set_grids(sst_recon_stats *st, int grid_w,
                                      int style_grid_w, sst_error *err);
+/* The mean luminance of each content and style grid cell (N and M floats,
+ * borrowed like the features): the patch method's brightness guide. */
+void sst_recon_stats_set_guides(sst_recon_stats *st, const float *gc,
+                                const float *gs);
 void sst_recon_stats_free(sst_recon_stats *st);
 
 /* The solved reconstruction.  For the linear, polynomial and BN kernels it

@@ -177,6 +177,17 @@ static const sst_setting table[SST_N_SETTINGS] = {
         "everywhere (flat areas repeat a few), higher spreads the painting's "
         "strokes over the picture (patch method)"),
      NULL, 0, 0},
+    /* Guide (issue 14): without it a light face or wall could take the
+     * style's darkest patches (dark blobs); the default is measured in
+     * README, "The patch method". */
+    {SST_SET_PATCH_GUIDE, "patch-guide", "patch-guide", "G",
+     SST_SETTING_DOUBLE, FIELD(patch_guide), 0.3, 0.0, 1.0, 1.0, 2,
+     CLI | ARG | ADV, N_("Keep lig_ht and dark"),
+     N_("How strongly light parts of the photo take light patches of the "
+        "style and dark parts dark ones: 0 matches by pattern only (faces "
+        "can get dark blobs), higher keeps the photo's shading (patch "
+        "method)"),
+     NULL, 0, 0},
 };
 
 const sst_setting *sst_setting_get(sst_setting_id id) {

@@ -74,7 +74,8 @@ typedef enum {
   SST_SET_METHOD,
   SST_SET_PATCH_SIZE,
   SST_SET_PATCH_BLEND,
-  SST_SET_PATCH_SPREAD, /* issue 14; last, so older positions stay */
+  SST_SET_PATCH_SPREAD, /* issue 14; after the older rows, so their */
+  SST_SET_PATCH_GUIDE,  /* positions in the procedure stay */
   SST_N_SETTINGS
 } sst_setting_id;
 

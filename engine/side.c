@@ -13,6 +13,7 @@ static void level_drop(sst_side_level *lv) {
   sst_tensor_free(&lv->feat);
   sst_spill_free(lv->spill);
   free(lv->masks);
+  free(lv->luma);
   memset(lv, 0, sizeof *lv);
 }
 
@@ -374,6 +375,11 @@ sst_status sst_side_encode(sst_side *sd, const sst_side_request *req,
     lv->h = h;
     lv->block = pw / lv->feat.w;
     st = describe(sd, src, pw, ph, req->with_colors, lv, ctx, err);
+  }
+  if (st == SST_OK) {
+    lv->luma = sst_image_cell_luma(src, src8, lv->block, lv->feat.w, lv->feat.h);
+    if (!lv->luma)
+      st = sst_fail(err, SST_ERR_NOMEM, "out of memory for the luminance grid");
   }
   sst_image_free(&small);
   sst_image_free(&floats);

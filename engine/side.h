@@ -29,6 +29,7 @@ typedef struct {
   sst_tensor feat;         /* C x gh x gw features; data NULL when spilled */
   sst_spill *spill;        /* or the same features in a file (spill.h) */
   float *masks;            /* regions x grid (NULL: no map) */
+  float *luma;             /* mean luminance of each grid cell (grid) */
   int block;               /* pixels per grid cell */
   /* RGB moments of the processed image per label (with a map) and of the
    * whole image: the colour match's targets, style side only */

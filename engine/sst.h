@@ -123,6 +123,8 @@ typedef struct {
                               swapped one (default in params.c) */
   double patch_spread;     /* PATCH: usage price of a style patch, 0 = the
                               nearest patch, up to 1 (recon_patch.c) */
+  double patch_guide;      /* PATCH: weight of the brightness guide, 0 = off,
+                              up to 1 (recon_patch.c) */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), -1 = never tile, 64..65536 = this size

@@ -10,8 +10,11 @@ their weights, then blended with the content.  With a spread lambda > 0
 the content patches are taken in the engine's fixed pseudo-random order
 (xorshift64, Fisher-Yates, re-implemented here) and each takes the style
 patch of largest normalised correlation minus its price, which grows by
-lambda m / n per use.  The generator checks that no match is a near tie
-(so float32 in the engine picks the same patch).
+lambda m / n per use.  With a brightness guide g > 0 every score also
+loses g |zc - zs|: z is the window mean of a cell luminance map,
+standardised by its own side's weighted region moments.  The generator
+checks that no match is a near tie (so float32 in the engine picks the
+same patch).
 
 Writes tests/data/recon/patch_golden.txt: "cases 1 N", then per case i
 lines ci_NAME COUNT followed by COUNT numbers.
@@ -66,9 +69,21 @@ def patch(proj, W, H, r, x, y):
     return proj[:, ys][:, :, xs].transpose(1, 2, 0).ravel()
 
 
-def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread=0.0):
-    """fc (C, N), wc (K, N), fs (C, M), ws (K, M); returns (C, N) and the
-    smallest relative margin between best and second-best score."""
+def guide_z(g, w, W, H, r, x, y):
+    """Window mean of g (H, W) at (x, y), clamped, standardised by the
+    moments of g under weights w (the engine's recon_patch.c guide)."""
+    m = (g.ravel() * w).sum() / w.sum()
+    var = (g.ravel() ** 2 * w).sum() / w.sum() - m * m
+    sd = np.sqrt(var) if var > 1e-8 else 1e-4
+    ys = np.clip(np.arange(y - r, y + r + 1), 0, H - 1)
+    xs = np.clip(np.arange(x - r, x + r + 1), 0, W - 1)
+    return (g[ys][:, xs].mean() - m) / sd
+
+
+def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread=0.0,
+               guide=0.0, gc=None, gs=None):
+    """fc (C, N), wc (K, N), fs (C, M), ws (K, M), gc (N), gs (M): returns
+    (C, N) and the smallest margin between best and second-best score."""
     C, N = fc.shape
     K = wc.shape[0]
     r = p // 2
@@ -104,6 +119,17 @@ def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread=0.0):
                 break
         Sm = np.array([patch(ps, Ws, Hs, r, sx, sy) for sx, sy in cand])
         Sm /= np.linalg.norm(Sm, axis=1, keepdims=True)
+        pen = np.zeros(len(cand))  # guide penalty of each style patch ...
+        zs = np.zeros(len(cand))
+        if guide > 0:
+            zs = np.array([guide_z(gs.reshape(Hs, Ws), sw, Ws, Hs, r, sx, sy)
+                           for sx, sy in cand])
+
+        def penalty(x, y):  # ... for the content patch at (x, y)
+            if guide <= 0:
+                return pen
+            zc = guide_z(gc.reshape(H, W), wk, W, H, r, x, y)
+            return guide * np.abs(zc - zs)
         match = {}
         w2 = wk.reshape(H, W)
         members = [(lx * S, ly * S) for ly in range(Lh) for lx in range(Lw)
@@ -115,7 +141,7 @@ def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread=0.0):
             for i in spread_order(len(members)):
                 x, y = members[i]
                 cp = patch(pc, W, H, r, x, y)
-                v = Sm @ cp / np.linalg.norm(cp) - price
+                v = Sm @ cp / np.linalg.norm(cp) - price - penalty(x, y)
                 order = np.argsort(-v, kind="stable")
                 if len(v) > 1:
                     margin = min(margin, v[order[0]] - v[order[1]])
@@ -124,7 +150,10 @@ def patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread=0.0):
                 match[(x, y)] = cand[best]
             members = []  # matched above
         for x, y in members:  # nearest patch (spread 0)
-            sc = Sm @ patch(pc, W, H, r, x, y)
+            cp = patch(pc, W, H, r, x, y)
+            sc = Sm @ cp
+            if guide > 0:  # scores in normalised units, as with spread
+                sc = sc / np.linalg.norm(cp) - penalty(x, y)
             order = np.argsort(-sc, kind="stable")
             if len(sc) > 1:
                 margin = min(margin, (sc[order[0]] - sc[order[1]]) /
@@ -160,18 +189,24 @@ def relu_features(rng, C, n, mix):
 
 def main():
     rng = np.random.default_rng(20261202)
-    cases = [  # C, W, H, Ws, Hs, K, patch size, blend, style pairing, spread
-        (6, 9, 7, 8, 6, 2, 3, 1.0, "pair0", 0.0),
-        (5, 8, 6, 7, 7, 1, 1, 0.6, "none", 0.0),
-        (40, 10, 8, 9, 8, 3, 3, 0.8, "pair0", 0.0),
-        (4, 11, 9, 10, 9, 2, 5, 1.0, "pair01", 0.0),
+    cases = [  # C, W, H, Ws, Hs, K, patch size, blend, style pairing,
+               # spread, guide
+        (6, 9, 7, 8, 6, 2, 3, 1.0, "pair0", 0.0, 0.0),
+        (5, 8, 6, 7, 7, 1, 1, 0.6, "none", 0.0, 0.0),
+        (40, 10, 8, 9, 8, 3, 3, 0.8, "pair0", 0.0, 0.0),
+        (4, 11, 9, 10, 9, 2, 5, 1.0, "pair01", 0.0, 0.0),
         # spread: more content patches than style ones, so prices bite
-        (6, 17, 13, 8, 7, 1, 3, 1.0, "none", 0.3),
-        (40, 16, 12, 9, 8, 2, 3, 0.7, "pair0", 1.0),
-        (5, 14, 11, 7, 7, 1, 1, 1.0, "none", 0.5),
+        (6, 17, 13, 8, 7, 1, 3, 1.0, "none", 0.3, 0.0),
+        (40, 16, 12, 9, 8, 2, 3, 0.7, "pair0", 1.0, 0.0),
+        (5, 14, 11, 7, 7, 1, 1, 1.0, "none", 0.5, 0.0),
+        # brightness guide, nearest and with spread
+        (6, 10, 8, 9, 7, 2, 3, 1.0, "pair0", 0.0, 0.5),
+        (8, 15, 12, 8, 8, 2, 3, 0.9, "pair01", 0.3, 0.3),
+        (5, 12, 9, 7, 6, 1, 1, 1.0, "none", 0.0, 1.0),
     ]
     lines = [f"cases 1 {len(cases)}", ""]
-    for i, (C, W, H, Ws, Hs, K, p, blend, pairing, spread) in enumerate(cases):
+    for i, (C, W, H, Ws, Hs, K, p, blend, pairing, spread,
+            guide) in enumerate(cases):
         for attempt in range(50):
             mix = rng.standard_normal((C, 2))
             fc = relu_features(rng, C, W * H, mix)
@@ -184,7 +219,11 @@ def main():
                 ws[0] = sm[0]
             if pairing == "pair01":
                 ws[1] = sm[1]
-            out, margin = patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend, spread)
+            # luminance maps in 0..1, float32 like the engine's
+            gc = rng.random(W * H).astype(np.float32).astype(np.float64)
+            gs = rng.random(Ws * Hs).astype(np.float32).astype(np.float64)
+            out, margin = patch_swap(fc, W, H, wc, fs, Ws, Hs, ws, p, blend,
+                                     spread, guide, gc, gs)
             if margin > 1e-3:
                 break
         else:
@@ -198,6 +237,9 @@ def main():
         put("dims", [C, W, H, Ws, Hs, K, p])
         put("blend", [blend])
         put("spread", [spread])
+        put("guide", [guide])
+        put("gc", gc)
+        put("gs", gs)
         put("fc", fc)
         if K > 1:  # one region: no weights (the engine's NULL)
             put("wc", wc)

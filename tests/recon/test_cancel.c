@@ -44,7 +44,7 @@ int main(void) {
     return 1;
   const sst_kernel ks[] = {SST_KERNEL_POLY, SST_KERNEL_BN, SST_KERNEL_GAUSSIAN};
   for (int q = 0; q < 3; q++) {
-    sst_recon_params p = {ks[q], 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+    sst_recon_params p = {ks[q], 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
     probe pb;
     sst_ctx pr = make_prog(&pb, 0); /* cancel at the first report */
     sst_status rc = sst_reconstruct(st, &p, out, &pr, &err);
@@ -71,7 +71,7 @@ int main(void) {
    * that this run would take minutes and hit the test's timeout. */
   for (int q = 0; q < 2; q++) {
     sst_kernel k = q ? SST_KERNEL_BN : SST_KERNEL_POLY;
-    sst_recon_params p = {k, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 100000, SST_METHOD_STATS, 0, 0.0, 0.0};
+    sst_recon_params p = {k, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 100000, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
     probe pb;
     sst_ctx pr = make_prog(&pb, 3); /* the 4th report cancels */
     double t0 = sst_now();
@@ -84,7 +84,7 @@ int main(void) {
            k, sst_now() - t0);
   }
   /* A cancelled run leaves a stats object that still works. */
-  sst_recon_params p = {SST_KERNEL_POLY, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+  sst_recon_params p = {SST_KERNEL_POLY, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "%s", err.msg);
   sst_recon_stats_free(st);
   printf(failures ? "recon_cancel: %d FAILURES\n"

@@ -58,7 +58,7 @@ static void test_plain_vs_fast(const sst_recon_stats *st) {
   for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++)
     for (int gi = 0; gi < 3; gi++) {
       const kcase *kc = &cases[ci];
-      sst_recon_params p = {kc->k, gammas[gi], kc->c, kc->fuse, kc->fw, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+      sst_recon_params p = {kc->k, gammas[gi], kc->c, kc->fuse, kc->fw, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
       sst_status r1 = sst_reconstruct(st, &p, a, NULL, &err);
       CHECK(r1 == SST_OK, "fast %s: %s", kc->name, err.msg);
       sst_status r2 = sst_reconstruct_plain(st, &p, b, NULL, &err);
@@ -85,7 +85,7 @@ static void test_gamma_zero(const sst_recon_stats *st) {
   const sst_kernel ks[] = {SST_KERNEL_LINEAR, SST_KERNEL_POLY, SST_KERNEL_BN,
                            SST_KERNEL_GAUSSIAN};
   for (int q = 0; q < 4; q++) {
-    sst_recon_params p = {ks[q], 0.0, 1.0, SST_KERNEL_BN, 1.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+    sst_recon_params p = {ks[q], 0.0, 1.0, SST_KERNEL_BN, 1.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
     memset(a, 0xff, sizeof a);
     CHECK(sst_reconstruct(st, &p, a, NULL, &err) == SST_OK, "%s", err.msg);
     CHECK(memcmp(a, fc, sizeof a) == 0,
@@ -175,7 +175,7 @@ static void test_monotone(void) {
     double J[11];
     int mono = 1;
     for (int t = 0; t <= 10; t++) {
-      sst_recon_params p = {kc->k, 20.0, kc->c, kc->fuse, kc->fw, t, SST_METHOD_STATS, 0, 0.0, 0.0};
+      sst_recon_params p = {kc->k, 20.0, kc->c, kc->fuse, kc->fw, t, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
       CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "%s", err.msg);
       J[t] = loss(st, &p, out);
       if (t > 0 && J[t] > J[t - 1] + 1e-6 * fabs(J[0]))
@@ -214,7 +214,7 @@ static void test_style_moves(void) {
     double d0 = style_distance(st, ks[q], fc), prev = d0;
     printf("  %-14s distance to style: content %.4g", names[q], d0);
     for (double gamma = 0.5; gamma < 100; gamma *= 10) {
-      sst_recon_params p = {ks[q], gamma, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+      sst_recon_params p = {ks[q], gamma, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
       CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "%s", err.msg);
       double d = style_distance(st, ks[q], out);
       printf(", gamma %g: %.4g", gamma, d);
@@ -238,7 +238,7 @@ static void test_uncovered(void) {
   sst_recon_stats *st = stats_or_fail(fc, C, N, w2, fs, M, ws, K);
   if (!st)
     return;
-  sst_recon_params p = {SST_KERNEL_POLY, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+  sst_recon_params p = {SST_KERNEL_POLY, 5.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   CHECK(sst_reconstruct(st, &p, a, NULL, &err) == SST_OK, "%s", err.msg);
   int same = 1;
   for (int c = 0; c < C; c++)
@@ -280,7 +280,7 @@ static void test_hard_masks(void) {
     return;
   const sst_kernel ks[] = {SST_KERNEL_POLY, SST_KERNEL_BN, SST_KERNEL_GAUSSIAN};
   for (int q = 0; q < 3; q++) {
-    sst_recon_params p = {ks[q], 5.0, 1.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+    sst_recon_params p = {ks[q], 5.0, 1.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
     CHECK(sst_reconstruct(st, &p, a, NULL, &err) == SST_OK, "%s", err.msg);
     CHECK(sst_reconstruct_plain(st, &p, b, NULL, &err) == SST_OK, "%s",
           err.msg);
@@ -317,7 +317,7 @@ static void test_edges(void) {
     if (!st)
       continue;
     for (int k = 0; k < 4; k++) {
-      sst_recon_params p = {ks[k], 5.0, 1.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+      sst_recon_params p = {ks[k], 5.0, 1.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
       size_t n = (size_t)cfg[q].C * cfg[q].N;
       int finite = 1;
       CHECK(sst_reconstruct(st, &p, o1, NULL, &err) == SST_OK, "edge %zu: %s",
@@ -368,14 +368,14 @@ static void test_invalid(const sst_recon_stats *st) {
         "NaN weight accepted");
   CHECK(bad == NULL, "stats returned on failure");
   const sst_recon_params ps[] = {
-      {(sst_kernel)99, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_NONE, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_POLY, -1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_POLY, NAN, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_POLY, 1.0, -1.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_POLY, 1.0, 0.0, (sst_kernel)42, 1.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_BN, INFINITY, 10, SST_METHOD_STATS, 0, 0.0, 0.0},
-      {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, -1, SST_METHOD_STATS, 0, 0.0, 0.0},
+      {(sst_kernel)99, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_NONE, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_POLY, -1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_POLY, NAN, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_POLY, 1.0, -1.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_POLY, 1.0, 0.0, (sst_kernel)42, 1.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_BN, INFINITY, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
+      {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, -1, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0},
   };
   for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++) {
     CHECK(sst_reconstruct(st, &ps[q], a, NULL, &err) == SST_ERR_INVALID,
@@ -398,7 +398,7 @@ static void poly_fast_vs_plain(const char *what, const sst_recon_stats *st,
   const double cs[] = {0.0, 1.0};
   for (int q = 0; q < 2; q++) {
     sst_recon_params p = {SST_KERNEL_POLY, gamma, cs[q], SST_KERNEL_NONE, 0.0,
-                          10, SST_METHOD_STATS, 0, 0.0, 0.0};
+                          10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
     CHECK(sst_reconstruct(st, &p, a, NULL, &err) == SST_OK, "%s", err.msg);
     CHECK(sst_reconstruct_plain(st, &p, b, NULL, &err) == SST_OK, "%s",
           err.msg);

@@ -111,7 +111,7 @@ static void test_golden(const char *root) {
   double *op = malloc(sizeof(double) * (size_t)C * N);
   for (int ci = 0; ci < NCASES; ci++) {
     const kcase *kc = &CASES[ci];
-    sst_recon_params p = {kc->k, 1.0, kc->c, kc->fuse, kc->fw, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+    sst_recon_params p = {kc->k, 1.0, kc->c, kc->fuse, kc->fw, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
     for (int k = 0; k < K; k++) {
       double S = 0.0;
       rc = sst_recon_eval_plain(st, &p, k, o, &S, grad, &err);
@@ -313,7 +313,7 @@ static void test_estimator(void) {
          *gx = malloc(sizeof(double) * C * n);
   double Sx = exact_gauss(o, n, w, s, M, r->sigma2, C, gx);
   sst_recon_params p = {SST_KERNEL_GAUSSIAN, 1.0, 0.0,
-                        SST_KERNEL_NONE,     0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+                        SST_KERNEL_NONE,     0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   double Se;
   CHECK(sst_recon_eval_plain(st, &p, 0, o, &Se, ge, &err) == SST_OK, "%s",
         err.msg);

@@ -12,9 +12,12 @@
  * 4. A rectangle of the target (what the tiled decoder asks for) equals the
  *    same pixels of the whole target, on a grid wider than a span.
  *    With spread as well.
- * 5. Bad sizes, blends, spreads and missing grids are refused.
+ * 5. Bad sizes, blends, spreads, guides and missing grids are refused.
  * 6. Spread over more than one scoring chunk: the same bits on 1 and 3
- *    workers, and flat content spread over many style patches. */
+ *    workers, and flat content spread over many style patches.
+ * 7. The brightness guide decides where the pattern cannot: flat content
+ *    whose light half takes the style's light patches and dark half its
+ *    dark ones (and without the guide, not). */
 #include "../golden.h"
 #include "recon_internal.h"
 #include "recon_test_util.h"
@@ -22,7 +25,7 @@
 static sst_recon_params patch_params(int size, double blend, double spread) {
   sst_recon_params p = {SST_KERNEL_POLY, 30.0, 0.0,  SST_KERNEL_NONE,
                         0.0,             10,   SST_METHOD_PATCH, size,
-                        blend,           spread};
+                        blend,           spread, 0.0};
   return p;
 }
 
@@ -40,8 +43,9 @@ static void test_golden(void) {
   for (int i = 0; i < ncases; i++) {
     char name[32];
 #define G(key, n) (snprintf(name, sizeof name, "c%d_" key, i), golden(name, n))
-    const double *dm = G("dims", 7), *bl = G("blend", 1), *sp = G("spread", 1);
-    if (!dm || !bl || !sp)
+    const double *dm = G("dims", 7), *bl = G("blend", 1), *sp = G("spread", 1),
+                 *gd = G("guide", 1);
+    if (!dm || !bl || !sp || !gd)
       return;
     const int C = (int)dm[0], W = (int)dm[1], H = (int)dm[2], Ws = (int)dm[3],
               Hs = (int)dm[4], K = (int)dm[5], ps = (int)dm[6];
@@ -49,10 +53,12 @@ static void test_golden(void) {
     const double *gfc = G("fc", C * N), *gfs = G("fs", C * M),
                  *gws = G("ws", K * M), *gout = G("out", C * N);
     const double *gwc = K > 1 ? G("wc", K * N) : NULL;
+    const double *ggc = G("gc", N), *ggs = G("gs", M);
 #undef G
-    if (!gfc || !gfs || !gws || !gout || (K > 1 && !gwc))
+    if (!gfc || !gfs || !gws || !gout || (K > 1 && !gwc) || !ggc || !ggs)
       return;
     float *fc = to_float(gfc, (size_t)C * N), *fs = to_float(gfs, (size_t)C * M);
+    float *lc = to_float(ggc, (size_t)N), *ls = to_float(ggs, (size_t)M);
     float *ws = to_float(gws, (size_t)K * M);
     float *wc = K > 1 ? to_float(gwc, (size_t)K * N) : NULL;
     float *out = malloc(sizeof(float) * (size_t)C * N);
@@ -61,7 +67,9 @@ static void test_golden(void) {
     if (st) {
       CHECK(sst_recon_stats_set_grids(st, W, Ws, &err) == SST_OK, "grids: %s",
             err.msg);
+      sst_recon_stats_set_guides(st, lc, ls);
       sst_recon_params p = patch_params(ps, bl[0], sp[0]);
+      p.patch_guide = gd[0];
       CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK,
             "case %d: %s", i, err.msg);
       double worst = 0.0, scale = 0.0;
@@ -71,12 +79,14 @@ static void test_golden(void) {
       }
       CHECK(worst <= 1e-5 * scale, "case %d (C=%d p=%d K=%d): max |target - "
             "golden| %g of %g", i, C, ps, K, worst, scale);
-      printf("case %d: C=%d p=%d K=%d max diff %.2e of %.2e\n", i, C, ps, K,
-             worst, scale);
+      printf("case %d: C=%d p=%d K=%d guide %g max diff %.2e of %.2e\n", i,
+             C, ps, K, gd[0], worst, scale);
     }
     sst_recon_stats_free(st);
     free(fc);
     free(fs);
+    free(lc);
+    free(ls);
     free(ws);
     free(wc);
     free(out);
@@ -219,6 +229,68 @@ static void test_refusals(sst_recon_stats *st) {
               !res,
           "spread %g accepted", spreads[i]);
   }
+  const double guides[] = {-0.1, 1.5, NAN};
+  for (int i = 0; i < 3; i++) {
+    p = patch_params(3, 1.0, 0.0);
+    p.patch_guide = guides[i];
+    CHECK(sst_recon_solve(st, &p, &res, NULL, &err) == SST_ERR_INVALID &&
+              !res,
+          "guide %g accepted", guides[i]);
+  }
+}
+
+/* Flat content (every normalised correlation 0, so only the guide can
+ * choose), light in its left half and dark in its right; the style of
+ * make_regions (values ~10 left, ~0 right) dark on the left and light on
+ * the right.  With guide 1 the light half must take the right (~0) style
+ * values and the dark half the left (~10) ones, with and without spread;
+ * with guide 0 both halves take the same patch. */
+static void test_guide(void) {
+  float *flat = malloc(sizeof fc), *out = malloc(sizeof fc);
+  float lc[W * H], ls[Ws * Hs];
+  for (int i = 0; i < C * W * H; i++)
+    flat[i] = 1.0f;
+  for (int q = 0; q < W * H; q++)
+    lc[q] = (q % W) < W / 2 ? 0.9f : 0.1f;
+  for (int q = 0; q < Ws * Hs; q++)
+    ls[q] = (q % Ws) < Ws / 2 ? 0.1f : 0.9f;
+  sst_error err = {0};
+  sst_recon_stats *st = stats_or_fail(flat, C, W * H, NULL, fs, Ws * Hs, NULL, 1);
+  if (st && sst_recon_stats_set_grids(st, W, Ws, &err) == SST_OK) {
+    sst_recon_stats_set_guides(st, lc, ls);
+    for (int t = 0; t < 3; t++) {
+      sst_recon_params p = patch_params(3, 1.0, t == 1 ? 0.3 : 0.0);
+      p.patch_guide = t < 2 ? 1.0 : 0.0;
+      CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "guide: %s",
+            err.msg);
+      double light = 0.0, dark = 0.0; /* channel 0, away from the middle */
+      int nl = 0, nd = 0;
+      for (int q = 0; q < W * H; q++) {
+        const int x = q % W;
+        if (x < W / 2 - 3) {
+          light += out[q];
+          nl++;
+        } else if (x >= W / 2 + 3) {
+          dark += out[q];
+          nd++;
+        }
+      }
+      light /= nl;
+      dark /= nd;
+      if (t < 2)
+        CHECK(light < 1.0 && dark > 9.0,
+              "guide 1 (spread %s): light half %g, dark half %g (want < 1, "
+              "> 9)", t ? "0.3" : "0", light, dark);
+      else
+        CHECK(fabs(light - dark) < 1.0,
+              "guide 0: halves %g and %g differ on flat content", light, dark);
+    }
+  } else {
+    CHECK(0, "guide stats: %s", err.msg);
+  }
+  sst_recon_stats_free(st);
+  free(flat);
+  free(out);
 }
 
 /* Spread on a grid with more content patches than one scoring chunk
@@ -304,6 +376,7 @@ int main(void) {
   }
   sst_recon_stats_free(st);
   test_spread_threads();
+  test_guide();
   printf(failures ? "recon_patch: %d FAILURES\n" : "recon_patch: all passed\n",
          failures);
   return failures != 0;
