@@ -42,7 +42,19 @@
  * style patch of largest <c^, s^> / (|c^| |s^|) - price (first on ties).
  * Usage-penalised matching in the spirit of Gu et al. 2018 ("Arbitrary
  * style transfer with deep feature reshuffle").  Scores are computed a
- * chunk of the order at a time, so memory stays bounded. */
+ * chunk of the order at a time, so memory stays bounded.
+ *
+ * Brightness guide (guide g > 0, with the luminance grids of
+ * sst_recon_stats_set_guides).  The match is blind to brightness: a light
+ * cheek can take the style's darkest patch, and with spread it often did
+ * (dark blobs on faces and walls).  Each score, in normalised-correlation
+ * units, loses g |zc - zs|, where z is the window mean of the cell
+ * luminance standardised by its own side's weighted region moments; so a
+ * patch of the photo's light side takes one of the style region's light
+ * side, and the photo's shading survives while the strokes come from the
+ * painting (the luminance-guided matching of Hertzmann et al. 2001,
+ * "Image analogies").  With g > 0 the nearest-patch scores are normalised
+ * by |c^| as well, so the two terms are in the same units. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
