@@ -210,9 +210,11 @@ float *sst_image_cell_luma(const sst_image *img, const uint8_t *rgb8,
         const size_t row = (size_t)(y < h ? y : h - 1) * w;
         for (int x = gx * block; x < (gx + 1) * block; x++) {
           const size_t q = (row + (x < w ? x : w - 1)) * 3;
-          const double r = rgb8 ? rgb8[q] / 255.0 : img->rgb[q];
-          const double g = rgb8 ? rgb8[q + 1] / 255.0 : img->rgb[q + 1];
-          const double b = rgb8 ? rgb8[q + 2] / 255.0 : img->rgb[q + 2];
+          /* q / 255.0f as float, like the floats of an 8-bit image, so a
+           * tiled run (bytes) and a one-piece run (floats) agree */
+          const double r = rgb8 ? rgb8[q] / 255.0f : img->rgb[q];
+          const double g = rgb8 ? rgb8[q + 1] / 255.0f : img->rgb[q + 1];
+          const double b = rgb8 ? rgb8[q + 2] / 255.0f : img->rgb[q + 2];
           acc += 0.299 * r + 0.587 * g + 0.114 * b;
         }
       }

@@ -1,8 +1,10 @@
 /* test_guide.c - the patch method's brightness guide through the engine:
  * 1. sst_image_cell_luma: hand-computed Rec. 601 cell means of a 3 x 3
  *    image of pure colours in 2 x 2 cells (the last row and column of
- *    cells read the edge pixels again), the same from 8-bit bytes, and a
- *    refusal of an image without pixels.
+ *    cells read the edge pixels again), the same from 8-bit bytes, the
+ *    same bits from bytes as from their floats (a tiled large image reads
+ *    bytes, its one-piece run floats), and a refusal of an image without
+ *    pixels.
  * 2. A real session: the guide changes the patch method's result (the
  *    pipeline hands both luminance grids to the reconstruction) and
  *    leaves the statistics method's result bit for bit as it was. */
@@ -42,6 +44,20 @@ static void test_cell_luma(void) {
       CHECK(fabs(g[i] - want[i]) < 1e-6, "cell %d (%s): %g, want %g", i,
             from_bytes ? "bytes" : "floats", g[i], want[i]);
     free(g);
+  }
+  /* bytes and their floats q / 255.0f give the same bits (a tiled large
+   * image reads bytes, the one-piece run floats) */
+  for (int q = 0; q < 27; q++) {
+    bytes[q] = (uint8_t)(q * 37 % 256);
+    img.rgb[q] = bytes[q] / 255.0f;
+  }
+  {
+    float *fb = sst_image_cell_luma(&img, bytes, 2, 2, 2);
+    float *ff = sst_image_cell_luma(&img, NULL, 2, 2, 2);
+    CHECK(fb && ff && memcmp(fb, ff, 4 * sizeof(float)) == 0,
+          "cell luma from bytes differs from the same image's floats");
+    free(fb);
+    free(ff);
   }
   sst_image none = {3, 3, NULL};
   CHECK(sst_image_cell_luma(&none, NULL, 2, 2, 2) == NULL,
