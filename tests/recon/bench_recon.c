@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
   sst_recon_stats_new(fc, C, N, NULL, fs, M, NULL, 1, &st1, NULL, &err);
   printf("sst_recon_stats_new K=1: %.3f s\n", sst_now() - t0);
 
-  sst_recon_params p = {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+  sst_recon_params p = {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   printf("poly K=2 10 it: %.3f s; gamma change (gamma 3): %.3f s\n",
          timed(st, p, out), (p.gamma = 3.0, timed(st, p, out)));
   p.gamma = 1.0;
@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
                        : "?");
     for (int gi = 0; gi < 6; gi++) {
       sst_recon_params pp = {ks[q],           gs[gi], 0.0,
-                             SST_KERNEL_NONE, 0.0,    sweep_it, SST_METHOD_STATS, 0, 0.0, 0.0};
+                             SST_KERNEL_NONE, 0.0,    sweep_it, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
       double t = timed(st1, pp, o2), db, dg;
       (void)t;
       distances(o2, C, n2, s2, m2, &db, &dg);

@@ -134,7 +134,7 @@ static void test_not_worse(const sst_recon_stats *st, const sst_termset *ts) {
 static double style_term(const sst_recon_stats *st, double gamma) {
   static float out[C * N];
   static double o[C * N], grad[C * N];
-  sst_recon_params p = {SST_KERNEL_POLY, gamma, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+  sst_recon_params p = {SST_KERNEL_POLY, gamma, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   sst_error err = {0};
   CHECK(sst_reconstruct(st, &p, out, NULL, &err) == SST_OK, "%s", err.msg);
   for (int i = 0; i < C * N; i++)
@@ -167,7 +167,7 @@ static void test_dead_channel(void) {
   sst_error err = {0};
   if (!st)
     return;
-  sst_recon_params p = {SST_KERNEL_POLY, 50.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+  sst_recon_params p = {SST_KERNEL_POLY, 50.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   sst_termset ts;
   CHECK(sst_recon_check_params(st, &p, &ts, &err) == SST_OK, "%s", err.msg);
   const sst_region_stats *r = &st->reg[0];
@@ -190,7 +190,7 @@ int main(void) {
   sst_error err = {0};
   if (!st)
     return 1;
-  sst_recon_params p = {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0};
+  sst_recon_params p = {SST_KERNEL_POLY, 1.0, 0.0, SST_KERNEL_NONE, 0.0, 10, SST_METHOD_STATS, 0, 0.0, 0.0, 0.0};
   sst_termset ts;
   CHECK(sst_recon_check_params(st, &p, &ts, &err) == SST_OK, "%s", err.msg);
   test_map(st, &ts);
