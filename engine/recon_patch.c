@@ -230,6 +230,24 @@ static void gather_patch(const float *proj, int W, int H, int y0, int d, int r,
   }
 }
 
+/* Index of the style patch of largest row[t] inv - guide |g - gsty[t]|
+ * - price[t] (first on ties); gsty NULL: no guide term, price NULL: no
+ * usage price. */
+static int best_scored(const float *row, float inv, int m, float guide,
+                       float g, const float *gsty, const float *price) {
+  int best = 0;
+  float bv = -INFINITY;
+  for (int t = 0; t < m; t++) {
+    const float u = row[t] * inv - (gsty ? guide * fabsf(g - gsty[t]) : 0.0f);
+    const float v = u - (price ? price[t] : 0.0f);
+    if (v > bv) {
+      bv = v;
+      best = t;
+    }
+  }
+  return best;
+}
+
 static void match_band(void *ctx, int band, int worker) {
   const match_job *j = ctx;
   const patch_impl *im = j->im;
@@ -273,15 +291,8 @@ static void match_band(void *ctx, int band, int worker) {
         for (int e = 0; e < j->D; e++)
           nn += (double)pc[e] * pc[e];
         const float inv = nn > 0.0 ? (float)(1.0 / sqrt(nn)) : 0.0f;
-        const float g = j->gl[(size_t)ly * im->Lw + lx];
-        float bv = -INFINITY;
-        for (int t = 0; t < j->m; t++) {
-          const float v = row[t] * inv - j->guide * fabsf(g - j->gsty[t]);
-          if (v > bv) {
-            bv = v;
-            best = t;
-          }
-        }
+        best = best_scored(row, inv, j->m, j->guide,
+                           j->gl[(size_t)ly * im->Lw + lx], j->gsty, NULL);
       } else {
         for (int t = 1; t < j->m; t++)
           if (row[t] > row[best])
@@ -429,18 +440,8 @@ static sst_status match_spread(match_job *j, double lambda, sst_ctx *prog,
       const float *row = scores + (size_t)i * j->m;
       const float inv = j->chunk_inv[i];
       const int q = pos[order[c0 + i]];
-      const float g = j->gl ? j->gl[q] : 0.0f;
-      int best = 0;
-      float bv = -INFINITY;
-      for (int t = 0; t < j->m; t++) {
-        const float u =
-            row[t] * inv - (j->gl ? j->guide * fabsf(g - j->gsty[t]) : 0.0f);
-        const float v = u - price[t];
-        if (v > bv) {
-          bv = v;
-          best = t;
-        }
-      }
+      const int best = best_scored(row, inv, j->m, j->guide,
+                                   j->gl ? j->gl[q] : 0.0f, j->gsty, price);
       price[best] += step;
       idx[q] = j->cand[best];
     }
@@ -470,19 +471,17 @@ static void guide_moments(const float *g, const float *w, size_t n,
   *sd = var > 1e-8 ? sqrt(var) : 1e-4;
 }
 
-/* Window mean of (g - mean) / sd at (x, y) on a W x H grid (clamped). */
+/* Window mean of (g - mean) / sd at (x, y) on a W x H grid, the window
+ * read by gather_patch (one value a cell, coordinates clamped). */
 static float window_z(const float *g, int W, int H, int r, int x, int y,
                       double mean, double sd) {
+  float cells[SST_PATCH_SIZE_MAX * SST_PATCH_SIZE_MAX];
+  const int n = (2 * r + 1) * (2 * r + 1);
+  gather_patch(g, W, H, 0, 1, r, x, y, cells);
   double acc = 0.0;
-  for (int dy = -r; dy <= r; dy++)
-    for (int dx = -r; dx <= r; dx++) {
-      int yy = y + dy, xx = x + dx;
-      yy = yy < 0 ? 0 : yy >= H ? H - 1 : yy;
-      xx = xx < 0 ? 0 : xx >= W ? W - 1 : xx;
-      acc += g[(size_t)yy * W + xx];
-    }
-  const int p = 2 * r + 1;
-  return (float)((acc / (p * p) - mean) / sd);
+  for (int i = 0; i < n; i++)
+    acc += cells[i];
+  return (float)((acc / n - mean) / sd);
 }
 
 /* Brightness of every content lattice patch and style candidate of region
