@@ -13,6 +13,11 @@
    (copies the content, logs its arguments): --method patch reaches the
    command line only when asked, results.tsv holds texture_ratio and
    method, and the two methods' rows never stand in for each other.
+4. The report (--report) of that run: issue 14's three targets per method
+   with the rows' own figures and verdicts, texture_ratio in the tables;
+   the engine's defaults (gamma per kernel, method, colour match) read
+   from engine/settings.c (a changed table layout must not go unnoticed:
+   it silently turned every default gamma into '?').
 
 Needs /usr/bin/python3 with numpy, PIL and skimage, and the shared
 quality.py (SST_SHARED_DIR/tools/quality.py); FAILS (never skips) without.
@@ -145,5 +150,27 @@ for r in rs:
     check(r["status"] == "ok" and abs(float(r["texture_ratio"]) - ref[2]) < 1e-4,
           "%s row: texture_ratio %s == %.4f" % (r["method"], r["texture_ratio"], ref[2]))
 check(rs[0]["output"] != rs[1]["output"], "the two methods write different images")
+
+# 4. the report
+dg = run_eval.default_gammas()
+check(sorted(dg) == sorted(run_eval.KERNELS) and all(float(v) > 0 for v in dg.values()),
+      "default gamma of every kernel read from settings.c: %s" % dg)
+check(run_eval.default_method() == "stats", "default method read from settings.c: %s"
+      % run_eval.default_method())
+check(run_eval.default_color_match() != "?", "default colour match read from settings.c")
+md = os.path.join(tmp, "q.md")
+run("--report", md)
+text = open(md).read()
+tr = "%.3f" % float(rs[0]["texture_ratio"])
+for label in ("stats (default)", "patch"):
+    line = [ln for ln in text.splitlines() if ln.startswith("- poly, relu3_1") and
+            "method %s," % label in ln]
+    check(len(line) == 1 and "texture_ratio **%s** (target <= 0.70: NOT met)" % tr in line[0]
+          and "gamma %s," % dg["poly"] in line[0],
+          "targets line for %s with its texture_ratio %s: %s" % (label, tr, line))
+    row = [ln for ln in text.splitlines() if ln.startswith("| relu3_1 | poly | %s |" % label)
+           and "| grid |" in ln]
+    check(len(row) == 1 and ("| %s | %s |" % (tr, tr)) in row[0] and row[0].endswith("| no |"),
+          "table row for %s: texture mean and median, targets not met: %s" % (label, row))
 shutil.rmtree(tmp)
 finish()
