@@ -37,6 +37,8 @@ ROOT = os.path.abspath(sys.argv[1])
 QUALITY = os.path.abspath(sys.argv[2])
 sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "train"))
+import eval_results  # noqa: E402
+import eval_data  # noqa: E402
 import run_eval  # noqa: E402
 from checks import check, finish  # noqa: E402
 
@@ -100,9 +102,9 @@ check(["%.3f" % v for v in sub] == ["%.3f" % v for v in reference(cpath, spath, 
 
 # 2. run keys
 case = dict(set="grid", case="c__s")
-k0 = run_eval.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5")
+k0 = eval_results.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5")
 check(k0 == "grid|c__s|relu3_1|poly|30|default|0|abc|cm=0.5", "default-method key unchanged: " + k0)
-kp = run_eval.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5", "patch")
+kp = eval_results.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5", "patch")
 check(kp == k0 + "|method=patch", "patch key: " + kp)
 
 # 3. whole run with a stand-in sst-stylize
@@ -152,12 +154,12 @@ for r in rs:
 check(rs[0]["output"] != rs[1]["output"], "the two methods write different images")
 
 # 4. the report
-dg = run_eval.default_gammas()
-check(sorted(dg) == sorted(run_eval.KERNELS) and all(float(v) > 0 for v in dg.values()),
+dg = eval_results.default_gammas()
+check(sorted(dg) == sorted(eval_data.KERNELS) and all(float(v) > 0 for v in dg.values()),
       "default gamma of every kernel read from settings.c: %s" % dg)
-check(run_eval.default_method() == "stats", "default method read from settings.c: %s"
-      % run_eval.default_method())
-check(run_eval.default_color_match() != "?", "default colour match read from settings.c")
+check(eval_results.default_method() == "stats", "default method read from settings.c: %s"
+      % eval_results.default_method())
+check(eval_results.default_color_match() != "?", "default colour match read from settings.c")
 md = os.path.join(tmp, "q.md")
 run("--report", md)
 text = open(md).read()

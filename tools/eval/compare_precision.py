@@ -23,7 +23,8 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run_eval  # noqa: E402  (its case lists and quality scorer)
+import eval_data  # noqa: E402  (the evaluation set)
+import run_eval  # noqa: E402  (its quality scorer)
 
 
 def stylize(sst, weights, case, precision, max_size, out_png):
@@ -47,19 +48,19 @@ def psnr(a_path, b_path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sst", required=True)
-    ap.add_argument("--weights", default=os.path.join(run_eval.REPO, "weights"))
-    ap.add_argument("--data", default=run_eval.DEFAULT_DATA)
-    ap.add_argument("--quality", default=run_eval.DEFAULT_QUALITY)
+    ap.add_argument("--weights", default=os.path.join(eval_data.REPO, "weights"))
+    ap.add_argument("--data", default=eval_data.DEFAULT_DATA)
+    ap.add_argument("--quality", default=eval_data.DEFAULT_QUALITY)
     ap.add_argument("--out", default="/var/tmp/sst-eval/precision")
     ap.add_argument("--max-size", type=int, default=800)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     prep = os.path.join(args.out, "prep")
-    pairs = list(dict.fromkeys(run_eval.SWEEP_GRID + run_eval.SHEET_GRID))
-    cases = [c for c in run_eval.grid_cases(args.data, [p[0] for p in pairs], [p[1] for p in pairs])
+    pairs = list(dict.fromkeys(eval_data.SWEEP_GRID + eval_data.SHEET_GRID))
+    cases = [c for c in eval_data.grid_cases(args.data, [p[0] for p in pairs], [p[1] for p in pairs])
              if (os.path.basename(c["content"]), os.path.basename(c["style"])) in pairs]
-    names = set(run_eval.SWEEP_SEMANTIC + run_eval.SHEET_SEMANTIC)
-    cases += [c for c in run_eval.semantic_cases(args.data, prep)
+    names = set(eval_data.SWEEP_SEMANTIC + eval_data.SHEET_SEMANTIC)
+    cases += [c for c in eval_data.semantic_cases(args.data, prep)
               if c["case"] in names and c["kind"] != "doodle"]
     quality = run_eval.Quality(args.quality, "inproc")
     print("| case | PSNR bf16 vs float32 (dB) | max diff (levels) | style_ratio f32 / bf16 "
