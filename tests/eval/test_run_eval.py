@@ -17,7 +17,8 @@
    with the rows' own figures and verdicts, texture_ratio in the tables;
    the engine's defaults (gamma per kernel, method, colour match) read
    from engine/settings.c (a changed table layout must not go unnoticed:
-   it silently turned every default gamma into '?').
+   it silently turned every default gamma into '?'); a setting run twice
+   counts once.
 
 Needs /usr/bin/python3 with numpy, PIL and skimage, and the shared
 quality.py (SST_SHARED_DIR/tools/quality.py); FAILS (never skips) without.
@@ -174,5 +175,14 @@ for label in ("stats (default)", "patch"):
            and "| grid |" in ln]
     check(len(row) == 1 and ("| %s | %s |" % (tr, tr)) in row[0] and row[0].endswith("| no |"),
           "table row for %s: texture mean and median, targets not met: %s" % (label, row))
+# the same setting run again under another key (a key format changed): the
+# latest row counts, once
+again = dict(rs[0], key=rs[0]["key"] + "|respelt", texture_ratio="0.5000")
+eval_results.append_result(os.path.join(out, "results.tsv"), again)
+run("--report", md)
+line = [ln for ln in open(md).read().splitlines() if ln.startswith("- poly, relu3_1") and
+        "method stats (default)," in ln]
+check(len(line) == 1 and " 1 runs " in line[0] and "texture_ratio **0.500**" in line[0],
+      "a setting run twice counts once, the latest row: %s" % line)
 shutil.rmtree(tmp)
 finish()

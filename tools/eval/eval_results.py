@@ -94,8 +94,18 @@ def current_rows(args, rows, any_color_match=False):
             tags[layer] = weights_tag(args.weights, layer)
         except OSError:
             pass
-    return [r for r in rows if r["status"] == "ok" and tags.get(r["layer"]) == r["weights"]
-            and (any_color_match or color_match_of(r) == "default")]
+    keep = {}
+    for r in rows:
+        if r["status"] == "ok" and tags.get(r["layer"]) == r["weights"] and (
+                any_color_match or color_match_of(r) == "default"):
+            # A setting run twice (its key changed, e.g. a default gamma the
+            # key could not read) counts once: the latest row stands.
+            keep[tuple(r[f] for f in SETTING_FIELDS) + (color_match_of(r), method_of(r))] = r
+    return list(keep.values())
+
+
+# What makes two rows the same run, apart from the key's spelling.
+SETTING_FIELDS = ("set", "case", "layer", "kernel", "gamma", "iterations", "max_size", "weights")
 
 
 def params_source():
