@@ -18,7 +18,7 @@
    the engine's defaults (gamma per kernel, method, colour match) read
    from engine/settings.c (a changed table layout must not go unnoticed:
    it silently turned every default gamma into '?'); a setting run twice
-   counts once.
+   counts once; a failure made good by a later run is not reported.
 
 Needs /usr/bin/python3 with numpy, PIL and skimage, and the shared
 quality.py (SST_SHARED_DIR/tools/quality.py); FAILS (never skips) without.
@@ -184,5 +184,15 @@ line = [ln for ln in open(md).read().splitlines() if ln.startswith("- poly, relu
         "method stats (default)," in ln]
 check(len(line) == 1 and " 1 runs " in line[0] and "texture_ratio **0.500**" in line[0],
       "a setting run twice counts once, the latest row: %s" % line)
+# failures: one made good by a later run of its setting does not count,
+# one never made good does
+for case in ("c__s", "c__other"):
+    eval_results.append_result(os.path.join(out, "results.tsv"),
+                               dict(rs[0], key=rs[0]["key"] + "|failed", case=case, status="error",
+                                    note="killed"))
+run("--report", md)
+failed = [ln for ln in open(md).read().splitlines() if "runs failed" in ln]
+check(len(failed) == 1 and failed[0].endswith("1 runs failed: relu3_1 poly c__other: killed."),
+      "only the failure never made good is reported: %s" % failed)
 shutil.rmtree(tmp)
 finish()

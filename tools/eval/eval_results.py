@@ -100,12 +100,14 @@ def current_rows(args, rows, any_color_match=False):
                 any_color_match or color_match_of(r) == "default"):
             # A setting run twice (its key changed, e.g. a default gamma the
             # key could not read) counts once: the latest row stands.
-            keep[tuple(r[f] for f in SETTING_FIELDS) + (color_match_of(r), method_of(r))] = r
+            keep[setting_of(r)] = r
     return list(keep.values())
 
 
-# What makes two rows the same run, apart from the key's spelling.
-SETTING_FIELDS = ("set", "case", "layer", "kernel", "gamma", "iterations", "max_size", "weights")
+def setting_of(r):
+    """What makes two rows the same run, apart from the key's spelling."""
+    return tuple(r[f] for f in ("set", "case", "layer", "kernel", "gamma", "iterations", "max_size",
+                                "weights")) + (color_match_of(r), method_of(r))
 
 
 def params_source():
