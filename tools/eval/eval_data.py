@@ -10,20 +10,10 @@ import sys
 from PIL import Image
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
-
-
 DEFAULT_DATA = os.path.join(SHARED, "data", "styletransfer")
-
-
 DEFAULT_QUALITY = os.path.join(SHARED, "tools", "quality.py")
-
-
 DEFAULT_BSDS = os.path.join(SHARED, "data", "bsds500", "images", "test")
-
-
 KERNELS = ["poly", "linear", "gaussian", "bn"]  # poly first: it is the default
 
 

@@ -20,11 +20,7 @@ from eval_results import (color_match_of, current_rows, default_color_match, def
 # means): texture must move (band-pass patch distribution, which colour
 # cannot fake), the style as a whole must move, the photo must stay.
 TARGET_TEXTURE_RATIO = 0.70
-
-
 TARGET_STYLE_RATIO = 0.45
-
-
 TARGET_CONTENT_SSIM = 0.60
 
 
