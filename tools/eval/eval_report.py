@@ -12,9 +12,9 @@ from PIL import Image, ImageDraw
 
 from eval_data import (KERNELS, REPO, SHEET_GRID, SHEET_SEMANTIC, STYLES, SWEEP_GRID,
                        SWEEP_SEMANTIC, grid_cases, log, semantic_cases)
-from eval_results import (color_match_of, current_rows, default_color_match, default_gammas,
-                          default_method, method_of, psnr, read_results, setting_of,
-                          sha256_file)
+from eval_results import (color_match_of, current_rows, current_tags, default_color_match,
+                          default_gammas, default_method, method_of, psnr, read_results,
+                          setting_of, sha256_file)
 
 # Issue 14's targets for the default settings (grid + semantic photo cases,
 # means): texture must move (band-pass patch distribution, which colour
@@ -243,8 +243,9 @@ def summary_md(args, rows, prows):
     allrows = read_results(os.path.join(args.out, "results.tsv"))
     # failures of these weights that no later run of the same setting made good
     done = {setting_of(r) for r in current_rows(args, allrows, True)}
-    errs = [r for r in current_rows(args, [dict(r, status="ok") for r in allrows if r["status"] != "ok"], True)
-            if setting_of(r) not in done]
+    tags = current_tags(args)
+    errs = list({setting_of(r): r for r in allrows if r["status"] != "ok" and
+                 tags.get(r["layer"]) == r["weights"] and setting_of(r) not in done}.values())
     secs = [float(r["seconds"]) for r in rows if r.get("seconds")]
     parts = ["## Style transfer figures", "",
              "Sets: **grid** = content photos x the 8 fixed styles; **semantic (photo)** = "

@@ -84,16 +84,22 @@ def method_of(r):
     return r.get("method") or "default"
 
 
-def current_rows(args, rows, any_color_match=False):
-    """Rows that belong to the current weights files (older ones stay in the
-    TSV but are not summarised), at the default colour match unless asked
-    (rows with another --color-match only feed color_match_section)."""
+def current_tags(args):
+    """weights_tag of each layer whose files are in --weights."""
     tags = {}
     for layer in ("relu3_1", "relu4_1"):
         try:
             tags[layer] = weights_tag(args.weights, layer)
         except OSError:
             pass
+    return tags
+
+
+def current_rows(args, rows, any_color_match=False):
+    """Rows that belong to the current weights files (older ones stay in the
+    TSV but are not summarised), at the default colour match unless asked
+    (rows with another --color-match only feed color_match_section)."""
+    tags = current_tags(args)
     keep = {}
     for r in rows:
         if r["status"] == "ok" and tags.get(r["layer"]) == r["weights"] and (
