@@ -9,7 +9,8 @@
    output of a pair uses the cache), and to what the script prints.
 2. The run key of a default run is unchanged by --method's existence (old
    results.tsv rows still match); another method gets its own key.
-3. A whole run_eval.py over a one-pair grid with a stand-in sst-stylize
+3. The weights tag follows a replaced file despite its hash cache.  A whole
+   run_eval.py over a one-pair grid with a stand-in sst-stylize
    (copies the content, logs its arguments): --method patch reaches the
    command line only when asked, results.tsv holds texture_ratio and
    method, and the two methods' rows never stand in for each other.
@@ -114,6 +115,21 @@ os.makedirs(weights)
 for f in ("encoder.safetensors", "decoder_relu3_1.safetensors"):
     with open(os.path.join(weights, f), "wb") as fh:
         fh.write(f.encode())
+# the weights tag follows a replaced file (its hashes are cached per path,
+# size and mtime), and is the hash of the files' own hashes
+import hashlib  # noqa: E402
+tag1 = eval_results.weights_tag(weights, "relu3_1")
+dpath = os.path.join(weights, "decoder_relu3_1.safetensors")
+with open(dpath, "wb") as fh:
+    fh.write(b"decoder_relu3_1.safetensorZ")                # same size, other bytes
+st = os.stat(dpath)
+os.utime(dpath, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+tag2 = eval_results.weights_tag(weights, "relu3_1")
+want = hashlib.sha256()
+for f in ("encoder.safetensors", "decoder_relu3_1.safetensors"):
+    want.update(hashlib.sha256(open(os.path.join(weights, f), "rb").read()).hexdigest().encode())
+check(tag2 != tag1 and tag2 == want.hexdigest()[:12],
+      "weights tag follows a replaced decoder: %s -> %s (want %s)" % (tag1, tag2, want.hexdigest()[:12]))
 argv_log = os.path.join(tmp, "argv.txt")
 fake = os.path.join(tmp, "fake-sst")
 with open(fake, "w") as fh:

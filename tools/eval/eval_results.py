@@ -20,11 +20,24 @@ FIELDS = ["key", "set", "case", "kind", "layer", "kernel", "gamma", "iterations"
           "seconds", "output", "note", "color_match", "texture_ratio", "method"]
 
 
+_SHA_CACHE = {}
+
+
+def _sha256_cached(path):
+    # A report asks for the same tags several times; hashing 30 MB of
+    # weights each time cost seconds.  (size, mtime) catches a replaced file.
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        _SHA_CACHE[key] = sha256_file(path)
+    return _SHA_CACHE[key]
+
+
 def weights_tag(weights, layer):
     """Short hash of the files a run depends on, so new weights are re-run."""
     h = hashlib.sha256()
     for f in ("encoder.safetensors", "decoder_%s.safetensors" % layer):
-        h.update(sha256_file(os.path.join(weights, f)).encode())
+        h.update(_sha256_cached(os.path.join(weights, f)).encode())
     return h.hexdigest()[:12]
 
 
@@ -64,10 +77,10 @@ def read_results(path):
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-def append_result(path, row):
+def append_result(path, row, fields=FIELDS):
     new = not os.path.exists(path)
     with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, FIELDS, delimiter="\t", lineterminator="\n")
+        w = csv.DictWriter(f, fields, delimiter="\t", lineterminator="\n")
         if new:
             w.writeheader()
         w.writerow(row)
@@ -170,11 +183,6 @@ def psnr(args):
             continue
         row = dict(layer=layer, sha256=sha, mean=m.group(1), n=m.group(2), min=m.group(3),
                    max=m.group(4), seconds="%.0f" % (time.monotonic() - t))
-        new = not os.path.exists(path)
-        with open(path, "a", newline="") as f:
-            w = csv.DictWriter(f, list(row), delimiter="\t", lineterminator="\n")
-            if new:
-                w.writeheader()
-            w.writerow(row)
+        append_result(path, row, list(row))
         out.append(row)
     return out
