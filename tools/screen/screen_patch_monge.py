@@ -17,8 +17,10 @@ side (LANCZOS, sides a multiple of 8), and per configuration
 
 scored with ../shared/tools/quality.py (texture_ratio, style_ratio,
 content_ssim).  Rows are appended to --out/results.tsv (resumable: a
-(pair, configuration) already there is skipped); --table prints the mean
-per configuration over the pairs every configuration has.
+(pair, configuration) already there is skipped); the mean per
+configuration over the pairs every configuration has is printed at the end
+(--table: only that and the sheet), and --out/sheet.jpg shows the pairs (content | style
+| the configurations; not committed: evaluation images).
 
   nice -n 5 /usr/bin/python3 tools/screen/screen_patch_monge.py \\
       --weights /var/tmp/sst-plain/wdir --out /var/tmp/sst-pm/plain \\
@@ -44,6 +46,7 @@ import eval_data  # noqa: E402
 from patch_monge import patch_monge  # noqa: E402
 from run_eval import Quality  # noqa: E402
 from screen_engine_path import colour_matched  # noqa: E402
+from sheet import contact_sheet  # noqa: E402
 from sst_torch import Decoder, Encoder  # noqa: E402
 
 COLS = ["pair", "conf", "texture_ratio", "style_ratio", "content_ssim", "seconds"]
@@ -74,6 +77,25 @@ class Model:
         with torch.no_grad():
             y = self.dec(torch.from_numpy(f)[None].float())[0].clamp(0, 1)
             return y.permute(1, 2, 0).double().numpy()
+
+
+def image_path(out, pair, conf):
+    return os.path.join(out, "img", "%s__%s.png" % (
+        pair, conf.replace(":", "_").replace(" ", "").replace("-", "")))
+
+
+def sheet(out, pairs, confs):
+    """Rows: the pairs that have every configuration; columns: content,
+    style, then the configurations in --conf order."""
+    rows = []
+    for p in pairs:
+        r = [os.path.join(out, "img", p + "_content.png"), os.path.join(out, "img", p + "_style.png")]
+        r += [image_path(out, p, c) for c in confs]
+        if all(os.path.exists(x) for x in r):
+            rows.append(r)
+    if rows:
+        contact_sheet(rows, os.path.join(out, "sheet.jpg"), "patch Gram matching",
+                      "content | style | " + " | ".join(confs))
 
 
 def run_conf(conf, model, c, s, cpath, spath, dst, args):
@@ -128,14 +150,15 @@ def main():
     ap.add_argument("--table", action="store_true", help="print the table only")
     args = ap.parse_args()
     path = os.path.join(args.out, "results.tsv")
+    contents = sorted(os.listdir(os.path.join(args.data, "content")))
+    pairs = eval_data.grid_cases(args.data, contents, eval_data.STYLES)[::args.step]
     if args.table:
         table(read_rows(path), args.conf)
+        sheet(args.out, [p["case"] for p in pairs], args.conf)
         return
     torch.set_num_threads(args.threads)
     os.makedirs(os.path.join(args.out, "img"), exist_ok=True)
     done = {(r["pair"], r["conf"]) for r in read_rows(path)}
-    contents = sorted(os.listdir(os.path.join(args.data, "content")))
-    pairs = eval_data.grid_cases(args.data, contents, eval_data.STYLES)[::args.step]
     model = Model(args.weights)
     qual = Quality(args.quality, "inproc")
     for p in pairs:
@@ -145,8 +168,7 @@ def main():
         for conf in args.conf:
             if (p["case"], conf) in done:
                 continue
-            dst = os.path.join(args.out, "img", "%s__%s.png" % (
-                p["case"], conf.replace(":", "_").replace(" ", "").replace("-", "")))
+            dst = image_path(args.out, p["case"], conf)
             t = time.monotonic()
             run_conf(conf, model, c, s, cpath, spath, dst, args)
             sec = time.monotonic() - t
@@ -162,6 +184,7 @@ def main():
             print("%s %s: texture %.3f style %.3f ssim %.3f (%.0f s)" % (p["case"], conf, tx, st, ss, sec),
                   flush=True)
     table(read_rows(path), args.conf)
+    sheet(args.out, [p["case"] for p in pairs], args.conf)
 
 
 if __name__ == "__main__":
