@@ -27,7 +27,6 @@ configuration over the pairs every configuration has is printed at the end
       --conf engine:stats --conf engine:patch --conf 1:0:1 --conf 7:32:1 --conf 7:64:1
 """
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -43,6 +42,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tools", "train"))
 sys.path.insert(0, os.path.join(REPO, "tools", "eval"))
 import eval_data  # noqa: E402
+from eval_results import append_result, read_results  # noqa: E402
 from patch_monge import patch_monge  # noqa: E402
 from run_eval import Quality  # noqa: E402
 from screen_engine_path import colour_matched  # noqa: E402
@@ -115,13 +115,6 @@ def run_conf(conf, model, c, s, cpath, spath, dst, args):
     os.remove(raw)
 
 
-def read_rows(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
 def table(rows, confs):
     by = {}
     for r in rows:
@@ -153,12 +146,12 @@ def main():
     contents = sorted(os.listdir(os.path.join(args.data, "content")))
     pairs = eval_data.grid_cases(args.data, contents, eval_data.STYLES)[::args.step]
     if args.table:
-        table(read_rows(path), args.conf)
+        table(read_results(path), args.conf)
         sheet(args.out, [p["case"] for p in pairs], args.conf)
         return
     torch.set_num_threads(args.threads)
     os.makedirs(os.path.join(args.out, "img"), exist_ok=True)
-    done = {(r["pair"], r["conf"]) for r in read_rows(path)}
+    done = {(r["pair"], r["conf"]) for r in read_results(path)}
     model = Model(args.weights)
     qual = Quality(args.quality, "inproc")
     for p in pairs:
@@ -175,15 +168,10 @@ def main():
             st, ss, tx = qual(cpath, spath, dst)
             row = dict(pair=p["case"], conf=conf, texture_ratio="%.4f" % tx,
                        style_ratio="%.4f" % st, content_ssim="%.4f" % ss, seconds="%.1f" % sec)
-            new = not os.path.exists(path)
-            with open(path, "a", newline="") as f:
-                w = csv.DictWriter(f, COLS, delimiter="\t", lineterminator="\n")
-                if new:
-                    w.writeheader()
-                w.writerow(row)
+            append_result(path, row, COLS)
             print("%s %s: texture %.3f style %.3f ssim %.3f (%.0f s)" % (p["case"], conf, tx, st, ss, sec),
                   flush=True)
-    table(read_rows(path), args.conf)
+    table(read_results(path), args.conf)
     sheet(args.out, [p["case"] for p in pairs], args.conf)
 
 
