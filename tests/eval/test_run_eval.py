@@ -25,6 +25,7 @@ Needs /usr/bin/python3 with numpy, PIL and skimage, and the shared
 quality.py (SST_SHARED_DIR/tools/quality.py); FAILS (never skips) without.
 """
 import csv
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -117,7 +118,6 @@ for f in ("encoder.safetensors", "decoder_relu3_1.safetensors"):
         fh.write(f.encode())
 # the weights tag follows a replaced file (its hashes are cached per path,
 # size and mtime), and is the hash of the files' own hashes
-import hashlib  # noqa: E402
 tag1 = eval_results.weights_tag(weights, "relu3_1")
 dpath = os.path.join(weights, "decoder_relu3_1.safetensors")
 with open(dpath, "wb") as fh:
