@@ -4,7 +4,8 @@ methods, with a real decoder (issue 14).
 
 Per grid pair of ../shared/data/styletransfer (every --step-th of the 104,
 so the styles vary): content and style resized to --size px on the long
-side (LANCZOS, sides a multiple of 8), and per configuration
+side (0: their own size, as the engine's full-size evaluation runs them;
+LANCZOS, sides a multiple of 8), and per configuration
 
   K:D:A     relu3_1 of the content and style (encoder of --weights), the
             target patch_monge(Fc, Fs, K, D), blended A x target +
@@ -53,9 +54,11 @@ COLS = ["pair", "conf", "texture_ratio", "style_ratio", "content_ssim", "seconds
 
 
 def resized(src, dst, size):
+    """The image at `size` px on the long side (0: its own size), sides
+    rounded to a multiple of 8 (the decoder's round trip needs it)."""
     im = Image.open(src).convert("RGB")
     w, h = im.size
-    s = size / max(w, h)
+    s = size / max(w, h) if size else 1.0
     im = im.resize((max(8, round(w * s) // 8 * 8), max(8, round(h * s) // 8 * 8)), Image.LANCZOS)
     im.save(dst)
     return np.asarray(im, np.float64) / 255
@@ -135,7 +138,7 @@ def main():
     ap.add_argument("--conf", action="append", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--step", type=int, default=9)
-    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--size", type=int, default=512, help="long side in px; 0 = each image's own size")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--sst", default=os.path.join(REPO, "build", "cli", "sst-stylize"))
     ap.add_argument("--data", default=eval_data.DEFAULT_DATA)
