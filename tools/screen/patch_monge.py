@@ -21,11 +21,16 @@ Steps (one region, the whole image):
 import numpy as np
 
 
-def psd_pow(M, p, rel_floor=1e-10):
-    """M^p of a symmetric positive semi-definite matrix; eigenvalues below
-    rel_floor x the largest are raised to it (p < 0 needs them > 0)."""
+def _eigh_floored(M, rel_floor=1e-10):
+    """Eigenvalues and vectors of the symmetric part of M, the eigenvalues
+    below rel_floor x the largest raised to it (so negative powers exist)."""
     ev, V = np.linalg.eigh((M + M.T) / 2)
-    ev = np.clip(ev, max(ev.max(), 0.0) * rel_floor, None)
+    return np.clip(ev, max(ev.max(), 0.0) * rel_floor, None), V
+
+
+def psd_pow(M, p):
+    """M^p of a symmetric positive semi-definite matrix (_eigh_floored)."""
+    ev, V = _eigh_floored(M)
     return (V * ev ** p) @ V.T
 
 
@@ -33,8 +38,7 @@ def monge_map(Sc, Ss):
     """T with T Sc T = Ss, T symmetric positive definite: the optimal transport
     map between centred Gaussians of second moments Sc and Ss, used here on
     uncentred moments as the engine does (monge.c)."""
-    ev, V = np.linalg.eigh((Sc + Sc.T) / 2)    # one factorisation for both powers
-    ev = np.clip(ev, max(ev.max(), 0.0) * 1e-10, None)
+    ev, V = _eigh_floored(Sc)                  # one factorisation for both powers
     h, hi = (V * ev ** 0.5) @ V.T, (V * ev ** -0.5) @ V.T
     return hi @ psd_pow(h @ Ss @ h, 0.5) @ hi
 

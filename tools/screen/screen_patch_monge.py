@@ -101,7 +101,9 @@ def sheet(out, pairs, confs):
                       "content | style | " + " | ".join(confs))
 
 
-def run_conf(conf, model, c, s, cpath, spath, dst, args):
+def run_conf(conf, model, feats, c, s, cpath, spath, dst, args):
+    """feats: this pair's (content, style) relu3_1, filled by the first
+    configuration that needs them (every k:d:a one uses the same)."""
     parts = conf.split(":")
     if parts[0] == "engine":
         cmd = [args.sst, cpath, spath, "-o", dst, "--weights", args.weights, "--quiet",
@@ -110,7 +112,9 @@ def run_conf(conf, model, c, s, cpath, spath, dst, args):
         subprocess.run(cmd, check=True)
         return
     k, dims, alpha = int(parts[0]), int(parts[1]), float(parts[2])
-    fc, fs = model.features(c), model.features(s)
+    if not feats:
+        feats += [model.features(c), model.features(s)]
+    fc, fs = feats
     f = alpha * patch_monge(fc, fs, k, dims) + (1 - alpha) * fc
     raw = dst + ".raw.png"
     Image.fromarray((model.decode(f) * 255 + 0.5).astype(np.uint8)).save(raw)
@@ -161,12 +165,13 @@ def main():
         cpath = os.path.join(args.out, "img", p["case"] + "_content.png")
         spath = os.path.join(args.out, "img", p["case"] + "_style.png")
         c, s = resized(p["content"], cpath, args.size), resized(p["style"], spath, args.size)
+        feats = []
         for conf in args.conf:
             if (p["case"], conf) in done:
                 continue
             dst = image_path(args.out, p["case"], conf)
             t = time.monotonic()
-            run_conf(conf, model, c, s, cpath, spath, dst, args)
+            run_conf(conf, model, feats, c, s, cpath, spath, dst, args)
             sec = time.monotonic() - t
             st, ss, tx = qual(cpath, spath, dst)
             row = dict(pair=p["case"], conf=conf, texture_ratio="%.4f" % tx,
