@@ -223,14 +223,20 @@ static void crew_join(crew *c) {
     pool_release();
 }
 
+/* Clamps *workers to the bands and MAX_WORKERS and reserves OpenBLAS's
+ * buffers for that many: every worker may call OpenBLAS, so its buffers
+ * are taken now or never. */
+static sst_status crew_size(int nbands, int *workers, sst_error *err) {
+  if (*workers > nbands)
+    *workers = nbands;
+  if (*workers > MAX_WORKERS)
+    *workers = MAX_WORKERS;
+  return sst_blas_reserve(*workers, err);
+}
+
 sst_status sst_run_bands(int nbands, int workers, sst_band_fn fn, void *ctx,
                          sst_ctx *p, sst_error *err) {
-  if (workers > nbands)
-    workers = nbands;
-  if (workers > MAX_WORKERS)
-    workers = MAX_WORKERS;
-  /* every worker may call OpenBLAS: its buffers are taken now or never */
-  sst_status reserved = sst_blas_reserve(workers, err);
+  sst_status reserved = crew_size(nbands, &workers, err);
   if (reserved != SST_OK)
     return reserved;
   if (workers <= 1) {
@@ -309,11 +315,7 @@ static void *monitored_main(void *arg) {
 sst_status sst_run_bands_monitored(int nbands, int workers, sst_band_fn fn,
                                    void *ctx, int (*monitor)(void *ctx),
                                    sst_error *err) {
-  if (workers > nbands)
-    workers = nbands;
-  if (workers > MAX_WORKERS)
-    workers = MAX_WORKERS;
-  sst_status reserved = sst_blas_reserve(workers, err);
+  sst_status reserved = crew_size(nbands, &workers, err);
   if (reserved != SST_OK)
     return reserved;
   monitored_job m = {.j = {.fn = fn, .ctx = ctx, .nbands = nbands}};

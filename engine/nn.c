@@ -61,16 +61,9 @@ static const layer_def ENCODER[] = {
     CONV3("enc.conv4_1", 256, 512, 1, MARK_RELU4_1),
 };
 
-static const layer_def DECODER3[] = {
-    CONV3("dec.conv3_1", 256, 128, 1, MARK_NONE),
-    UP,
-    CONV3("dec.conv2_2", 128, 128, 1, MARK_NONE),
-    CONV3("dec.conv2_1", 128, 64, 1, MARK_NONE),
-    UP,
-    CONV3("dec.conv1_2", 64, 64, 1, MARK_NONE),
-    CONV3("dec.conv1_1", 64, 3, 0, MARK_NONE),
-};
-
+/* The relu4_1 decoder; the relu3_1 decoder is its tail from dec.conv3_1
+ * (DECODER3_FROM), the same layers under the same names, since both
+ * mirror the encoder. */
 static const layer_def DECODER4[] = {
     CONV3("dec.conv4_1", 512, 256, 1, MARK_NONE),
     UP,
@@ -88,8 +81,10 @@ static const layer_def DECODER4[] = {
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 static const net_def NET_ENCODER = {"encoder", ENCODER, COUNT(ENCODER)};
-static const net_def NET_DECODER3 = {"decoder_relu3_1", DECODER3,
-                                     COUNT(DECODER3)};
+#define DECODER3_FROM 5 /* DECODER4[5] is dec.conv3_1 */
+static const net_def NET_DECODER3 = {"decoder_relu3_1",
+                                     DECODER4 + DECODER3_FROM,
+                                     COUNT(DECODER4) - DECODER3_FROM};
 static const net_def NET_DECODER4 = {"decoder_relu4_1", DECODER4,
                                      COUNT(DECODER4)};
 
