@@ -28,15 +28,10 @@ ENCODER_LAYERS = [
 ]
 ENCODER_OUTPUTS = {"relu3_1": "enc.conv3_1", "relu4_1": "enc.conv4_1"}
 
-# (name, out, in, relu_after, upsample_after)
+# (name, out, in, relu_after, upsample_after); the relu3_1 decoder is the
+# relu4_1 decoder's tail from dec.conv3_1 (both mirror the encoder), as in
+# engine/nn.c
 DECODER_LAYERS = {
-    "relu3_1": [
-        ("dec.conv3_1", 128, 256, True, True),
-        ("dec.conv2_2", 128, 128, True, False),
-        ("dec.conv2_1", 64, 128, True, True),
-        ("dec.conv1_2", 64, 64, True, False),
-        ("dec.conv1_1", 3, 64, False, False),
-    ],
     "relu4_1": [
         ("dec.conv4_1", 256, 512, True, True),
         ("dec.conv3_4", 256, 256, True, False),
@@ -49,6 +44,7 @@ DECODER_LAYERS = {
         ("dec.conv1_1", 3, 64, False, False),
     ],
 }
+DECODER_LAYERS["relu3_1"] = DECODER_LAYERS["relu4_1"][4:]
 
 _DT = {np.dtype("float32"): "F32", np.dtype("float16"): "F16"}
 _NP = {"F32": np.float32, "F16": np.float16}
