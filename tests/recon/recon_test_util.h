@@ -10,6 +10,16 @@
 
 #include "reconstruct.h"
 
+/* One kernel configuration of a table of cases: kernel k with its
+ * constant c (poly), fused with kernel fuse at weight fw (NONE: alone). */
+typedef struct {
+  const char *name;
+  sst_kernel k;
+  double c;
+  sst_kernel fuse;
+  double fw;
+} kcase;
+
 /* Deterministic generator (xorshift64*) so the tests never depend on libc. */
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 static inline void rng_seed(uint64_t s) { g_rng = s ? s : 1; }

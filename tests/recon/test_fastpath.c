@@ -34,14 +34,6 @@ static void make_data(void) {
   }
 }
 
-typedef struct {
-  const char *name;
-  sst_kernel k;
-  double c;
-  sst_kernel fuse;
-  double fw;
-} kcase;
-
 static void test_plain_vs_fast(const sst_recon_stats *st) {
   static const kcase cases[] = {
       {"linear", SST_KERNEL_LINEAR, 0.0, SST_KERNEL_NONE, 0.0},

@@ -29,14 +29,6 @@ static double max_abs_diff(const double *a, const double *b, int n,
   return m;
 }
 
-typedef struct {
-  const char *name;
-  sst_kernel k;
-  double c;
-  sst_kernel fuse;
-  double fw;
-} kcase;
-
 static const kcase CASES[] = {
     {"linear", SST_KERNEL_LINEAR, 0.0, SST_KERNEL_NONE, 0.0},
     {"poly0", SST_KERNEL_POLY, 0.0, SST_KERNEL_NONE, 0.0},
