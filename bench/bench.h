@@ -32,10 +32,14 @@ void bench_scale(const bench_ctx *ctx);
 void bench_gmic(const bench_ctx *ctx);
 void bench_oneshot(const bench_ctx *ctx);
 /* G'MIC's stylize (bench_gmic.c): is the gmic command there, and the median
- * seconds of min(runs, 3) runs on the pair (< 0 when it failed). */
+ * seconds of min(runs, 3) runs on the pair (< 0 when it failed), each
+ * after `idle` seconds of sleep (bench_idle). */
 int bench_gmic_available(void);
 double bench_gmic_seconds(const sst_image *content, const sst_image *style,
-                          int runs);
+                          int runs, double idle);
+/* Sleeps that many seconds (none for <= 0): the idle pause before a timed
+ * process (bench_oneshot.c). */
+void bench_idle(double seconds);
 /* The child process of bench_scale: one run at w x h, prints seconds. */
 int bench_scale_child(const sst_model *m, int w, int h, int threads);
 #endif

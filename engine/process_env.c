@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "big_alloc.h" /* sst_huge_pages_enabled */
 #include "process_env.h"
 
 #define HUGETLB "glibc.malloc.hugetlb=1"
@@ -16,7 +17,8 @@ static int set_missing(void) {
       setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0)
     changed = 1;
   const char *tun = getenv("GLIBC_TUNABLES");
-  if (!tun || !strstr(tun, "glibc.malloc.hugetlb")) {
+  if (sst_huge_pages_enabled() &&
+      (!tun || !strstr(tun, "glibc.malloc.hugetlb"))) {
     char buf[2048];
     int n = tun && *tun ? snprintf(buf, sizeof buf, "%s:%s", tun, HUGETLB)
                         : snprintf(buf, sizeof buf, "%s", HUGETLB);

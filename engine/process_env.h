@@ -16,7 +16,8 @@
  *   glibc before 2.35 ignores the name.
  * OPENBLAS_NUM_THREADS is set to 1 whatever it was; the tunable is
  * appended to the user's GLIBC_TUNABLES unless those name hugetlb (so
- * glibc.malloc.hugetlb=0 turns it off). */
+ * glibc.malloc.hugetlb=0 turns it off) or SST_HUGE_PAGES=0 turns all of
+ * the engine's huge-page advice off (big_alloc.h). */
 #ifndef SST_PROCESS_ENV_H
 #define SST_PROCESS_ENV_H
 

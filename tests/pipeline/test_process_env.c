@@ -1,7 +1,8 @@
 /* test_process_env.c - sst_process_env_reexec (engine/process_env.h): the
  * program re-executes itself once with OPENBLAS_NUM_THREADS=1 and
  * glibc.malloc.hugetlb=1, keeps the user's other tunables and an explicit
- * hugetlb choice, and does not re-execute when nothing is missing.
+ * hugetlb choice, leaves the tunable out under SST_HUGE_PAGES=0, and does
+ * not re-execute when nothing is missing.
  *
  * The test runs itself as the child ("--child") with a controlled
  * environment; the child counts its executions in SST_TEST_RUNS and prints
@@ -69,6 +70,11 @@ int main(int argc, char **argv) {
       {{"GLIBC_TUNABLES=glibc.malloc.hugetlb=0", NULL}, "2|1|glibc.malloc.hugetlb=0"},
       {{"OPENBLAS_NUM_THREADS=1", "GLIBC_TUNABLES=glibc.malloc.hugetlb=0", NULL},
        "1|1|glibc.malloc.hugetlb=0"},
+      /* SST_HUGE_PAGES=0: no huge-page advice, only the thread setting */
+      {{"SST_HUGE_PAGES=0", NULL}, "2|1|(unset)"},
+      {{"SST_HUGE_PAGES=0", "OPENBLAS_NUM_THREADS=1", NULL}, "1|1|(unset)"},
+      {{"SST_HUGE_PAGES=1", "OPENBLAS_NUM_THREADS=1", NULL},
+       "2|1|glibc.malloc.hugetlb=1"},
   };
   int bad = 0;
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
