@@ -12,7 +12,7 @@
  * SST_HUGE_PAGES=0 in the environment turns the advice off (and keeps
  * process_env.h from asking malloc for it): on a VM whose host takes
  * freed memory back at once (virtio free page reporting), fresh huge
- * pages wait for the host and a run started after a pause was 0.25-0.56 s
+ * pages wait for the host and a run started after a pause was 0.04-0.56 s
  * slower with them (bench/NOTES.md, "Idle pauses"). */
 #ifndef SST_BIG_ALLOC_H
 #define SST_BIG_ALLOC_H
