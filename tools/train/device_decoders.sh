@@ -27,8 +27,8 @@
 #
 # Typical use (weights/README.md, "Decoders on a lent GPU"):
 #   tools/train/device_decoders.sh stage .device /var/tmp/sst-data \
-#       /var/tmp/sst-plain/decoder_relu3_1.safetensors \
-#       /var/tmp/sst-plain/decoder_relu4_1.safetensors
+#       /var/tmp/sst-plain/decoder_relu3_1_a4.safetensors \
+#       /var/tmp/sst-plain/decoder_relu4_1_b.safetensors
 #   device run: carry [".device"], timeout_s 600, command
 #       bash tools/train/device_decoders.sh train .device $OUT 8
 #
