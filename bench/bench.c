@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -28,6 +29,15 @@ static int cmp(const void *a, const void *b) {
 double bench_median(double *v, int n) {
   qsort(v, n, sizeof *v, cmp);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void bench_idle(double seconds) {
+  if (seconds > 0.0) {
+    struct timespec t = {(time_t)seconds,
+                         (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (nanosleep(&t, &t) != 0)
+      ;
+  }
 }
 
 /* Multiply-adds x2 of the 3x3 convolutions (and conv0) for an H x W input

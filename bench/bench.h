@@ -16,6 +16,9 @@ typedef struct {
 } bench_ctx;
 
 double bench_median(double *v, int n);
+/* Sleeps that many seconds (none for <= 0): the idle pause before a timed
+ * process, as a user's run has one (bench_oneshot.c, bench_gmic.c). */
+void bench_idle(double seconds);
 /* Allocates img (w x h) and fills it with a smooth, deterministic
  * photo-like image; non-zero when out of memory. */
 int bench_image(sst_image *img, int w, int h, int seed);
@@ -37,9 +40,6 @@ void bench_oneshot(const bench_ctx *ctx);
 int bench_gmic_available(void);
 double bench_gmic_seconds(const sst_image *content, const sst_image *style,
                           int runs, double idle);
-/* Sleeps that many seconds (none for <= 0): the idle pause before a timed
- * process (bench_oneshot.c). */
-void bench_idle(double seconds);
 /* The child process of bench_scale: one run at w x h, prints seconds. */
 int bench_scale_child(const sst_model *m, int w, int h, int threads);
 #endif

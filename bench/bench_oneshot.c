@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -49,15 +48,6 @@ static double idle_seconds(void) {
   if (e && *e && (*end || !(v >= 0.0 && v <= 60.0)))
     v = 2.0; /* not a number of seconds in 0..60: the default */
   return v;
-}
-
-void bench_idle(double seconds) {
-  if (seconds > 0.0) {
-    struct timespec t = {(time_t)seconds,
-                         (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&t, &t) != 0)
-      ;
-  }
 }
 
 /* The --timings lines, in the order they are printed; a line the CLI did
