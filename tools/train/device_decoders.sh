@@ -81,8 +81,10 @@ train() {
   local dir=$1 out=$2 minutes=$3
   [ -f "$dir/data/MANIFEST.tsv" ] || die "$dir: not staged (run: $0 stage $dir ...)"
   mkdir -p "$out" || die "cannot make $out"
-  local work
+  # global, so the EXIT trap still sees it after train() returns
   work=$(mktemp -d) || die "no temporary folder"
+  # checkpoints only: gone however the run ends, a failure's too
+  trap 'rm -rf "$work"' EXIT
   export PYTHONUNBUFFERED=1
   local log=$out/device.log
   {
@@ -122,7 +124,6 @@ train() {
     wait "$p" || rc=1
   done
   date -u >>"$log"
-  rm -rf "$work"
   [ $rc = 0 ] || die "a training run failed (see $out/train_*.log)"
   ls -l "$out"
 }
