@@ -118,7 +118,7 @@ def test_bad_input(tmp):
     one_line_error(run([]), "no subcommand")
 
 
-def test_train(tmp, stage, init3, right_sha):
+def test_train(tmp, stage):
     out = os.path.join(tmp, "out")
     enc = os.path.join(tmp, "enc", "encoder.safetensors")
     env = {"DEVICE": "cpu", "CROP": "64", "BATCH": "1", "THREADS": "1", "PROBE": "2",
@@ -165,7 +165,7 @@ def main():
         init4 = os.path.join(ROOT, "weights", "decoder_relu4_1.safetensors")
         small = test_stage(tmp, corpus, init3, init4)
         test_bad_input(tmp)
-        test_train(tmp, small, init3, None)
+        test_train(tmp, small)
     finish()
 
 
