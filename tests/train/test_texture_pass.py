@@ -14,7 +14,10 @@
    along y), in the style's colours, at the base's size;
 5. regions: the left half matched to the red stripes of the style's top,
    the right half to its green stripes, and neither takes the other's
-   colour.
+   colour;
+6. fuse_sigma keeps the base's layout below sigma px: a base dark on the
+   left and light on the right stays so under the stripes (without it the
+   stripes' colours flatten both halves alike).
 
     test_texture_pass.py SOURCE_ROOT
 """
@@ -100,5 +103,17 @@ check(left[:, :, 0].mean() > 0.8 and left[:, :, 1].mean() < 0.7,
       "left region: red/white (R %.2f G %.2f)" % (left[:, :, 0].mean(), left[:, :, 1].mean()))
 check(rightside[:, :, 0].mean() < 0.2 and rightside[:, :, 2].mean() < 0.2,
       "right region: green/black (R %.2f B %.2f)" % (rightside[:, :, 0].mean(), rightside[:, :, 2].mean()))
+
+# 6. fuse_sigma: the base's low-pass layout under the copied marks
+base2 = np.full((40, 56, 3), 0.3) + rng.normal(0, 0.02, (40, 56, 3))
+base2[:, 28:] += 0.4
+steps = []
+for sigma in (0.0, 2.0):
+    out = tp.texture_pass(base2, stripes, sides=(0,), iters=4, w_base=0.05, kappa=0.5, fuse_sigma=sigma)
+    steps.append(out[:, 36:].mean() - out[:, :20].mean())
+    gx = np.abs(np.diff(out[:, :, 0], axis=1)).mean()
+    check(gx > 0.2, "fuse_sigma %.0f: the stripes stay (mean |dx| %.3f)" % (sigma, gx))
+check(steps[1] > 0.3 and steps[0] < 0.1,
+      "fuse_sigma 2 keeps the base's dark/light step (%.2f), none without it (%.2f)" % (steps[1], steps[0]))
 
 finish()

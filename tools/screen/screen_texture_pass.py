@@ -7,7 +7,9 @@ semantic cases with a photo (their doodle maps become the pass's regions),
 each at its own size (as tools/eval/run_eval.py runs them) or --size px on
 the long side.  Per case the engine's default result (`sst-stylize`,
 --weights, maps if any) is made once into --out/img and scored as the
-configuration `engine`; each --conf runs the texture pass over it:
+configuration `engine`; each --conf runs the texture pass over it, or
+`engine:ARGS` runs sst-stylize with ARGS added (e.g. "engine:--method
+patch"), for reference:
 
   --conf "w=0.1,0.2,0.5;best=1"     keyword=value pairs of texture_pass()
       sides=128,256,512 (long side per level, 0 = own size)  patch=8  stride=4  iters=5  w=<w_base per scale>
@@ -45,7 +47,8 @@ COLS = ["case", "conf", "texture_ratio", "style_ratio", "content_ssim", "seconds
 KEYS = {"sides": ("sides", lambda v: tuple(int(x) for x in v.split(","))),
         "patch": ("patch", int), "stride": ("stride", int), "iters": ("iters", int),
         "w": ("w_base", lambda v: tuple(float(x) for x in v.split(","))),
-        "best": ("best_last", lambda v: v == "1"), "dims": ("dims", int), "kappa": ("kappa", float)}
+        "best": ("best_last", lambda v: v == "1"), "dims": ("dims", int), "kappa": ("kappa", float),
+        "sigma": ("fuse_sigma", float)}
 DEFAULTS = dict(sides=(128, 256, 512), iters=5)
 
 
@@ -127,9 +130,9 @@ def cases(args):
     return grid + sem
 
 
-def engine(case, cpath, spath, dst, args):
+def engine(case, cpath, spath, dst, args, extra=""):
     cmd = [args.sst, cpath, spath, "-o", dst, "--weights", args.weights, "--quiet",
-           "--threads", str(args.threads), "--max-size", "0"]
+           "--threads", str(args.threads), "--max-size", "0"] + extra.split()
     if case["cmap"]:
         cmd += ["--content-map", case["cmap"], "--style-map", case["smap"]]
     subprocess.run(cmd, check=True)
@@ -151,8 +154,8 @@ def table(rows, confs):
 
 
 def out_path(out, case, conf):
-    tag = "engine" if conf == "engine" else "tp_" + "".join(
-        ch if ch.isalnum() else "_" for ch in conf)
+    tag = "".join(ch if ch.isalnum() else "_" for ch in conf)
+    tag = tag if conf.startswith("engine") else "tp_" + tag
     return os.path.join(out, "img", "%s__%s.png" % (case, tag))
 
 
@@ -193,8 +196,8 @@ def main():
                 if (c["case"], conf) in done and os.path.exists(dst):
                     continue
                 t = time.monotonic()
-                if conf == "engine":
-                    engine(c, cpath, spath, dst, args)
+                if conf.startswith("engine"):
+                    engine(c, cpath, spath, dst, args, conf[len("engine:"):])
                 else:
                     if base is None:
                         base = load(out_path(args.out, c["case"], "engine"))
@@ -210,8 +213,8 @@ def main():
                 print("%s %s: texture %.3f style %.3f ssim %.3f (%.0f s)" % (
                     c["case"], conf, tx, st, ss, sec), flush=True)
     names = table(read_results(path), confs)
-    rows = [[out_path(args.out, n, "")[:-len("__tp_.png")] + "_content.png",
-             out_path(args.out, n, "")[:-len("__tp_.png")] + "_style.png"] +
+    img = os.path.join(args.out, "img")
+    rows = [[os.path.join(img, n + "_content.png"), os.path.join(img, n + "_style.png")] +
             [out_path(args.out, n, c) for c in confs] for n in names]
     if rows:
         contact_sheet(rows, os.path.join(args.out, "sheet.jpg"), "texture pass",

@@ -18,6 +18,7 @@ scipy), not the engine.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
+from scipy.ndimage import gaussian_filter
 from scipy.spatial import cKDTree
 
 
@@ -153,7 +154,7 @@ def resize(a, hw):
 
 def texture_pass(base, style, sides=(128, 256, 512), patch=8, stride=4, iters=5, w_base=0.5,
                  dims=24, robust=0.8, content_masks=None, style_masks=None, best_last=False,
-                 kappa=0.0):
+                 kappa=0.0, fuse_sigma=0.0):
     """base: the engine's result, style: the style image (H x W x 3 in
     [0, 1], any sizes).  Per level (the base's long side in px, 0 = its
     own size; never above it; the style scaled by the same factor, so a
@@ -199,6 +200,11 @@ def texture_pass(base, style, sides=(128, 256, 512), patch=8, stride=4, iters=5,
             last = best_last and level == len(scales) - 1 and it == iters - 1
             avg = place(z, patch, ys, xs, wts, x.shape, best=last)
             x = (avg + w_bases[level] * b) / (1 + w_bases[level])
+            if fuse_sigma > 0:
+                # and below fuse_sigma px the base's own layout, while the
+                # copied marks keep their fine detail
+                lo = lambda a: gaussian_filter(a, (fuse_sigma, fuse_sigma, 0))  # noqa: E731
+                x += lo(b) - lo(x)
     if x.shape != base.shape:
         # the last level is smaller than the base: bring back only what the
         # pass changed, so the base keeps its own full-size detail
