@@ -174,7 +174,7 @@ def main():
     ap.add_argument("--quality", default=eval_data.DEFAULT_QUALITY)
     ap.add_argument("--table", action="store_true", help="print the table only")
     args = ap.parse_args()
-    confs = ["engine"] + args.conf
+    confs = ["engine"] + [c for c in args.conf if c != "engine"]
     path = os.path.join(args.out, "results.tsv")
     todo = cases(args)
     if args.only:
