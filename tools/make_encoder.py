@@ -1,6 +1,12 @@
 #!/usr/bin/python3
-"""Generate weights/encoder.safetensors: a seeded random VGG19-topology
-encoder (up to relu4_1), bit-identical on every machine.
+"""A seeded random VGG19-topology encoder (up to relu4_1), bit-identical on
+every machine.
+
+The shipped weights/encoder.safetensors (since 2026-12-04) is this recipe
+with zero_mean=False, written by `tools/screen/make_variants.py --variant
+plain` (weights/README.md, section 2); this script's own output is the
+previous encoder (zero-mean filters), kept for comparison.  So --out has no
+default: running it must not overwrite the shipped file.
 
 Why random: no pretrained ImageNet weights may be used in this project.
 Random conv nets with sensible statistics still give features whose Gram
@@ -30,8 +36,7 @@ Design (all data independent):
     depend on numpy's summation order; everything is computed in float64 and
     rounded to float32 once.
 
-Usage:  /usr/bin/python3 tools/make_encoder.py [--seed 20240611]
-            [--out weights/encoder.safetensors]
+Usage:  /usr/bin/python3 tools/make_encoder.py [--seed 20240611] --out FILE
 """
 import argparse
 import hashlib
@@ -142,7 +147,7 @@ def build(seed, calib_n=2, calib_size=128, verbose=True, zero_mean=True):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=20240611)
-    ap.add_argument("--out", default="weights/encoder.safetensors")
+    ap.add_argument("--out", required=True)
     args = ap.parse_args()
     tensors, gains = build(args.seed)
     meta = {

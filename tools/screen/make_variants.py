@@ -10,7 +10,9 @@ and, if one won, the engine could use it unchanged:
             matrix is dominated by the high-gain channels; equal norms give
             every channel the same say.
   plain     make_encoder.py's design without the zero-mean filters (plain He
-            init, same seed and gains recomputed): tests that design choice.
+            init, same seed and gains recomputed).  The screen chose it:
+            it is the shipped weights/encoder.safetensors since 2026-12-04
+            (weights/README.md, section 2, gives the exact command).
 
 (Another seed is just `tools/make_encoder.py --seed N`.)
 

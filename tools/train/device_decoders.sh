@@ -25,18 +25,19 @@
 #       afterwards (eval_psnr.py needs BSDS500 from ../shared, which does
 #       not travel).
 #
-# Typical use (weights/README.md, "Decoders on a lent GPU"):
+# Typical use (weights/README.md, "Shipped decoders", the run that made
+# them: two calls, the second starting from the first's files):
 #   tools/train/device_decoders.sh stage .device /var/tmp/sst-data \
-#       /var/tmp/sst-plain/decoder_relu3_1_a4.safetensors \
-#       /var/tmp/sst-plain/decoder_relu4_1_b.safetensors
-#   device run: carry [".device"], timeout_s 600, command
-#       bash tools/train/device_decoders.sh train .device $OUT 8
+#       START/decoder_relu3_1.safetensors START/decoder_relu4_1.safetensors
+#   device run: carry [".device"], timeout_s 560, command
+#       LR3=3e-4 LR4=2.5e-4 bash tools/train/device_decoders.sh train .device $OUT 7.5
 #
 # Environment (defaults are the GPU recipe; the CPU test shrinks them):
 #   DEVICE (cuda), CROP (256), BATCH (8), THREADS (4), PROBE (300),
 #   LR3 (2e-4), LR4 (1.5e-4), WARMUP (100), SEED (3),
-#   ENCODER_CMD, ENCODER_OUT, ENCODER_SHA256 (random_plain as made in
-#   weights/SCREENING.md; ENCODER_OUT is overwritten with the same bytes).
+#   ENCODER_CMD, ENCODER_OUT, ENCODER_SHA256 (random_plain, the shipped
+#   encoder, as weights/README.md section 2 makes it; ENCODER_OUT is
+#   overwritten with the same bytes).
 set -u -o pipefail
 
 CROP=${CROP:-256}
