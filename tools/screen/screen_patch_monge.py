@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.join(REPO, "tools", "train"))
 sys.path.insert(0, os.path.join(REPO, "tools", "eval"))
 import eval_data  # noqa: E402
 from eval_results import append_result, read_results  # noqa: E402
+from mean_table import mean_table  # noqa: E402
 from patch_monge import patch_monge  # noqa: E402
 from run_eval import Quality  # noqa: E402
 from screen_engine_path import colour_matched  # noqa: E402
@@ -122,20 +123,6 @@ def run_conf(conf, model, feats, c, s, cpath, spath, dst, args):
     os.remove(raw)
 
 
-def table(rows, confs):
-    by = {}
-    for r in rows:
-        by.setdefault(r["pair"], {})[r["conf"]] = r
-    pairs = [p for p, d in by.items() if all(c in d for c in confs)]
-    print("| configuration | pairs | texture_ratio | style_ratio | content_ssim | s/pair |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for c in confs:
-        v = [by[p][c] for p in pairs]
-        m = lambda k: np.mean([float(r[k]) for r in v]) if v else float("nan")  # noqa: E731
-        print("| `%s` | %d | %.3f | %.3f | %.3f | %.1f |" % (
-            c, len(v), m("texture_ratio"), m("style_ratio"), m("content_ssim"), m("seconds")))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--weights", default=os.path.join(REPO, "weights"))
@@ -153,7 +140,7 @@ def main():
     contents = sorted(os.listdir(os.path.join(args.data, "content")))
     pairs = eval_data.grid_cases(args.data, contents, eval_data.STYLES)[::args.step]
     if args.table:
-        table(read_results(path), args.conf)
+        mean_table(read_results(path), args.conf, "pair", "pair")
         sheet(args.out, [p["case"] for p in pairs], args.conf)
         return
     torch.set_num_threads(args.threads)
@@ -179,7 +166,7 @@ def main():
             append_result(path, row, COLS)
             print("%s %s: texture %.3f style %.3f ssim %.3f (%.0f s)" % (p["case"], conf, tx, st, ss, sec),
                   flush=True)
-    table(read_results(path), args.conf)
+    mean_table(read_results(path), args.conf, "pair", "pair")
     sheet(args.out, [p["case"] for p in pairs], args.conf)
 
 

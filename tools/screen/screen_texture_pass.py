@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tools", "eval"))
 import eval_data  # noqa: E402
 from eval_results import append_result, read_results  # noqa: E402
+from mean_table import mean_table  # noqa: E402
 from run_eval import Quality  # noqa: E402
 from sheet import contact_sheet  # noqa: E402
 from texture_pass import texture_pass  # noqa: E402
@@ -138,21 +139,6 @@ def engine(case, cpath, spath, dst, args, extra=""):
     subprocess.run(cmd, check=True)
 
 
-def table(rows, confs):
-    by = {}
-    for r in rows:
-        by.setdefault(r["case"], {})[r["conf"]] = r
-    names = [c for c, d in by.items() if all(x in d for x in confs)]
-    print("| configuration | cases | texture_ratio | style_ratio | content_ssim | s/case |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for c in confs:
-        v = [by[n][c] for n in names]
-        m = lambda k: np.mean([float(r[k]) for r in v]) if v else float("nan")  # noqa: E731
-        print("| `%s` | %d | %.3f | %.3f | %.3f | %.1f |" % (
-            c, len(v), m("texture_ratio"), m("style_ratio"), m("content_ssim"), m("seconds")))
-    return names
-
-
 def out_path(out, case, conf):
     tag = "".join(ch if ch.isalnum() else "_" for ch in conf)
     tag = tag if conf.startswith("engine") else "tp_" + tag
@@ -212,7 +198,7 @@ def main():
                                          seconds="%.1f" % sec), COLS)
                 print("%s %s: texture %.3f style %.3f ssim %.3f (%.0f s)" % (
                     c["case"], conf, tx, st, ss, sec), flush=True)
-    names = table(read_results(path), confs)
+    names = mean_table(read_results(path), confs, "case", "case")
     img = os.path.join(args.out, "img")
     rows = [[os.path.join(img, n + "_content.png"), os.path.join(img, n + "_style.png")] +
             [out_path(args.out, n, c) for c in confs] for n in names]
