@@ -119,10 +119,13 @@ if result is not None:
         diff = [abs(a - b) for a, b in zip(fast, out)]
         mean_d, max_d = sum(diff) / len(diff), max(diff)
         print("bf16 vs float32 result: mean abs diff %.3f, max %d levels" % (mean_d, max_d))
-        # measured: mean 0.80, max 7 levels; a wrong convolution is tens of
-        # levels off on average
-        T.check(mean_d < 2.5 and max_d <= 32,
-                "bf16 result within a few levels of float32's (mean %.3f < 2.5, max %d <= 32)"
+        # measured here: mean 1.36, max 36 levels (2026-12-04 weights); on 9
+        # evaluation pairs at 800 px bf16 is 5-26 levels off at its worst
+        # pixel with these weights and 5-34 with the previous ones
+        # (tools/eval/compare_precision.py), so the max only bounds outliers;
+        # the mean is what catches a wrong convolution (tens of levels off)
+        T.check(mean_d < 2.5 and max_d <= 64,
+                "bf16 result within a few levels of float32's (mean %.3f < 2.5, max %d <= 64)"
                 % (mean_d, max_d))
         content.remove_layer(layers3[layers3.index(photo) - 1])
 
