@@ -16,7 +16,6 @@ encoder, fails here.
 
     test_provenance.py SOURCE_ROOT
 """
-import hashlib
 import os
 import re
 import sys
@@ -29,15 +28,10 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "train"))
 import make_encoder  # noqa: E402
 from checks import check, finish  # noqa: E402
-from weights_common import load_safetensors  # noqa: E402
+from weights_common import load_safetensors, sha256_file  # noqa: E402
 
 FILES = ["encoder.safetensors", "decoder_relu3_1.safetensors", "decoder_relu4_1.safetensors"]
 SEED = 20240611
-
-
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 readme = open(os.path.join(WEIGHTS, "README.md"), encoding="utf-8").read()
@@ -45,17 +39,17 @@ readme = open(os.path.join(WEIGHTS, "README.md"), encoding="utf-8").read()
 table = dict(re.findall(r"^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$", readme, re.M))
 
 # 1. files against the table
-for name in FILES:
-    got = sha256(os.path.join(WEIGHTS, name))
+shas = {name: sha256_file(os.path.join(WEIGHTS, name)) for name in FILES}
+for name, got in shas.items():
     check(table.get(name) == got, "%s: sha256 %s... is README's (%s...)"
           % (name, got[:12], str(table.get(name))[:12]))
-manifest = sha256(os.path.join(WEIGHTS, "MANIFEST.tsv"))
+manifest = sha256_file(os.path.join(WEIGHTS, "MANIFEST.tsv"))
 listed = open(os.path.join(WEIGHTS, "MANIFEST.tsv.sha256")).read().split()[0]
 check(manifest == listed == table.get("MANIFEST.tsv"),
       "MANIFEST.tsv: sha256 %s... = MANIFEST.tsv.sha256 = README's" % manifest[:12])
 
 # 2. decoders belong to the encoder and the corpus
-enc_sha = sha256(os.path.join(WEIGHTS, "encoder.safetensors"))
+enc_sha = shas["encoder.safetensors"]
 for name in FILES[1:]:
     _, meta = load_safetensors(os.path.join(WEIGHTS, name))
     check(meta.get("encoder_sha256") == enc_sha,
