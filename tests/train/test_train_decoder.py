@@ -16,10 +16,10 @@
      weights/README.md rely on this);
    - --budget-minutes resolves --steps / --decay-start after the probe and
      records them in the file's metadata command;
-   - --init starts from a given file (one step later the weights are
-     still within the step's size of the file's, a fresh decoder's far
-     from them; its first loss below a fresh one's) and is recorded in the
-     metadata.
+   - --init starts from a given file (its first-step loss is that file's,
+     far below a fresh decoder's; one step later its weights are still
+     within the step's size of the file's, a fresh decoder's far from
+     them) and is recorded in the metadata.
 
 Needs /usr/bin/python3 with torch (python3-torch), numpy and PIL; without
 them this test FAILS (it is never skipped).
@@ -185,15 +185,13 @@ def test_end_to_end(d):
                             "--init", shipped, "--ckpt-dir", os.path.join(t, "c5")))
     # one Adam step moves a weight by about the step's lr (5e-4 here, warm-up
     # 2), so a run started from the file stays within a few 1e-4 of it; a
-    # fresh decoder (PyTorch's default init) is nowhere near it.  (The first
-    # loss alone is a weak witness on 32-px synthetic crops: it depends on
-    # how well the file fits that encoder.)
+    # fresh decoder (PyTorch's default init) is nowhere near it.
     ref, _ = weights(shipped)
     wi, mi = weights(os.path.join(t, "i.safetensors"))
     wf, _ = weights(os.path.join(t, "f.safetensors"))
     d_init = max(np.abs(wi[k].astype(np.float64) - ref[k]).max() for k in ref)
     d_fresh = max(np.abs(wf[k].astype(np.float64) - ref[k]).max() for k in ref)
-    check(d_init < 2e-3 and d_fresh > 0.05 and init < fresh
+    check(d_init < 2e-3 and d_fresh > 0.05 and init < 0.5 * fresh
           and mi["init"] == "decoder_relu3_1.safetensors",
           "--init starts from the shipped decoder (after 1 step max |w - file| %.2g, "
           "fresh %.2g; first feat loss %.4f vs fresh %.4f)" % (d_init, d_fresh, init, fresh))
