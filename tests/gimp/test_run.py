@@ -122,10 +122,11 @@ if result is not None:
         # measured here: mean 1.36, max 36 levels (2026-12-04 weights); on 9
         # evaluation pairs at 800 px bf16 is 5-26 levels off at its worst
         # pixel with these weights and 5-34 with the previous ones
-        # (tools/eval/compare_precision.py), so the max only bounds outliers;
+        # (tools/eval/compare_precision.py), so the max only bounds outliers
+        # (36 measured, 48 allowed);
         # the mean is what catches a wrong convolution (tens of levels off)
-        T.check(mean_d < 2.5 and max_d <= 64,
-                "bf16 result within a few levels of float32's (mean %.3f < 2.5, max %d <= 64)"
+        T.check(mean_d < 2.5 and max_d <= 48,
+                "bf16 result within a few levels of float32's (mean %.3f < 2.5, max %d <= 48)"
                 % (mean_d, max_d))
         content.remove_layer(layers3[layers3.index(photo) - 1])
 
