@@ -33,6 +33,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -53,11 +54,15 @@ def file_sha(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def read_manifest(data):
+def read_manifest(data, min_side=0):
+    """(image, package) of the manifest rows whose stored short side is at
+    least min_side (column 6, "WxH"); the rule device_decoders.sh stages by,
+    so a staged folder holds exactly the images drawn."""
     with open(os.path.join(data, "MANIFEST.tsv")) as f:
         lines = f.read().splitlines()[1:]
     rows = [ln.split("\t") for ln in lines if ln]
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1]) for r in rows
+            if min(int(v) for v in r[5].split("x")) >= min_side]
 
 
 def pick_image(rng, images):
@@ -70,41 +75,71 @@ def pick_image(rng, images):
     return pool[rng.integers(len(pool))]
 
 
-def two_views(rng, im, crop, jitter):
-    """Rescale the image so its short side is 2-4 crops (both views then
-    share one texture scale region of the picture), then take two crops at
-    independent positions, scales (0.8-1.25), flips and colour jitter."""
-    w, h = im.size
-    short = crop * rng.uniform(2.0, 4.0)
-    s = min(1.0, short / min(w, h))
-    im = im.resize((max(crop * 2, round(w * s)), max(crop * 2, round(h * s))), Image.BILINEAR)
-    w, h = im.size
-    views = []
+def view_plan(rng, size, crop, jitter):
+    """The random draws of two views of an image of size (w, h): the image
+    is seen as rescaled so its short side is 2-4 crops (both views then
+    share one texture scale), each view a square at an independent
+    position, scale (0.8-1.25) and flip, with per-channel gains and a
+    brightness offset.  Returned as boxes in the original image, so only
+    the crop is resized (a whole-image resize per view was the CPU's
+    bottleneck)."""
+    w, h = size
+    s = min(1.0, crop * rng.uniform(2.0, 4.0) / min(w, h))
+    plans = []
     for _ in range(2):
-        c = int(min(round(crop * rng.uniform(0.8, 1.25)), w, h))
-        x0, y0 = int(rng.integers(0, w - c + 1)), int(rng.integers(0, h - c + 1))
-        v = im.crop((x0, y0, x0 + c, y0 + c)).resize((crop, crop), Image.BILINEAR)
-        if rng.random() < 0.5:
-            v = v.transpose(Image.FLIP_LEFT_RIGHT)
-        a = np.asarray(v, dtype=np.float32) / 255.0
-        if jitter:
-            # independent per-channel gains and a brightness offset per view:
-            # mean colour alone must not be enough to match the two views
-            gains = rng.uniform(1.0 - jitter, 1.0 + jitter, 3).astype(np.float32)
-            a = np.clip(a * gains + np.float32(rng.uniform(-jitter, jitter) * 0.5), 0.0, 1.0)
-        views.append(a)
-    return views
+        side = min(crop * rng.uniform(0.8, 1.25) / s, w, h)
+        x0 = rng.uniform(0.0, w - side)
+        y0 = rng.uniform(0.0, h - side)
+        flip = rng.random() < 0.5
+        gains = rng.uniform(1.0 - jitter, 1.0 + jitter, 3).astype(np.float32)
+        offset = np.float32(rng.uniform(-jitter, jitter) * 0.5)
+        plans.append(((x0, y0, x0 + side, y0 + side), flip, gains, offset))
+    return plans
 
 
-def batch(rng, data, images, n, crop, jitter=0.0):
-    a, b = [], []
-    for _ in range(n):
-        with Image.open(os.path.join(data, "images", pick_image(rng, images))) as im:
-            va, vb = two_views(rng, im.convert("RGB"), crop, jitter)
-        a.append(va)
-        b.append(vb)
-    t = torch.from_numpy(np.stack(a + b)).permute(0, 3, 1, 2).contiguous()
-    return t
+def make_view(im, plan, crop, jitter):
+    box, flip, gains, offset = plan
+    v = im.resize((crop, crop), Image.BILINEAR, box=box)
+    if flip:
+        v = v.transpose(Image.FLIP_LEFT_RIGHT)
+    a = np.asarray(v, dtype=np.float32) / 255.0
+    if jitter:
+        # independent colour per view: mean colour alone must not be
+        # enough to match the two views
+        a = np.clip(a * gains + offset, 0.0, 1.0)
+    return a
+
+
+class Views:
+    """Batches of view pairs.  Every random draw is made here, in order, so
+    a run does not depend on --workers; the resizes run in a thread pool
+    (PIL releases the GIL).  Decoded images are kept (up to --cache)."""
+
+    def __init__(self, data, images, crop, jitter, workers, cache):
+        self.data, self.images, self.crop, self.jitter = data, images, crop, jitter
+        self.cache, self.cache_max = {}, cache
+        self.pool = ThreadPoolExecutor(workers) if workers > 1 else None
+
+    def image(self, name):
+        im = self.cache.get(name)
+        if im is None:
+            with Image.open(os.path.join(self.data, "images", name)) as f:
+                im = f.convert("RGB")
+            if len(self.cache) < self.cache_max:
+                self.cache[name] = im
+        return im
+
+    def batch(self, rng, n):
+        jobs = []
+        for _ in range(n):
+            im = self.image(pick_image(rng, self.images))
+            jobs.append((im, view_plan(rng, im.size, self.crop, self.jitter)))
+        flat = [(im, p) for im, ps in jobs for p in ps]
+        run = (lambda f, xs: list(self.pool.map(f, xs))) if self.pool else \
+            (lambda f, xs: [f(x) for x in xs])
+        views = run(lambda ip: make_view(ip[0], ip[1], self.crop, self.jitter), flat)
+        a, b = views[0::2], views[1::2]
+        return torch.from_numpy(np.stack(a + b)).permute(0, 3, 1, 2).contiguous()
 
 
 def style_vector(f):
@@ -152,13 +187,20 @@ def main():
     ap.add_argument("--jitter", type=float, default=0.2,
                     help="per-view colour gain range (+-) and brightness (+- half)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="threads that cut and resize the views (the draws do not change)")
+    ap.add_argument("--cache", type=int, default=600, help="decoded images kept in memory")
+    ap.add_argument("--min-side", type=int, default=0,
+                    help="draw only images whose short side is at least this (a staged folder)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
     init_t, _ = load_safetensors(args.init)
-    net = VGGFeatures(init_t)
-    anchor = VGGFeatures(init_t).eval()
+    dev = torch.device(args.device)
+    net = VGGFeatures(init_t).to(dev)
+    anchor = VGGFeatures(init_t).to(dev).eval()
     for p in anchor.parameters():
         p.requires_grad_(False)
     net.convs["enc_conv0"].weight.requires_grad_(False)
@@ -166,12 +208,16 @@ def main():
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=args.lr)
     rng = np.random.Generator(np.random.PCG64(args.seed))
-    images = read_manifest(args.data)
+    images = read_manifest(args.data, args.min_side)
+    if not images:
+        sys.exit("train_encoder_contrastive: no image of %s has a short side >= %d"
+                 % (args.data, args.min_side))
+    views = Views(args.data, images, args.crop, args.jitter, args.workers, args.cache)
     step, train_s = 0, 0.0
     os.makedirs(args.ckpt_dir, exist_ok=True)
     ckpt = os.path.join(args.ckpt_dir, "contrastive.pt")
     if args.resume and os.path.exists(ckpt):
-        st = torch.load(ckpt)
+        st = torch.load(ckpt, map_location=dev)
         net.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         rng.bit_generator.state = st["rng"]
@@ -179,8 +225,9 @@ def main():
         print("resumed at step %d" % step, flush=True)
     # channel std of the starting encoder on the first batch: the hinge target
     with torch.no_grad():
-        probe = batch(np.random.Generator(np.random.PCG64(12345)), args.data, images, 8, args.crop)
-        fa = anchor(probe)
+        probe = Views(args.data, images, args.crop, 0.0, 1, 0).batch(
+            np.random.Generator(np.random.PCG64(12345)), 8)
+        fa = anchor(probe.to(dev))
         std0 = {k: fa[k].transpose(0, 1).reshape(fa[k].shape[1], -1).std(1).mean() for k in LAYERS}
 
     def save(path_ckpt=True):
@@ -191,7 +238,8 @@ def main():
                 "data_manifest_sha256": file_sha(os.path.join(args.data, "MANIFEST.tsv")),
                 "seed": args.seed, "steps": step, "train_seconds": "%.0f" % train_s,
                 "args": json.dumps({k: v for k, v in vars(args).items() if k != "resume"}),
-                "command": " ".join(sys.argv), "torch_version": torch.__version__}
+                "command": " ".join(sys.argv), "torch_version": torch.__version__,
+                "device": str(dev)}
         tmp = args.out + ".tmp"
         save_safetensors(tmp, net.tensors(), meta)
         os.replace(tmp, args.out)
@@ -205,13 +253,13 @@ def main():
     t_ckpt = t_start
     while step < args.max_steps and time.time() - t_start < args.budget_minutes * 60:
         t0 = time.time()
-        x = batch(rng, args.data, images, args.batch, args.crop, args.jitter)
+        x = views.batch(rng, args.batch).to(dev, non_blocking=True)
         f = net(x)
         l_nce, accs, l_var = 0.0, [], 0.0
         for k in LAYERS:
             l, a = info_nce(style_vector(f[k]), args.tau)
             l_nce = l_nce + l / len(LAYERS)
-            accs.append(float(a))
+            accs.append(a)
             sd = f[k].transpose(0, 1).reshape(f[k].shape[1], -1).std(1)
             l_var = l_var + F.relu(1.0 - sd / (0.5 * std0[k])).mean() / len(LAYERS)
         with torch.no_grad():
@@ -225,7 +273,7 @@ def main():
         train_s += time.time() - t0
         if step % 10 == 0 or step == 1:
             print("step %5d  loss %.4f  nce %.4f  acc %s  var %.4f  anchor %.4f  %.1fs/step"
-                  % (step, float(loss), float(l_nce), "/".join("%.2f" % a for a in accs),
+                  % (step, float(loss), float(l_nce), "/".join("%.2f" % float(a) for a in accs),
                      float(l_var), float(l_anchor), time.time() - t0), flush=True)
         if time.time() - t_ckpt > args.ckpt_minutes * 60:
             save()
