@@ -17,7 +17,9 @@ the training on the CPU.
    with their logs; each file's metadata names the staged manifest's
    sha256 (computed here with hashlib), the encoder file's sha256 and its
    start file for relu3_1 only; a wrong ENCODER_SHA256 is logged as a
-   mismatch, the right one as expected.
+   mismatch, the right one as expected; with ENCODER_CMD empty the file
+   at ENCODER_OUT is used unchanged, and a missing one fails in one line
+   and makes nothing.
 
 Needs /usr/bin/python3 with numpy, PIL and python3-torch; FAILS (never
 skips) without them.
@@ -155,6 +157,22 @@ def test_train(tmp, stage):
     check(r.returncode == 0 and "(as expected)" in log and "MISMATCH" not in log,
           "the same ENCODER_OUT gives the same encoder bytes: hash as expected "
           "(rc %d, %s)" % (r.returncode, r.stderr.strip()[-300:]))
+    # ENCODER_CMD empty: a trained encoder is used as given, never remade
+    shutil.rmtree(out)
+    before = sha256(enc)
+    env["ENCODER_CMD"] = ""
+    r = run(["train", stage, out, "0.05"], env=env)
+    log = open(os.path.join(out, "device.log")).read() if os.path.isfile(
+        os.path.join(out, "device.log")) else ""
+    check(r.returncode == 0 and "used as given" in log and "(as expected)" in log
+          and sha256(enc) == before,
+          "ENCODER_CMD empty: the file is used as given, unchanged (rc %d, %s)"
+          % (r.returncode, r.stderr.strip()[-300:]))
+    missing = os.path.join(tmp, "out_missing")
+    r = run(["train", stage, missing, "0.05"],
+            env=dict(env, ENCODER_OUT=os.path.join(tmp, "no", "encoder.safetensors")))
+    one_line_error(r, "ENCODER_CMD empty and no encoder file")
+    check(not os.path.exists(missing), "no encoder file: nothing made")
 
 
 def main():

@@ -37,7 +37,10 @@
 #   LR3 (2e-4), LR4 (1.5e-4), WARMUP (100), SEED (3),
 #   ENCODER_CMD, ENCODER_OUT, ENCODER_SHA256 (random_plain, the shipped
 #   encoder, as weights/README.md section 2 makes it; ENCODER_OUT is
-#   overwritten with the same bytes).
+#   overwritten with the same bytes).  ENCODER_CMD set to "" uses the file
+#   ENCODER_OUT as it is (a trained encoder, which no seed remakes: put it
+#   in weights/encoder.safetensors, which travels anyway, so the tree stays
+#   under 64 MiB); its hash is checked and logged the same way.
 set -u -o pipefail
 
 CROP=${CROP:-256}
@@ -49,7 +52,7 @@ LR3=${LR3:-2e-4}
 LR4=${LR4:-1.5e-4}
 WARMUP=${WARMUP:-100}
 SEED=${SEED:-3}
-ENCODER_CMD=${ENCODER_CMD:-tools/screen/make_variants.py --variant plain}
+ENCODER_CMD=${ENCODER_CMD-tools/screen/make_variants.py --variant plain}
 ENCODER_OUT=${ENCODER_OUT:-/var/tmp/sst-plain/random_plain.safetensors}
 ENCODER_SHA256=${ENCODER_SHA256:-fe8d35c081bf69010c7b07c31d7589466aa5e74683633f0e02a47aaa7eb30e78}
 PY=${PY:-python3}
@@ -81,6 +84,11 @@ stage() {
 train() {
   local dir=$1 out=$2 minutes=$3
   [ -f "$dir/data/MANIFEST.tsv" ] || die "$dir: not staged (run: $0 stage $dir ...)"
+  local enc=$ENCODER_OUT
+  # relative to the repository, like the command's paths
+  case $enc in /*) ;; *) enc=$HERE/$enc ;; esac
+  [ -n "$ENCODER_CMD" ] || [ -f "$enc" ] ||
+    die "$ENCODER_OUT: no encoder there (ENCODER_CMD is empty)"
   mkdir -p "$out" || die "cannot make $out"
   # global, so the EXIT trap still sees it after train() returns
   work=$(mktemp -d) || die "no temporary folder"
@@ -93,10 +101,13 @@ train() {
     command -v nvidia-smi >/dev/null && nvidia-smi -L
     $PY -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
   } >"$log" 2>&1
-  local enc=$ENCODER_OUT
-  mkdir -p "$(dirname "$enc")" || die "cannot make $(dirname "$enc")"
-  (cd "$HERE" && $PY $ENCODER_CMD --out "$enc") >>"$log" 2>&1 ||
-    die "the encoder could not be made (see $log)"
+  if [ -n "$ENCODER_CMD" ]; then
+    mkdir -p "$(dirname "$enc")" || die "cannot make $(dirname "$enc")"
+    (cd "$HERE" && $PY $ENCODER_CMD --out "$enc") >>"$log" 2>&1 ||
+      die "the encoder could not be made (see $log)"
+  else
+    echo "encoder used as given: $enc" >>"$log"
+  fi
   local sha
   sha=$(sha256sum "$enc" | cut -d' ' -f1)
   if [ "$sha" = "$ENCODER_SHA256" ]; then

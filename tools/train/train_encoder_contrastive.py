@@ -161,7 +161,7 @@ def info_nce(v, tau):
     n = v.shape[0] // 2
     sim = v @ v.t() / tau
     sim.fill_diagonal_(float("-inf"))
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(v.device)
     loss = F.cross_entropy(sim, target)
     acc = (sim.argmax(1) == target).float().mean()
     return loss, acc
