@@ -13,6 +13,11 @@ the parts the screening table depends on, against independent references.
    triangle, L2-normalised) and InfoNCE (numpy log-softmax).
 4. make_variants' weight normalisation gives equal filter norms per layer.
 5. collect_data.grey_std against numpy's std of PIL's luminance.
+6. The contrastive trainer's views: --min-side keeps exactly the manifest
+   rows whose short side reaches it; every view box lies inside its image
+   and both views of a pair come from the same image; a batch is the same
+   with 1 and with 3 resize threads (the draws are made in order, so
+   --workers cannot change a run); the colour jitter stays in [0, 1].
 
 Needs /usr/bin/python3 with torch, numpy and PIL; FAILS (never skips)
 without them.
@@ -134,6 +139,47 @@ def test_grey_std():
           "grey_std of a flat image is 0")
 
 
+def test_views():
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "images"))
+        rows = [("a.png", "wesnoth-1.16-data", 300, 260), ("b.png", "pkg-b", 300, 255),
+                ("c.png", "pkg-c", 256, 400), ("d.png", "pkg-d", 180, 500)]
+        rng = np.random.default_rng(7)
+        with open(os.path.join(d, "MANIFEST.tsv"), "w") as f:
+            f.write("image\tpackage\tversion\toriginal_path\toriginal_size\tstored_size\tlicence\n")
+            for name, pkg, w, h in rows:
+                Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(
+                    os.path.join(d, "images", name))
+                f.write("%s\t%s\t1\t/x/%s\t%dx%d\t%dx%d\tCC0\n" % (name, pkg, name, w, h, w, h))
+        got = [n for n, _ in tec.read_manifest(d, 256)]
+        check(got == ["a.png", "c.png"], "read_manifest --min-side 256 keeps a, c (got %s)" % got)
+        check(len(tec.read_manifest(d)) == 4, "read_manifest without --min-side keeps all rows")
+        images = tec.read_manifest(d)
+        prng = np.random.Generator(np.random.PCG64(3))
+        inside = True
+        for _ in range(200):
+            size = (int(prng.integers(130, 900)), int(prng.integers(130, 900)))
+            for box, _, gains, _ in tec.view_plan(prng, size, 64, 0.2):
+                x0, y0, x1, y1 = box
+                inside &= (0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
+                           and abs((x1 - x0) - (y1 - y0)) < 1e-9)
+                inside &= bool(np.all((gains >= 0.8) & (gains <= 1.2)))
+        check(inside, "view_plan: 400 square boxes inside their images, gains within +-0.2")
+        one = tec.Views(d, images, 32, 0.2, 1, 10).batch(np.random.Generator(np.random.PCG64(5)), 6)
+        three = tec.Views(d, images, 32, 0.2, 3, 0).batch(np.random.Generator(np.random.PCG64(5)), 6)
+        check(tuple(one.shape) == (12, 3, 32, 32) and torch.equal(one, three),
+              "Views: a batch of 6 pairs is the same with 1 and 3 threads, cached or not")
+        check(float(one.min()) >= 0.0 and float(one.max()) <= 1.0, "Views: pixels in [0, 1]")
+        # a pair's two views share their source: a flat image per file
+        for name, _, w, h in rows:
+            Image.new("RGB", (w, h), (10 * len(name) + ord(name[0]), 40, 90)).save(
+                os.path.join(d, "images", name))
+        flat = tec.Views(d, images, 32, 0.0, 2, 0).batch(np.random.Generator(np.random.PCG64(9)), 5)
+        check(torch.equal(flat[:5, 0, 0, 0], flat[5:, 0, 0, 0]),
+              "Views: rows i and i+n come from the same image")
+
+
 def main():
     torch.set_num_threads(1)
     test_vgg()
@@ -141,6 +187,7 @@ def main():
     test_losses()
     test_weight_norm()
     test_grey_std()
+    test_views()
     finish()
 
 

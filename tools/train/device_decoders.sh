@@ -37,10 +37,11 @@
 #   LR3 (2e-4), LR4 (1.5e-4), WARMUP (100), SEED (3),
 #   ENCODER_CMD, ENCODER_OUT, ENCODER_SHA256 (random_plain, the seeded
 #   start of the shipped encoder, as weights/README.md section 2 makes it;
-#   ENCODER_OUT is overwritten with the same bytes).  ENCODER_CMD set to "" uses the file
-#   ENCODER_OUT as it is (a trained encoder, which no seed remakes: put it
-#   in weights/encoder.safetensors, which travels anyway, so the tree stays
-#   under 64 MiB); its hash is checked and logged the same way.
+#   ENCODER_OUT is overwritten with the same bytes).  ENCODER_CMD set to
+#   "" uses the file ENCODER_OUT as it is (a trained encoder, which no seed
+#   remakes: put it in weights/encoder.safetensors, which travels anyway,
+#   so the tree stays under 64 MiB); its hash is checked and logged the
+#   same way.
 set -u -o pipefail
 
 CROP=${CROP:-256}
