@@ -9,9 +9,8 @@ belong together:
    (`data_manifest_sha256`);
 3. the encoder was trained from the documented seeded recipe: its
    `init_sha256` is the sha256 of `random_plain` remade here
-   (make_encoder.build(20240611, zero_mean=False), written with the
-   metadata make_variants.py writes for README's command: equal bit for
-   bit), on the listed corpus, for the step count README gives, and its
+   (make_variants.plain_he(20240611) saved by make_variants.save_variant
+   for README's command: equal bit for bit), on the listed corpus, for the step count README gives, and its
    recorded command is README section 2's.  (The training itself takes
    hours on the CPU, so the test checks the chain, not the result.)
 
@@ -29,11 +28,10 @@ ROOT = os.path.abspath(sys.argv[1])
 WEIGHTS = os.path.join(ROOT, "weights")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "train"))
-import make_encoder  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "tools", "screen"))
 import make_variants  # noqa: E402
 from checks import check, finish  # noqa: E402
-from weights_common import load_safetensors, save_safetensors, sha256_file  # noqa: E402
+from weights_common import load_safetensors, sha256_file  # noqa: E402
 
 FILES = ["encoder.safetensors", "decoder_relu3_1.safetensors", "decoder_relu4_1.safetensors"]
 SEED = 20240611
@@ -65,18 +63,15 @@ for name in FILES[1:]:
 
 # 3. the encoder was trained from the documented recipe
 tensors, meta = load_safetensors(os.path.join(WEIGHTS, "encoder.safetensors"))
-check(sorted(tensors) == sorted(make_encoder.build(SEED, verbose=False, zero_mean=False)[0]),
-      "encoder: the recipe's layout (%d tensors)" % len(tensors))
+ref = make_variants.plain_he(SEED)
+check(sorted(tensors) == sorted(ref), "encoder: the recipe's layout (%d tensors)" % len(tensors))
 init_cmd = re.search(r"^    (/usr/bin/python3 (tools/screen/make_variants.py --variant plain "
                      r"--out \S+))$", readme, re.M)
 check(init_cmd is not None, "README gives the command that makes the start encoder")
 if init_cmd:
-    ref = make_variants.plain_he(SEED)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "random_plain.safetensors")
-        # the metadata make_variants.py writes: its argv joined
-        save_safetensors(path, ref, {"format": "semantic-style-weights", "net": "encoder",
-                                     "variant": "plain", "command": init_cmd.group(2)})
+        make_variants.save_variant(path, ref, "plain", init_cmd.group(2))
         init_sha = sha256_file(path)
     check(meta.get("init_sha256") == init_sha,
           "encoder: trained from random_plain remade here (init_sha256 %s... = %s...)"

@@ -50,6 +50,14 @@ def plain_he(seed):
     return t
 
 
+def save_variant(out, tensors, variant, command):
+    """Writes a variant with the metadata every variant file carries: its
+    command is what makes the file (the test that remakes random_plain bit
+    for bit relies on this being the only place the metadata is written)."""
+    save_safetensors(out, tensors, {"format": "semantic-style-weights", "net": "encoder",
+                                    "variant": variant, "command": command})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--variant", choices=["wn", "plain"], required=True)
@@ -58,8 +66,7 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     t = weight_normalised(args.base) if args.variant == "wn" else plain_he(args.seed)
-    save_safetensors(args.out, t, {"format": "semantic-style-weights", "net": "encoder",
-                                   "variant": args.variant, "command": " ".join(sys.argv)})
+    save_variant(args.out, t, args.variant, " ".join(sys.argv))
     print("wrote", args.out)
 
 
