@@ -1,6 +1,7 @@
 """Shared helpers for the weight tools: a dependency-free safetensors
-reader/writer (numpy only), the layer tables of the weights contract and
-the file hash recorded next to weights and results.
+reader/writer (numpy only), the layer tables of the weights contract, the
+file hash recorded next to weights and results, and the training corpus's
+manifest (tools/collect_data.py) as the training scripts read it.
 
 Why our own writer: the `safetensors` package is not in Debian bookworm, and
 the format is trivial (8-byte little-endian header length, JSON header,
@@ -9,6 +10,7 @@ out back to back, so the same tensors always give the same bytes.
 """
 import hashlib
 import json
+import os
 import struct
 
 import numpy as np
@@ -95,3 +97,21 @@ def sha256_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def read_manifest(data_dir):
+    """(rows, sha256) of DATA_DIR/MANIFEST.tsv: each row its columns (image,
+    package, version, path, original size, stored size "WxH", licence ...),
+    header dropped; the sha256 of the file's bytes is recorded in weights."""
+    with open(os.path.join(data_dir, "MANIFEST.tsv"), "rb") as f:
+        raw = f.read()
+    rows = [ln.split("\t") for ln in raw.decode().splitlines()[1:] if ln]
+    return rows, hashlib.sha256(raw).hexdigest()
+
+
+def stored_size(row):
+    """(width, height) of a manifest row's stored image (column 6, "WxH");
+    the short side is what every "short side >= N" rule (crop, --min-side,
+    device_decoders.sh's staging) tests."""
+    w, h = row[5].split("x")
+    return int(w), int(h)

@@ -29,7 +29,6 @@ Example:
       --steps 4000 --seed 1 --out weights/decoder_relu3_1.safetensors
 """
 import argparse
-import hashlib
 import os
 import signal
 import sys
@@ -42,14 +41,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sst_torch import Decoder, Encoder  # noqa: E402
-
-
-def load_manifest(data_dir):
-    path = os.path.join(data_dir, "MANIFEST.tsv")
-    with open(path, "rb") as f:
-        raw = f.read()
-    rows = [l.split("\t") for l in raw.decode().splitlines()[1:]]
-    return rows, hashlib.sha256(raw).hexdigest()
+from weights_common import read_manifest as load_manifest, sha256_file, stored_size  # noqa: E402
 
 
 class Sampler:
@@ -59,10 +51,10 @@ class Sampler:
 
     def __init__(self, rows, data_dir, crop, rng):
         self.paths = [os.path.join(data_dir, "images", r[0]) for r in rows]
-        area = np.array([np.prod([int(v) for v in r[5].split("x")]) for r in rows], float)
+        area = np.array([np.prod(stored_size(r)) for r in rows], float)
         wes = np.array([r[1] == "wesnoth-1.16-data" for r in rows])
         # images smaller than the crop are never drawn (at crop 128 none is)
-        area *= np.array([min(int(v) for v in r[5].split("x")) >= crop for r in rows])
+        area *= np.array([min(stored_size(r)) >= crop for r in rows])
         p = np.where(wes, 0.5 * area / area[wes].sum(), 0.5 * area / area[~wes].sum())
         self.p = p / p.sum()
         self.crop = crop
@@ -267,8 +259,7 @@ def main():
     rng = np.random.Generator(np.random.PCG64(args.seed))
     sampler = Sampler(rows, args.data, args.crop, rng)
     enc = Encoder(args.encoder, args.layer).to(dev).eval()
-    with open(args.encoder, "rb") as f:
-        enc_sha = hashlib.sha256(f.read()).hexdigest()
+    enc_sha = sha256_file(args.encoder)
     dec = Decoder(args.layer)
     if args.init:
         dec.load_file(args.init)

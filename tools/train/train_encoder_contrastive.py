@@ -28,7 +28,6 @@ is written at every checkpoint).
       --out /var/tmp/sst-encoder/contrastive.safetensors --budget-minutes 45 [--resume]
 """
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -43,26 +42,19 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "screen"))
-from weights_common import load_safetensors, save_safetensors  # noqa: E402
+import weights_common  # noqa: E402
+from weights_common import load_safetensors, save_safetensors, sha256_file  # noqa: E402
 from candidates import VGGFeatures  # noqa: E402
 
 LAYERS = ["relu2_1", "relu3_1", "relu4_1"]
 
 
-def file_sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def read_manifest(data, min_side=0):
     """(image, package) of the manifest rows whose stored short side is at
-    least min_side (column 6, "WxH"); the rule device_decoders.sh stages by,
-    so a staged folder holds exactly the images drawn."""
-    with open(os.path.join(data, "MANIFEST.tsv")) as f:
-        lines = f.read().splitlines()[1:]
-    rows = [ln.split("\t") for ln in lines if ln]
-    return [(r[0], r[1]) for r in rows
-            if min(int(v) for v in r[5].split("x")) >= min_side]
+    least min_side; the rule device_decoders.sh stages by, so a staged
+    folder holds exactly the images drawn."""
+    rows, _ = weights_common.read_manifest(data)
+    return [(r[0], r[1]) for r in rows if min(weights_common.stored_size(r)) >= min_side]
 
 
 def pick_image(rng, images):
@@ -135,9 +127,8 @@ class Views:
             im = self.image(pick_image(rng, self.images))
             jobs.append((im, view_plan(rng, im.size, self.crop, self.jitter)))
         flat = [(im, p) for im, ps in jobs for p in ps]
-        run = (lambda f, xs: list(self.pool.map(f, xs))) if self.pool else \
-            (lambda f, xs: [f(x) for x in xs])
-        views = run(lambda ip: make_view(ip[0], ip[1], self.crop, self.jitter), flat)
+        views = list((self.pool.map if self.pool else map)(
+            lambda ip: make_view(ip[0], ip[1], self.crop, self.jitter), flat))
         a, b = views[0::2], views[1::2]
         return torch.from_numpy(np.stack(a + b)).permute(0, 3, 1, 2).contiguous()
 
@@ -234,8 +225,8 @@ def main():
         meta = {"format": "semantic-style-weights", "net": "encoder",
                 "objective": "style-contrastive InfoNCE on normalised (mean, covariance) of "
                              + ",".join(LAYERS),
-                "init": os.path.basename(args.init), "init_sha256": file_sha(args.init),
-                "data_manifest_sha256": file_sha(os.path.join(args.data, "MANIFEST.tsv")),
+                "init": os.path.basename(args.init), "init_sha256": sha256_file(args.init),
+                "data_manifest_sha256": sha256_file(os.path.join(args.data, "MANIFEST.tsv")),
                 "seed": args.seed, "steps": step, "train_seconds": "%.0f" % train_s,
                 "args": json.dumps({k: v for k, v in vars(args).items() if k != "resume"}),
                 "command": " ".join(sys.argv), "torch_version": torch.__version__,
