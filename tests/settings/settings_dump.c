@@ -2,7 +2,7 @@
  * per line, so tests in other languages (the CLI range test, the GIMP
  * procedure check) walk the same rows the programs are built from:
  *   {"cli": "gamma", "arg": "gamma", "type": "double", "min": 0, "max": 10000,
- *    "ui_max": 100, "step": 0, "default": 30, "choices": [...],
+ *    "ui_max": 300, "step": 0, "default": 100, "choices": [...],
  *    "names": [...]}
  * (step > 0: only min, min + step, ... are values: the patch size)
  * "choices" are a choice row's values, "names" a numeric row's named extra

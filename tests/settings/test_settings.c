@@ -137,6 +137,11 @@ static void check_resolve(void) {
   for (int k = SST_KERNEL_LINEAR; k <= SST_KERNEL_BN; k++) {
     const sst_kernel_info *info = sst_kernel_get_info((sst_kernel)k);
     CHECK(info && info->default_gamma > 0, "kernel %d: no default gamma", k);
+    /* The plug-in always passes gamma (the procedure argument's default),
+     * the CLI leaves it to the kernel: the same default either way. */
+    CHECK(info && info->default_gamma == sst_setting_get(SST_SET_GAMMA)->def,
+          "kernel %d: default gamma %g, the gamma setting's default %g", k,
+          info ? info->default_gamma : 0.0, sst_setting_get(SST_SET_GAMMA)->def);
     sst_params_default(&p);
     p.kernel = (sst_kernel)k;
     p.gamma = 1234;

@@ -9,7 +9,7 @@ default reconstruction that tools/screen/screen_engine_path.py inverts.
 2. The mirror's target against the engine's own (RECON_DUMP links the
    engine: sst_recon_stats_new + sst_reconstruct, one region) on ReLU-like
    random features and on the shipped encoder's relu3_1 of two small
-   images: default poly (c 0, gamma 30, 10 iterations), gamma 3000, c 1,
+   images: poly at the screening setting (c 0, gamma 30, 10 iterations), gamma 3000, c 1,
    and 0 iterations (the content itself).  The engine runs three products
    in float32, so the bound is relative 1e-4, not bit equality.
 3. The descent never raises J above the warm start's.

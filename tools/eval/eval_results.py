@@ -141,8 +141,13 @@ def params_source():
 
 def default_gammas():
     """The engine's default gamma per kernel."""
-    # a row of the kernel table: {SST_KERNEL_POLY, 30.0, &sst_kernel_poly_ops}
-    return {k.lower(): v for k, v in re.findall(r"\{SST_KERNEL_(\w+), ([\d.eE+-]+),", params_source())}
+    # a row of the kernel table, {SST_KERNEL_POLY, DEFAULT_GAMMA, &...}, its
+    # value a number or a macro of the file (#define DEFAULT_GAMMA 100.0)
+    src = params_source()
+    macros = dict(re.findall(r"^#define (\w+) ([\d.eE+-]+)$", src, re.M))
+    rows = re.findall(r"\{SST_KERNEL_(\w+), ([\w.+-]+),", src)
+    return {k.lower(): macros.get(v, v) for k, v in rows
+            if re.fullmatch(r"[\d.eE+-]+", macros.get(v, v))}
 
 
 def default_color_match():

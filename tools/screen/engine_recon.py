@@ -1,5 +1,6 @@
-"""The engine's default reconstruction (poly kernel, c = 0, gamma 30, 10
-iterations, one region = the whole image) in numpy float64, for the
+"""The engine's default reconstruction (poly kernel, c = 0, 10 iterations,
+one region = the whole image; gamma 30 here, the engine's default when the
+screens were run, 100 since 2026-12-04) in numpy float64, for the
 decoder-free screen of the engine's own path (screen_engine_path.py).
 
 Why a mirror and not the engine: the engine keeps its symbols hidden

@@ -11,7 +11,8 @@ the target feature.  Per candidate and pair (content and style resized to
 --size px on the long side, LANCZOS, as in screen_encoders.py):
 
   transfer  target = the engine's default reconstruction at relu3_1 with one
-            region (poly kernel, c 0, gamma 30, 10 iterations; numpy mirror
+            region (poly kernel, c 0, 10 iterations, --gamma default 30 as in the
+            screens run so far; numpy mirror
             engine_recon.py, checked against the engine by
             tests/train/test_screen_engine.py)
   style     target = the style's own relu3_1 (what a perfect decoder of
