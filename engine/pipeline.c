@@ -30,18 +30,25 @@ struct sst_model {
   sst_net *dec[2]; /* by sst_layer; either may be NULL, not both */
 };
 
+/* Reconstruction statistics for one pair of encodings (a level), kept
+ * while their generations are the same. */
+typedef struct {
+  sst_recon_stats *stats;
+  int content_gen, style_gen;
+  int streamed;         /* built on spilled content (streamed stats) */
+  float *style_weights; /* K x M, style weights per content region */
+  int style_label[SST_MAX_LABELS]; /* per content region; -1 = whole style */
+} stats_cache;
+
 struct sst_session {
   const sst_model *model;
   sst_progress_fn fn;
   void *user;
   sst_side content, style;
-  /* reconstruction statistics for one pair of encodings (a level) */
-  sst_recon_stats *stats;
-  int stats_content_gen, stats_style_gen;
-  int stats_streamed; /* built on spilled content (streamed stats) */
+  /* the first pass's statistics, kept between runs (the preview's speed);
+   * a repeated pass's content is new every run, so its are not kept */
+  stats_cache stats;
   size_t spill_bytes; /* the content's tiled features above this go to a file */
-  float *style_weights; /* K x M, style weights per content region */
-  int style_label[SST_MAX_LABELS]; /* per content region; -1 = whole style */
   sst_session_counts counts;       /* encodes and statistics, for tests */
   sst_timings timings;
 };
@@ -119,17 +126,16 @@ sst_session *sst_session_new(const sst_model *m) {
   return s;
 }
 
-static void drop_stats(sst_session *s) {
-  sst_recon_stats_free(s->stats);
-  s->stats = NULL;
-  free(s->style_weights);
-  s->style_weights = NULL;
+static void drop_stats(stats_cache *sc) {
+  sst_recon_stats_free(sc->stats);
+  free(sc->style_weights);
+  memset(sc, 0, sizeof *sc);
 }
 
 void sst_session_free(sst_session *s) {
   if (!s)
     return;
-  drop_stats(s);
+  drop_stats(&s->stats);
   sst_side_free(&s->content);
   sst_side_free(&s->style);
   free(s);
@@ -187,16 +193,17 @@ static sst_recon_params recon_params_of(const sst_params *p) {
  * content features stay in their file when the method keeps to region
  * maps (sst_recon_streamable); a method that needs them whole reads them
  * back into memory first. */
-static sst_status ensure_stats(sst_session *s, sst_side_level *c,
+static sst_status ensure_stats(sst_session *s, stats_cache *sc,
+                               const sst_side *cs, sst_side_level *c,
                                const sst_side_level *y, const sst_params *p,
                                const sst_ctx *ctx, sst_error *err) {
-  const sst_side *cs = &s->content, *ys = &s->style;
+  const sst_side *ys = &s->style;
   sst_recon_params rp = recon_params_of(p);
   const int stream = c->spill && sst_recon_streamable(&rp);
-  if (s->stats && s->stats_content_gen == c->generation &&
-      s->stats_style_gen == y->generation && (!s->stats_streamed || stream))
+  if (sc->stats && sc->content_gen == c->generation &&
+      sc->style_gen == y->generation && (!sc->streamed || stream))
     return SST_OK;
-  drop_stats(s);
+  drop_stats(sc);
   if (c->spill && !stream) {
     sst_status st = sst_side_unspill(c, err);
     if (st != SST_OK)
@@ -212,37 +219,37 @@ static sst_status ensure_stats(sst_session *s, sst_side_level *c,
       match[k] = -1;
     if (ys->labels)
       sst_match_labels(&cs->pal, &ys->pal, match);
-    memcpy(s->style_label, match, sizeof match);
-    s->style_weights = malloc((size_t)K * M * sizeof(float));
-    if (!s->style_weights)
+    memcpy(sc->style_label, match, sizeof match);
+    sc->style_weights = malloc((size_t)K * M * sizeof(float));
+    if (!sc->style_weights)
       return sst_fail(err, SST_ERR_NOMEM, "out of memory for style masks");
     for (int k = 0; k < K; k++) {
-      float *dst = s->style_weights + (size_t)k * M;
+      float *dst = sc->style_weights + (size_t)k * M;
       if (match[k] >= 0)
         memcpy(dst, y->masks + (size_t)match[k] * M, (size_t)M * sizeof(float));
       else
         for (int j = 0; j < M; j++)
           dst[j] = 1.0f; /* no such style region: the whole style image */
     }
-    ws = s->style_weights;
+    ws = sc->style_weights;
   }
   sst_feature_reader rd = {read_content, c};
   sst_status st =
       stream ? sst_recon_stats_new_streamed(&rd, C, N, c->feat.w, c->masks,
-                                            y->feat.data, M, ws, K, &s->stats,
+                                            y->feat.data, M, ws, K, &sc->stats,
                                             ctx, err)
              : sst_recon_stats_new(c->feat.data, C, N, c->masks, y->feat.data,
-                                   M, ws, K, &s->stats, ctx, err);
+                                   M, ws, K, &sc->stats, ctx, err);
   if (st == SST_OK) /* the patch method works on the grids */
-    st = sst_recon_stats_set_grids(s->stats, c->feat.w, y->feat.w, err);
+    st = sst_recon_stats_set_grids(sc->stats, c->feat.w, y->feat.w, err);
   if (st == SST_OK)
-    sst_recon_stats_set_guides(s->stats, c->luma, y->luma);
+    sst_recon_stats_set_guides(sc->stats, c->luma, y->luma);
   if (st != SST_OK)
     return st;
   s->counts.stats_builds++;
-  s->stats_content_gen = c->generation;
-  s->stats_style_gen = y->generation;
-  s->stats_streamed = stream;
+  sc->content_gen = c->generation;
+  sc->style_gen = y->generation;
+  sc->streamed = stream;
   s->counts.streamed_stats += stream;
   return SST_OK;
 }
@@ -291,10 +298,9 @@ static sst_status target_rect(void *ctx, int x0, int y0, int w, int h,
 
 /* The colour match (color_match.h) on the decoded image at the processed
  * size: each content region's colours towards its style region's. */
-static void match_colors(const sst_session *s, const sst_side_level *c,
-                         const sst_side_level *y, double strength,
-                         sst_image *img, const sst_ctx *ctx) {
-  const sst_side *cs = &s->content;
+static void match_colors(const stats_cache *sc, const sst_side *cs,
+                         const sst_side_level *c, const sst_side_level *y,
+                         double strength, sst_image *img, const sst_ctx *ctx) {
   sst_region_masks m = {c->masks, cs->pal.n, c->feat.w, c->feat.h, c->block};
   const sst_region_masks *mp = cs->labels ? &m : NULL;
   const int K = mp ? m.K : 1;
@@ -302,7 +308,7 @@ static void match_colors(const sst_session *s, const sst_side_level *c,
   double maps[SST_MAX_LABELS][12];
   sst_color_moments_compute(img, mp, out, ctx);
   for (int k = 0; k < K; k++) {
-    const int l = mp ? s->style_label[k] : -1;
+    const int l = mp ? sc->style_label[k] : -1;
     sst_color_map_solve(&out[k], l >= 0 ? &y->colors[l] : &y->color_all,
                         strength, maps[k]);
   }
@@ -313,12 +319,15 @@ static void match_colors(const sst_session *s, const sst_side_level *c,
  * reconstruction, the decoder (with the colour match). */
 static const float LEVEL_SPLIT[5] = {0.0f, 0.35f, 0.5f, 0.6f, 1.0f};
 
-/* One level of the pipeline: both sides encoded at `layer` (cached),
- * their statistics (cached), the reconstruction, the decoder and the
- * colour match.  *out gets the result at the content's processed size.
+/* One level of the pipeline: the content side cs and the style encoded
+ * at `layer` (cached), their statistics (cached in sc), the
+ * reconstruction, the decoder and the colour match.  *out gets the result
+ * at the content's processed size.  cs is the session's content or, in a
+ * repeated pass, the last pass's result (*encodes counts its encodings).
  * A multi-level run (a relu4_1 -> relu3_1 cascade) would call it once per
  * layer; the side cache is keyed by layer for that. */
-static sst_status run_level(sst_session *s, sst_layer layer,
+static sst_status run_level(sst_session *s, sst_side *cs, stats_cache *sc,
+                            int *encodes, sst_layer layer,
                             const sst_params *p, sst_ctx *ctx, sst_image *out,
                             sst_error *err) {
   memset(out, 0, sizeof *out);
@@ -328,9 +337,7 @@ static sst_status run_level(sst_session *s, sst_layer layer,
                          p->tile,      0,      s->spill_bytes, "content"};
   sst_ctx pc = sst_ctx_sub(ctx, LEVEL_SPLIT[0], LEVEL_SPLIT[1],
                            "encode content");
-  sst_status st =
-      sst_side_encode(&s->content, &rq, &s->counts.content_encodes, &pc, &cc,
-                      err);
+  sst_status st = sst_side_encode(cs, &rq, encodes, &pc, &cc, err);
   /* the session's own level: ensure_stats may read spilled features back */
   sst_side_level *c = (sst_side_level *)cc;
   if (st == SST_OK) {
@@ -343,14 +350,14 @@ static sst_status run_level(sst_session *s, sst_layer layer,
   }
   const double t1 = sst_now();
   if (st == SST_OK)
-    st = ensure_stats(s, c, y, p, ctx, err);
+    st = ensure_stats(s, sc, cs, c, y, p, ctx, err);
   if (st != SST_OK)
     return st;
 
   sst_recon_params rp = recon_params_of(p);
   sst_ctx pr = sst_ctx_sub(ctx, LEVEL_SPLIT[2], LEVEL_SPLIT[3], "reconstruct");
   sst_recon_result *res = NULL;
-  st = sst_recon_solve(s->stats, &rp, &res, &pr, err);
+  st = sst_recon_solve(sc->stats, &rp, &res, &pr, err);
   const double t2 = sst_now();
 
   /* The decoder pulls the target tile by tile from the solved maps and
@@ -372,8 +379,8 @@ static sst_status run_level(sst_session *s, sst_layer layer,
     sst_image_free(out);
   if (st == SST_OK && p->color_match > 0.0) {
     const double tc = sst_now();
-    match_colors(s, c, y, p->color_match, out, ctx);
-    s->timings.color = sst_now() - tc;
+    match_colors(sc, cs, c, y, p->color_match, out, ctx);
+    s->timings.color += sst_now() - tc;
   }
   s->timings.encode += t1 - t0;
   s->timings.reconstruct += t2 - t1;
@@ -405,19 +412,44 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
    * so a layer change never holds two encodings of a side */
   sst_side_keep(&s->content, 1u << p->layer);
   sst_side_keep(&s->style, 1u << p->layer);
-  sst_image small = {0};
-  st = run_level(s, p->layer, p, &ctx, &small, err);
-  if (st == SST_OK && (small.width != s->content.img.width ||
-                       small.height != s->content.img.height)) {
-    /* processed below full size (max_size): bring back to the content's size */
-    const double tr = sst_now();
-    st = sst_image_resize(&small, s->content.img.width, s->content.img.height,
-                          out, err);
-    sst_image_free(&small);
-    s->timings.decode += sst_now() - tr;
-  } else if (st == SST_OK) {
-    *out = small;
+  /* Passes: each after the first takes the last one's result, at the
+   * content's size and with the content's map, as its content, and the
+   * style's encoding and colour targets as they are.  The decoder draws
+   * less of the matched statistics than the features ask for; matching
+   * its result again moves more of the style's texture each time
+   * (measured: README, "Passes"). */
+  sst_side again = {0};
+  stats_cache again_stats = {0};
+  for (int pass = 0; st == SST_OK && pass < p->passes; pass++) {
+    const float n = (float)p->passes;
+    sst_ctx pc = sst_ctx_sub(&ctx, pass / n, (pass + 1) / n, "encode content");
+    sst_image small = {0}, full = {0};
+    if (pass == 0)
+      st = run_level(s, &s->content, &s->stats, &s->counts.content_encodes,
+                     p->layer, p, &pc, &small, err);
+    else
+      st = run_level(s, &again, &again_stats, &s->counts.repeat_encodes,
+                     p->layer, p, &pc, &small, err);
+    if (st == SST_OK && (small.width != s->content.img.width ||
+                         small.height != s->content.img.height)) {
+      /* processed below full size (max_size): back to the content's size */
+      const double tr = sst_now();
+      st = sst_image_resize(&small, s->content.img.width,
+                            s->content.img.height, &full, err);
+      sst_image_free(&small);
+      s->timings.decode += sst_now() - tr;
+    } else if (st == SST_OK) {
+      full = small;
+    }
+    if (st == SST_OK && pass + 1 < p->passes) {
+      st = sst_side_adopt(&again, &full, &s->content, err);
+      sst_image_free(&full);
+    } else if (st == SST_OK) {
+      *out = full;
+    }
   }
+  drop_stats(&again_stats);
+  sst_side_free(&again);
   /* last, at full size, so the chroma is the content's own */
   if (st == SST_OK && p->preserve_colors && s->content.rgb8)
     sst_preserve_colors8(out, s->content.rgb8, s->content.img.width,

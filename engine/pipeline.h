@@ -13,6 +13,7 @@ typedef struct {
   int style_encodes;   /* ... on the style side */
   int stats_builds;    /* region statistics computed */
   int streamed_stats;  /* ... of them on spilled content (SST_SPILL_BYTES) */
+  int repeat_encodes;  /* ... on a repeated pass's content (passes > 1) */
 } sst_session_counts;
 
 /* Totals since sst_session_new. */

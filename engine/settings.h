@@ -76,6 +76,7 @@ typedef enum {
   SST_SET_PATCH_BLEND,
   SST_SET_PATCH_SPREAD, /* issue 14; after the older rows, so their */
   SST_SET_PATCH_GUIDE,  /* positions in the procedure stay */
+  SST_SET_PASSES,
   SST_N_SETTINGS
 } sst_setting_id;
 

@@ -148,6 +148,32 @@ sst_status sst_side_set8(sst_side *sd, int width, int height,
   return side_set(sd, &size, rgb, map, what, err);
 }
 
+sst_status sst_side_adopt(sst_side *sd, sst_image *img, const sst_side *like,
+                          sst_error *err) {
+  if (!img->rgb || img->width != like->img.width ||
+      img->height != like->img.height)
+    return sst_fail(err, SST_ERR_INVALID,
+                    "a repeated pass needs the %dx%d result, got %dx%d",
+                    like->img.width, like->img.height, img->width,
+                    img->height);
+  uint8_t *labels = NULL;
+  if (like->labels) {
+    const size_t n = (size_t)img->width * img->height;
+    labels = malloc(n);
+    if (!labels)
+      return sst_fail(err, SST_ERR_NOMEM,
+                      "out of memory for the map's labels (%d x %d)",
+                      img->width, img->height);
+    memcpy(labels, like->labels, n);
+  }
+  sst_side_free(sd);
+  sd->img = *img;
+  memset(img, 0, sizeof *img);
+  sd->labels = labels;
+  sd->pal = like->pal;
+  return SST_OK;
+}
+
 /* Masks and (style) colours of a fresh encoding of `src`, the processed
  * image, padded to pw x ph. */
 static sst_status describe(const sst_side *sd, const sst_image *src, int pw,

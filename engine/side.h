@@ -58,6 +58,12 @@ sst_status sst_side_set(sst_side *sd, const sst_image *img, const sst_map *map,
 sst_status sst_side_set8(sst_side *sd, int width, int height,
                          const uint8_t *rgb, const sst_map *map,
                          const char *what, sst_error *err);
+/* Makes sd (freed first) the side of *img, which it takes over (*img is
+ * left empty), with the regions of `like`, an image of the same size: the
+ * content of a repeated pass (pipeline.c) is the last pass's result with
+ * the content's map. */
+sst_status sst_side_adopt(sst_side *sd, sst_image *img, const sst_side *like,
+                          sst_error *err);
 void sst_side_free(sst_side *sd);
 /* Drops the encodings of the layers whose bit (1 << layer) is not in
  * `layers`. */

@@ -125,6 +125,8 @@ typedef struct {
                               nearest patch, up to 1 (recon_patch.c) */
   double patch_guide;      /* PATCH: weight of the brightness guide, 0 = off,
                               up to 1 (recon_patch.c) */
+  int passes;              /* 1..8: times the pipeline runs, each pass after
+                              the first on the last one's result */
   int tile;                /* encoder/decoder tile side in px: 0 = automatic
                               (one piece up to SST_UNTILED_MAX_PIXELS, tiles
                               beyond), -1 = never tile, 64..65536 = this size
