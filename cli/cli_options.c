@@ -153,7 +153,7 @@ void cli_print_help(FILE *f) {
     if (s->type == SST_SETTING_BOOL)
       snprintf(def, sizeof def, "%s", v != 0 ? "on" : "off");
     else if (i == SST_SET_GAMMA)
-      snprintf(def, sizeof def, "per kernel, %g for every kernel now", v);
+      snprintf(def, sizeof def, "%g for every kernel", v);
     else if (c && (s->type == SST_SETTING_CHOICE || v == (int)v))
       snprintf(def, sizeof def, "%s", c->name);
     else
