@@ -112,9 +112,10 @@ typedef struct {
 } pipeline_times;
 
 /* Medians of `runs` fresh sessions at precision prec with the given
- * reconstruction method, and of a re-run after a gamma change in each. */
+ * reconstruction method and number of passes (0 = the default), and of a
+ * re-run after a gamma change in each. */
 static pipeline_times time_pipeline(const bench_ctx *ctx, sst_precision prec,
-                                    sst_method method,
+                                    sst_method method, int passes,
                                     const sst_image *content,
                                     const sst_map *cmap, const sst_image *style,
                                     const sst_map *smap) {
@@ -126,6 +127,8 @@ static pipeline_times time_pipeline(const bench_ctx *ctx, sst_precision prec,
   p.threads = ctx->threads;
   p.precision = prec;
   p.method = method;
+  if (passes > 0)
+    p.passes = passes;
   double enc[64], rec[64], dec[64], col[64], tot[64], regamma[64];
   for (int r = 0; r < runs; r++) {
     sst_session *s = sst_session_new(ctx->model);
@@ -167,19 +170,27 @@ void bench_pipeline(const bench_ctx *ctx) {
   sst_map cmap = {W, H, cm, NULL}, smap = {SW, SH, sm, NULL};
   const int bf16 = sst_precision_available(SST_PRECISION_BF16);
   pipeline_times f = time_pipeline(ctx, SST_PRECISION_FLOAT32,
-                                   SST_METHOD_STATS, &content, &cmap, &style,
-                                   &smap);
+                                   SST_METHOD_STATS, 0, &content, &cmap,
+                                   &style, &smap);
   pipeline_times b = f;
   if (bf16)
-    b = time_pipeline(ctx, SST_PRECISION_BF16, SST_METHOD_STATS, &content,
+    b = time_pipeline(ctx, SST_PRECISION_BF16, SST_METHOD_STATS, 0, &content,
                       &cmap, &style, &smap);
   const pipeline_times pf = time_pipeline(ctx, SST_PRECISION_FLOAT32,
-                                          SST_METHOD_PATCH, &content, &cmap,
+                                          SST_METHOD_PATCH, 0, &content, &cmap,
                                           &style, &smap);
-  double flops = encoder_flops(H, W) + encoder_flops(SH, SW) + decoder_flops(H, W);
+  /* one pass beside the default, so the price of the passes is in view */
+  const pipeline_times f1 = time_pipeline(ctx, SST_PRECISION_FLOAT32,
+                                          SST_METHOD_STATS, 1, &content, &cmap,
+                                          &style, &smap);
+  sst_params d;
+  sst_params_default(&d);
+  /* every pass encodes and decodes the content; the style is encoded once */
+  const double flops = d.passes * (encoder_flops(H, W) + decoder_flops(H, W)) +
+                       encoder_flops(SH, SW);
   double blas = bench_sgemm_rate(ctx->threads);
-  printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, %d runs\n",
-         W, H, SW, SH, ctx->runs);
+  printf("semantic-style bench: content %dx%d, style %dx%d, 2 regions, poly, relu3_1, "
+         "%d passes (default), %d runs\n", W, H, SW, SH, d.passes, ctx->runs);
   printf("OpenBLAS kernels: %s%s\n", openblas_get_corename(),
          getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE is set)" : "");
   printf("%-28s %10s %10s\n", "stage (median s)", "float32",
@@ -199,6 +210,8 @@ void bench_pipeline(const bench_ctx *ctx) {
   printf("%-28s %10.3f   (float32; --method patch, defaults)\n",
          "patch method: reconstruct", pf.rec);
   printf("%-28s %10.3f\n", "patch method: total", pf.tot);
+  printf("%-28s %10.3f   (float32; --passes 1; re-run after gamma change %.3f)\n",
+         "one pass: total", f1.tot, f1.regamma);
   printf("conv GFLOP/s (encode+decode): %.1f   OpenBLAS sgemm GFLOP/s: %.1f   ratio %.0f%%\n",
          flops / (f.enc + f.dec) / 1e9, blas, 100.0 * flops / (f.enc + f.dec) / 1e9 / blas);
   if (bf16)

@@ -24,8 +24,9 @@
 #define COARSE_SHARE 0.2f
 
 /* When the full pass last needed less than this for reconstruction and
- * decoding, a change that keeps its encodings skips the coarse pass: on a
- * fast machine it would only add time and a flicker. */
+ * decoding (and, with repeated passes, their encoding), a change that keeps
+ * its encodings skips the coarse pass: on a fast machine it would only add
+ * time and a flicker. */
 #define QUICK_ENOUGH_S 0.3
 
 /* One downscaled input side; shared read-only between the main thread and
@@ -241,7 +242,13 @@ pass_run (Pass             *pass,
    * limits stay the same from job to job, so the encodings stay cached. */
   params.max_size = pass->max_side;
   if (pass->max_side > 0)
-    params.style_max_size = pass->max_side;
+    {
+      params.style_max_size = pass->max_side;
+      /* The coarse pass is the quick first look: one pass, so it comes as
+       * fast as before repeated passes existed; the full pass paints as
+       * many as asked. */
+      params.passes = 1;
+    }
   st = sst_session_run (pass->session, &params, out, err);
   if (st == SST_OK)
     sst_session_timings (pass->session, timings);
@@ -256,7 +263,7 @@ worker_main (gpointer data)
     { sst_session_new (p->model), SST_PREVIEW_COARSE_SIZE, 0, 0 },
     { sst_session_new (p->model), 0, 0, 0 },
   };
-  gdouble     last_full = 0; /* reconstruct + decode of the last full pass */
+  gdouble     last_full = 0; /* what a change costs the full pass, from its last run */
   sst_layer   last_layer = SST_RELU3_1;
 
   while (TRUE)
@@ -337,6 +344,11 @@ worker_main (gpointer data)
           if (st == SST_OK && r->final)
             {
               last_full  = r->timings.reconstruct + r->timings.decode;
+              /* repeated passes encode their content again on every
+               * change (an overestimate after a first run, which also
+               * encoded the inputs: the quick pass then shows once more) */
+              if (job->params.passes > 1)
+                last_full += r->timings.encode;
               last_layer = job->params.layer;
             }
           post_result (p, r);

@@ -146,6 +146,8 @@ int main(void) {
         err.msg);
   sst_params p;
   sst_params_default(&p);
+  /* the cache of one pass; repeated passes' counts: test_passes.c */
+  p.passes = 1;
   p.threads = 2;
   const sst_image *sty = &in.style;
   const sst_map *smp = &sm;

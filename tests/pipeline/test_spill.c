@@ -116,6 +116,7 @@ int main(void) {
   for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
     sst_params p;
     sst_params_default(&p);
+    p.passes = 1; /* the counts below are one pass's */
     p.kernel = steps[i].k;
     p.gamma = steps[i].gamma >= 0 ? steps[i].gamma
                                   : sst_kernel_default_gamma(steps[i].k);

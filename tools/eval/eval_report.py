@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from eval_data import (KERNELS, REPO, SHEET_GRID, SHEET_SEMANTIC, STYLES, SWEEP_GRID,
                        SWEEP_SEMANTIC, grid_cases, log, semantic_cases)
 from eval_results import (color_match_of, current_rows, current_tags, default_color_match,
-                          default_gammas, default_method, method_of, psnr, read_results,
+                          default_gammas, default_method, default_passes, method_of, psnr, read_results,
                           setting_of, sha256_file)
 
 # Issue 14's targets for the default settings (grid + semantic photo cases,
@@ -426,10 +426,10 @@ def targets_lines(args, rows, prows, dg):
         sub = [r for r in d if method_of(r) == method]
         tr, sr, ss = means(sub)
         fmt = lambda v: "-" if v is None else "%.3f" % v  # noqa: E731
-        out.append("- poly, relu3_1, gamma %s, method %s, max-size %s, %d runs (grid + semantic photo "
+        out.append("- poly, relu3_1, gamma %s, passes %s, method %s, max-size %s, %d runs (grid + semantic photo "
                    "cases): mean texture_ratio **%s** (target <= %.2f: %s), style_ratio **%s** (target "
                    "<= %.2f: %s), content_ssim **%s** (target >= %.2f: %s)." % (
-                       dg.get("poly", "default"), method_label(method),
+                       dg.get("poly", "default"), default_passes(), method_label(method),
                        ",".join(sorted({r["max_size"] for r in sub})), len(sub),
                        fmt(tr), TARGET_TEXTURE_RATIO, verdict(tr, TARGET_TEXTURE_RATIO, True),
                        fmt(sr), TARGET_STYLE_RATIO, verdict(sr, TARGET_STYLE_RATIO, True),

@@ -67,6 +67,11 @@ def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match=
     # another method gets its own key so the two never stand in for each other.
     if method != "default":
         key.append("method=" + method)
+    # Repeated passes (issue 14): keys from before they existed are one pass,
+    # so a default of more than one pass is keyed apart and re-run.
+    passes = default_passes()
+    if passes != "1":
+        key.append("passes=default=" + passes)
     return "|".join(key)
 
 
@@ -142,12 +147,18 @@ def params_source():
 def default_gammas():
     """The engine's default gamma per kernel."""
     # a row of the kernel table, {SST_KERNEL_POLY, DEFAULT_GAMMA, &...}, its
-    # value a number or a macro of the file (#define DEFAULT_GAMMA 100.0)
+    # value a number or a macro of the file (#define DEFAULT_GAMMA 30.0)
     src = params_source()
     macros = dict(re.findall(r"^#define (\w+) ([\d.eE+-]+)$", src, re.M))
     rows = re.findall(r"\{SST_KERNEL_(\w+), ([\w.+-]+),", src)
     return {k.lower(): macros.get(v, v) for k, v in rows
             if re.fullmatch(r"[\d.eE+-]+", macros.get(v, v))}
+
+
+def default_passes():
+    """The engine's default number of passes (#define DEFAULT_PASSES 2)."""
+    m = re.search(r"^#define DEFAULT_PASSES (\d+)$", params_source(), re.M)
+    return m.group(1) if m else "?"
 
 
 def default_color_match():

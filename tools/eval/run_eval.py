@@ -198,6 +198,8 @@ def run_all(args):
                       cmap=None, smap=None, q_content=c["content"], note="style reconstructed, gamma 0")
                  for c in cases]
         args.gammas, args.kernels, args.iterations = "0", "poly", ""
+        # one decoder reconstruction, whatever the default number of passes
+        args.sst_args += " --passes 1"
     for c in cases:
         for p in (c["content"], c["style"]):
             if not os.path.isfile(p):
