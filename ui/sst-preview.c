@@ -9,6 +9,7 @@
 #include "sst-preview.h"
 #include "sst-pixels.h"
 #include "sst-intl.h"
+#include "pipeline.h" /* sst_session_counts: the debug log's encodings */
 
 /* Wait this long after the last change before starting a job: coalesces a
  * burst of changes (Reset, a slider's motion events) into one job.  Kept
@@ -53,6 +54,9 @@ typedef struct {
   sst_image   out;      /* rgb NULL on failure */
   gchar      *error;
   sst_timings timings;  /* of this pass */
+  gint        input_encodes; /* of the content and the style in this pass
+                                (0: the cache served; repeated passes'
+                                encodings of their own results excluded) */
   gdouble     elapsed;  /* seconds since the job started */
 } Result;
 
@@ -222,11 +226,14 @@ pass_run (Pass             *pass,
           JobProgress      *jp,
           sst_image        *out,
           sst_timings      *timings,
+          gint             *input_encodes,
           sst_error        *err)
 {
-  sst_params params = job->params;
-  sst_status st     = SST_OK;
+  sst_params         params = job->params;
+  sst_status         st     = SST_OK;
+  sst_session_counts before, after;
 
+  sst_session_counts_get (pass->session, &before);
   sst_session_set_progress (pass->session, job_progress, jp);
 
   st = update_input (pass->session, job->content, &pass->content_serial,
@@ -252,6 +259,9 @@ pass_run (Pass             *pass,
   st = sst_session_run (pass->session, &params, out, err);
   if (st == SST_OK)
     sst_session_timings (pass->session, timings);
+  sst_session_counts_get (pass->session, &after);
+  *input_encodes = after.content_encodes - before.content_encodes +
+                   after.style_encodes - before.style_encodes;
   return st;
 }
 
@@ -322,7 +332,8 @@ worker_main (gpointer data)
           r->final      = i == 1;
           r->side       = passes[i].max_side > 0 ? passes[i].max_side
                           : MAX (job->content->img.width, job->content->img.height);
-          st = pass_run (&passes[i], job, &jp, &r->out, &r->timings, &err);
+          st = pass_run (&passes[i], job, &jp, &r->out, &r->timings,
+                         &r->input_encodes, &err);
           r->elapsed = (g_get_monotonic_time () - t0) / 1e6;
 
           if (st == SST_ERR_CANCELLED)
@@ -462,13 +473,15 @@ result_idle (gpointer data)
                                             gtk_widget_get_toplevel (p->area),
                                             0, 0, &x, &y);
           g_debug ("preview %s: generation=%d size=%dx%d side=%d area=%d,%d,%d,%d "
-                   "encode=%.3f reconstruct=%.3f decode=%.3f total=%.3f elapsed=%.3f",
+                   "encode=%.3f reconstruct=%.3f decode=%.3f total=%.3f elapsed=%.3f "
+                   "input_encodes=%d",
                    r->final ? "ready" : "coarse",
                    r->generation, r->out.width, r->out.height, r->side,
                    x, y, gtk_widget_get_allocated_width (p->area),
                    gtk_widget_get_allocated_height (p->area),
                    r->timings.encode, r->timings.reconstruct,
-                   r->timings.decode, r->timings.total, r->elapsed);
+                   r->timings.decode, r->timings.total, r->elapsed,
+                   r->input_encodes);
         }
     }
   result_free (r);
