@@ -18,8 +18,9 @@
  *
  * The same figures at COARSE px are the progressive preview's first pass
  * (the dialog shows it before the 400-px pass; one pass of the engine
- * whatever the number of passes asked, as ui/sst-preview.c runs it).  The reconstruction and
- * decode shares of a gamma change are printed: the decoder dominates, and
+ * whatever the number of passes asked, as ui/sst-preview.c runs it).  The
+ * reconstruction and decode shares of a gamma change are printed: the
+ * decoder dominates, and
  * the reconstruction on region statistics hardly depends on the size.
  *
  * The patch method (--method patch, the dialog's "Method: Patches") gets

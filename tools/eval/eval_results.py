@@ -144,21 +144,28 @@ def params_source():
         return ""
 
 
+def _resolve(src, value):
+    """A default as settings.c writes it, a number or a macro of the file
+    (#define DEFAULT_GAMMA 30.0), as a number string; None otherwise."""
+    macros = dict(re.findall(r"^#define (\w+) ([\d.eE+-]+)$", src, re.M))
+    value = macros.get(value, value)
+    return value if re.fullmatch(r"[\d.eE+-]+", value) else None
+
+
 def default_gammas():
     """The engine's default gamma per kernel."""
-    # a row of the kernel table, {SST_KERNEL_POLY, DEFAULT_GAMMA, &...}, its
-    # value a number or a macro of the file (#define DEFAULT_GAMMA 30.0)
+    # a row of the kernel table, {SST_KERNEL_POLY, DEFAULT_GAMMA, &...}
     src = params_source()
-    macros = dict(re.findall(r"^#define (\w+) ([\d.eE+-]+)$", src, re.M))
     rows = re.findall(r"\{SST_KERNEL_(\w+), ([\w.+-]+),", src)
-    return {k.lower(): macros.get(v, v) for k, v in rows
-            if re.fullmatch(r"[\d.eE+-]+", macros.get(v, v))}
+    return {k.lower(): _resolve(src, v) for k, v in rows if _resolve(src, v)}
 
 
 def default_passes():
-    """The engine's default number of passes (#define DEFAULT_PASSES 2)."""
-    m = re.search(r"^#define DEFAULT_PASSES (\d+)$", params_source(), re.M)
-    return m.group(1) if m else "?"
+    """The engine's default number of passes: the passes row of the settings
+    table, FIELD(passes), DEFAULT_PASSES, ..."""
+    src = params_source()
+    m = re.search(r"FIELD\(passes\),\s*(\w+),", src)
+    return (m and _resolve(src, m.group(1))) or "?"
 
 
 def default_color_match():
