@@ -46,6 +46,7 @@ int bench_scale_child(const sst_model *m, int w, int h, int threads) {
   if (!content || !style || !cm || !sm || !s)
     return 1;
   sst_map cmap = {w, h, cm, NULL}, smap = {512, 384, sm, NULL};
+  sst_session_set_keep_content(s, 0); /* one run, as in the CLI */
   sst_params p;
   sst_params_default(&p);
   p.threads = threads;

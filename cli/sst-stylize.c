@@ -118,6 +118,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sst-stylize: error: out of memory for the session\n");
     goto done;
   }
+  /* one run: the content's encoding goes once the second pass takes over */
+  sst_session_set_keep_content(session, 0);
   /* The bar only on a terminal: logs and pipes get no \r lines. */
   progress_bar bar;
   if (progress_bar_init(&bar, stderr) && !o.quiet)

@@ -49,6 +49,7 @@ struct sst_session {
    * a repeated pass's content is new every run, so its are not kept */
   stats_cache stats;
   size_t spill_bytes; /* the content's tiled features above this go to a file */
+  int drop_content;   /* !sst_session_set_keep_content: free after pass 1 */
   sst_session_counts counts;       /* encodes and statistics, for tests */
   sst_timings timings;
 };
@@ -158,6 +159,10 @@ sst_status sst_session_set_style(sst_session *s, const sst_image *img,
 
 void sst_session_set_spill_bytes(sst_session *s, size_t bytes) {
   s->spill_bytes = bytes;
+}
+
+void sst_session_set_keep_content(sst_session *s, int keep) {
+  s->drop_content = !keep;
 }
 
 static sst_status read_content(void *ctx, int x0, int y0, int w, int h,
@@ -442,6 +447,12 @@ sst_status sst_session_run(sst_session *s, const sst_params *p, sst_image *out,
       full = small;
     }
     if (st == SST_OK && pass + 1 < p->passes) {
+      /* a one-run session: the repeated passes need only the content's
+       * labels and colours, so its features go before pass 2 adds its own */
+      if (pass == 0 && s->drop_content) {
+        drop_stats(&s->stats);
+        sst_side_keep(&s->content, 0);
+      }
       st = sst_side_adopt(&again, &full, &s->content, err);
       sst_image_free(&full);
     } else if (st == SST_OK) {
@@ -477,6 +488,7 @@ sst_status sst_stylize(const sst_model *m, const sst_image *content,
   if (!s)
     return sst_fail(err, SST_ERR_NOMEM, "out of memory for the session");
   sst_session_set_progress(s, fn, user);
+  sst_session_set_keep_content(s, 0);
   sst_status st = sst_session_set_content(s, content, content_map, err);
   if (st == SST_OK)
     st = sst_session_set_style(s, style, style_map, err);

@@ -195,6 +195,16 @@ sst_status sst_session_set_style8(sst_session *s, int width, int height,
                                   const uint8_t *rgb, const sst_map *map,
                                   sst_error *err);
 
+/* Whether the content's encoding and statistics outlive the first pass of
+ * a run (default 1: kept for the next run, so a gamma or kernel change
+ * does not encode again; the live preview's speed rests on it).  A caller
+ * that runs a session once (the CLI, the plug-in's render, sst_stylize)
+ * sets 0: they are then freed as soon as a repeated pass takes over, so
+ * two passes peak about as high as one (a 1600x1068 content: 505-520 MB
+ * against 629 MB kept, 501 MB at one pass), and a later run encodes the
+ * content again.  The result is the same bit for bit either way. */
+void sst_session_set_keep_content(sst_session *s, int keep);
+
 /* Runs encode (if needed), reconstruct, decode.  out->rgb is allocated by
  * the engine (free with sst_image_free) and has the content's size. */
 sst_status sst_session_run(sst_session *s, const sst_params *p,

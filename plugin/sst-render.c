@@ -389,6 +389,8 @@ sst_render (GimpImage       *image,
       goto done;
     }
   sst_session_set_progress (session, progress_cb, &state);
+  /* one run: the content's encoding goes once the second pass takes over */
+  sst_session_set_keep_content (session, 0);
 
   st = content8 ? sst_session_set_content8 (session, processed.width,
                                             processed.height, content8,

@@ -8,7 +8,11 @@
  * 3. the session keeps the first pass's encodings and statistics for the
  *    next run (a gamma change re-encodes only the repeated passes'
  *    contents), and every repeated pass encodes once;
- * 4. passes 0 and 9 are refused with a message, and nothing is written. */
+ * 4. passes 0 and 9 are refused with a message, and nothing is written;
+ * 5. a session that does not keep its content (sst_session_set_keep_content
+ *    0, the CLI's and the render's) gives the same result bit for bit,
+ *    frees the first pass's encoding and statistics (the next run encodes
+ *    and builds them again) and still keeps them at one pass. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +126,45 @@ static void test_cache(const sst_model *m, const test_scene *sc) {
   sst_session_free(s);
 }
 
+/* A session on the scene with keep_content set as given. */
+static sst_session *scene_session(const sst_model *m, const test_scene *sc,
+                                  int keep) {
+  sst_session *s = sst_session_new(m);
+  sst_error err = {0};
+  CHECK(s && sst_session_set_content(s, &sc->content, &sc->cmap, &err) ==
+                 SST_OK &&
+            sst_session_set_style(s, &sc->style, &sc->smap, &err) == SST_OK,
+        "session: %s", err.msg);
+  sst_session_set_keep_content(s, keep);
+  return s;
+}
+
+static void test_keep_content(const sst_model *m, const test_scene *sc) {
+  sst_session *kept = scene_session(m, sc, 1), *dropped = scene_session(m, sc, 0);
+  sst_params p = params(2, 0);
+  sst_image a = {0}, b = {0};
+  sst_error err = {0};
+  CHECK(sst_session_run(kept, &p, &a, &err) == SST_OK &&
+            sst_session_run(dropped, &p, &b, &err) == SST_OK,
+        "keep_content: %s", err.msg);
+  if (a.rgb && b.rgb)
+    same(&a, &b, "keep_content 0 against 1");
+  sst_image_free(&a);
+  sst_image_free(&b);
+  /* the second run: the kept session reuses the first pass's encoding and
+   * statistics, the other encodes and builds them again */
+  p.gamma = 30.0;
+  run_counting(kept, &p, "kept, gamma change", 1, 2, 3);
+  run_counting(dropped, &p, "not kept, gamma change", 2, 2, 4);
+  /* one pass has no repeated pass to make room for: kept */
+  p.passes = 1;
+  run_counting(dropped, &p, "not kept, one pass", 3, 2, 5);
+  p.gamma = 40.0;
+  run_counting(dropped, &p, "not kept, one pass again", 3, 2, 5);
+  sst_session_free(kept);
+  sst_session_free(dropped);
+}
+
 int main(void) {
   sst_model *m = test_model_load();
   if (!m)
@@ -132,6 +175,7 @@ int main(void) {
   test_definition(m, &sc, 2, 96);
   test_definition(m, &sc, 3, 0);
   test_cache(m, &sc);
+  test_keep_content(m, &sc);
   test_scene_free(&sc);
   sst_model_free(m);
   printf(failures ? "pipeline_passes: %d FAILURES\n"
