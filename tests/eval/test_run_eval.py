@@ -114,6 +114,16 @@ check(k0 == "grid|c__s|relu3_1|poly|30|default|0|abc|cm=0.5" + tail,
       "default-method key unchanged: " + k0)
 kp = eval_results.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5", "patch")
 check(kp == "grid|c__s|relu3_1|poly|30|default|0|abc|cm=0.5|method=patch" + tail, "patch key: " + kp)
+# a run that names its passes (the floor runs: --passes 1) is keyed by them
+check(eval_results.explicit_passes("--patch-spread 0.1 --passes 1") == "1" and
+      eval_results.explicit_passes("--passes=3") == "3" and
+      eval_results.explicit_passes("--passes 2 --passes 1") == "1" and
+      eval_results.explicit_passes("--gamma 3") == "default",
+      "explicit_passes reads the last --passes")
+k1 = eval_results.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5", "default", "1")
+check(k1 == "grid|c__s|relu3_1|poly|30|default|0|abc|cm=0.5", "one named pass: the old key: " + k1)
+k3 = eval_results.run_key(case, "relu3_1", "poly", "30", "default", 0, "abc", "0.5", "default", "3")
+check(k3 == "grid|c__s|relu3_1|poly|30|default|0|abc|cm=0.5|passes=3", "three named passes: " + k3)
 
 # 3. whole run with a stand-in sst-stylize
 weights = os.path.join(tmp, "weights")

@@ -51,8 +51,21 @@ def weights_stamp(weights):
     return out
 
 
+def explicit_passes(sst_args):
+    """The number of passes named in extra sst-stylize options (the last
+    `--passes N` or `--passes=N`, as the CLI reads them), or "default"."""
+    words = sst_args.split()
+    found = "default"
+    for i, w in enumerate(words):
+        if w == "--passes" and i + 1 < len(words):
+            found = words[i + 1]
+        elif w.startswith("--passes="):
+            found = w.split("=", 1)[1]
+    return found
+
+
 def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match="default",
-            method="default"):
+            method="default", passes="default"):
     # A "default" gamma is keyed with the engine's current default, so a
     # changed default in engine/settings.c re-runs those cases.
     if gamma == "default":
@@ -68,10 +81,14 @@ def run_key(case, layer, kernel, gamma, iterations, max_size, wtag, color_match=
     if method != "default":
         key.append("method=" + method)
     # Repeated passes (issue 14): keys from before they existed are one pass,
-    # so a default of more than one pass is keyed apart and re-run.
-    passes = default_passes()
-    if passes != "1":
-        key.append("passes=default=" + passes)
+    # so a default of more than one pass is keyed apart and re-run; a run
+    # that names its passes is keyed by them (one pass: the old keys).
+    if passes == "default":
+        passes = default_passes()
+        if passes != "1":
+            key.append("passes=default=" + passes)
+    elif passes != "1":
+        key.append("passes=" + passes)
     return "|".join(key)
 
 

@@ -66,8 +66,8 @@ from PIL import Image  # noqa: E402
 from eval_data import (DEFAULT_BSDS, DEFAULT_DATA, DEFAULT_QUALITY, KERNELS, REPO,  # noqa: E402
                        STYLES, SWEEP_GRID, SWEEP_SEMANTIC, grid_cases, log, semantic_cases)
 from eval_report import contact_sheet, report, summary_md  # noqa: E402
-from eval_results import (append_result, current_rows, psnr, read_results, run_key,  # noqa: E402
-                          weights_stamp, weights_tag)
+from eval_results import (append_result, current_rows, explicit_passes, psnr,  # noqa: E402
+                          read_results, run_key, weights_stamp, weights_tag)
 
 
 # -------------------------------------------------------------- quality ----
@@ -217,7 +217,7 @@ def run_all(args):
                 for it in iters:
                     for c in cases:
                         k = run_key(c, layer, kernel, g, it, args.max_size, wtag, args.color_match,
-                                    args.method)
+                                    args.method, explicit_passes(args.sst_args))
                         if k not in done:
                             plan.append((k, c, layer, kernel, g, it, wtag))
     log("%d cases, %d runs to do (%d already in %s)" % (len(cases), len(plan),
