@@ -101,13 +101,22 @@ static void run_counting(sst_session *s, const sst_params *p, const char *what,
         c.stats_builds, content, repeated, stats);
 }
 
-static void test_cache(const sst_model *m, const test_scene *sc) {
+/* A session on the scene with keep_content set as given. */
+static sst_session *scene_session(const sst_model *m, const test_scene *sc,
+                                  int keep) {
   sst_session *s = sst_session_new(m);
   sst_error err = {0};
   CHECK(s && sst_session_set_content(s, &sc->content, &sc->cmap, &err) ==
                  SST_OK &&
             sst_session_set_style(s, &sc->style, &sc->smap, &err) == SST_OK,
         "session: %s", err.msg);
+  sst_session_set_keep_content(s, keep);
+  return s;
+}
+
+static void test_cache(const sst_model *m, const test_scene *sc) {
+  sst_session *s = scene_session(m, sc, 1);
+  sst_error err = {0};
   sst_params p = params(3, 0);
   /* the first run encodes both sides and builds one statistics per pass */
   run_counting(s, &p, "run 1", 1, 2, 3);
@@ -124,19 +133,6 @@ static void test_cache(const sst_model *m, const test_scene *sc) {
           "passes %d: not refused (message '%s')", bad, err.msg);
   }
   sst_session_free(s);
-}
-
-/* A session on the scene with keep_content set as given. */
-static sst_session *scene_session(const sst_model *m, const test_scene *sc,
-                                  int keep) {
-  sst_session *s = sst_session_new(m);
-  sst_error err = {0};
-  CHECK(s && sst_session_set_content(s, &sc->content, &sc->cmap, &err) ==
-                 SST_OK &&
-            sst_session_set_style(s, &sc->style, &sc->smap, &err) == SST_OK,
-        "session: %s", err.msg);
-  sst_session_set_keep_content(s, keep);
-  return s;
 }
 
 static void test_keep_content(const sst_model *m, const test_scene *sc) {
