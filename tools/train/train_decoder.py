@@ -24,6 +24,14 @@ so its loss is the feature-inversion term (+ TV) only; clean samples keep the
 pixel term.  All mix draws come from the same PCG64 stream as the crops, so
 resume stays deterministic.
 
+Statistics term (--w-stat W, default 0, which no shipped decoder used):
+W * (|mean E(D(F)) - mean F|^2 + |cov E(D(F)) - cov F|_F^2) / C per sample,
+the channel statistics the engine matches, which a decoder trained on the
+feature error alone draws only in part (a second pass then moves more).
+Tried as a 1,048-step CPU fine-tune (weights/SCREENING.md, "A decoder
+fine-tuned to draw the statistics"): no step towards one pass doing the
+work of two.
+
 Example:
   nice -n 10 /usr/bin/python3 tools/train/train_decoder.py --layer relu3_1 \
       --steps 4000 --seed 1 --out weights/decoder_relu3_1.safetensors
@@ -187,6 +195,23 @@ def mix_batch(f, p, p_regions, rng):
     return out, clean
 
 
+def stat_loss(e, t):
+    """Mean over the batch of the squared distance between the channel
+    means and covariances of e and t (n,C,H,W): the statistics the engine's
+    reconstruction matches, which a decoder trained on the feature error
+    alone draws only in part (its output regresses towards the average,
+    with less variance than asked for; README, "Passes")."""
+    n, C = e.shape[:2]
+    e = e.reshape(n, C, -1)
+    t = t.reshape(n, C, -1)
+    me, mt = e.mean(2, keepdim=True), t.mean(2, keepdim=True)
+    ce, ct = e - me, t - mt
+    cov_e = ce @ ce.transpose(1, 2) / ce.shape[2]
+    cov_t = ct @ ct.transpose(1, 2) / ct.shape[2]
+    return (((me - mt) ** 2).sum((1, 2)) / C
+            + ((cov_e - cov_t) ** 2).sum((1, 2)) / C).mean()
+
+
 def tv_loss(y):
     return ((y[:, :, 1:, :] - y[:, :, :-1, :]).abs().mean()
             + (y[:, :, :, 1:] - y[:, :, :, :-1]).abs().mean())
@@ -215,6 +240,9 @@ def main():
     ap.add_argument("--w-feat", type=float, default=1.0)
     ap.add_argument("--w-pix", type=float, default=1.0)
     ap.add_argument("--w-tv", type=float, default=0.01)
+    ap.add_argument("--w-stat", type=float, default=0.0,
+                    help="weight of the statistics term: channel means and "
+                         "covariances of E(D(F)) against those of F (0 = off)")
     ap.add_argument("--mix", type=float, default=0.0,
                     help="probability that a sample's input is an engine-like "
                          "mixture with another crop's features (see above)")
@@ -295,8 +323,11 @@ def main():
             "crop": str(args.crop), "batch": str(args.batch), "lr": str(args.lr),
             "decay_start": str(args.decay_start),
             "warmup": str(args.warmup),
-            "loss": "w_feat*mse(E(D(F)),F) + w_pix*mse(D(F),x) + w_tv*TV; w=%g,%g,%g"
-                    % (args.w_feat, args.w_pix, args.w_tv),
+            "loss": "w_feat*mse(E(D(F)),F) + w_pix*mse(D(F),x) + w_tv*TV"
+                    + (" + w_stat*stats(E(D(F)),F); w=%g,%g,%g,%g"
+                       % (args.w_feat, args.w_pix, args.w_tv, args.w_stat)
+                       if args.w_stat > 0 else "; w=%g,%g,%g"
+                       % (args.w_feat, args.w_pix, args.w_tv)),
             "mix": str(args.mix), "mix_regions": str(args.mix_regions),
             "mix_kinds": ",".join(MIX_KINDS) + " (alpha~U[0,1], style = other "
                          "crop of the batch; pixel term on clean samples only)",
@@ -312,7 +343,7 @@ def main():
     t_start = time.time()
     t_ckpt = time.time()
     probe_t = None
-    acc = np.zeros(3)
+    acc = np.zeros(4)
     pacc = np.zeros(2)
     nacc = 0
     while step < args.steps:
@@ -333,13 +364,16 @@ def main():
             else:
                 clean = torch.ones(x.shape[0], device=dev)
         y = dec(f)
-        lf = Fn.mse_loss(enc(y), f)
+        ey = enc(y)
+        lf = Fn.mse_loss(ey, f)
         # pixel term only where there is a pixel target (clean samples),
         # normalised by the batch so a clean sample weighs as before
         lp_i = ((y - x) ** 2).mean(dim=(1, 2, 3))
         lp = (lp_i * clean).sum() / x.shape[0]
         lt = tv_loss(y)
         loss = args.w_feat * lf + args.w_pix * lp + args.w_tv * lt
+        ls = stat_loss(ey, f) if args.w_stat > 0 else torch.zeros(())
+        loss = loss + args.w_stat * ls
         ncl = clean.sum().item()
         lp_clean = (lp_i * clean).sum().item() / ncl if ncl > 0 else float("nan")
         opt.zero_grad(set_to_none=True)
@@ -347,7 +381,7 @@ def main():
         opt.step()
         step += 1
         train_s += time.time() - t0
-        acc += [lf.item(), lt.item(), time.time() - t0]
+        acc += [lf.item(), lt.item(), time.time() - t0, ls.item()]
         nacc += 1
         if ncl > 0:
             pacc += [lp_clean * ncl, ncl]
@@ -355,9 +389,10 @@ def main():
             a = acc / nacc
             pc = pacc[0] / pacc[1] if pacc[1] > 0 else float("nan")
             print("step %6d feat %.5f pix(clean) %.5f (psnr %.2f) tv %.4f  lr %.2e"
-                  "  %.2f s/step"
+                  "  %.2f s/step%s"
                   % (step, a[0], pc, -10 * np.log10(pc), a[1],
-                     opt.param_groups[0]["lr"], a[2]), flush=True)
+                     opt.param_groups[0]["lr"], a[2],
+                     "  stat %.5f" % a[3] if args.w_stat > 0 else ""), flush=True)
             acc[:] = 0
             pacc[:] = 0
             nacc = 0
