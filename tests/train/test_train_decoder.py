@@ -7,7 +7,8 @@
    WCT output has the style sample's mean and (up to the documented
    eps-regularisation) covariance; AdaIN output has the style's per-channel
    mean and std; the mean shift moves only the mean; mix_batch with p = 0
-   changes nothing and with p = 1 marks every sample as mixed.
+   changes nothing and with p = 1 marks every sample as mixed; the
+   statistics term (--w-stat) is the distance of the numpy moments.
 2. The sampler never draws an image smaller than the crop.
 3. End to end on a tiny synthetic data set with the real encoder (CPU, one
    thread, relu3_1, 32x32 crops):
@@ -83,6 +84,16 @@ def test_mixing():
     m1, c1 = moments(fn[1])
     err = max(np.abs(mo - moments(fn[3])[0]).max(), np.abs(co - c1).max())
     check(err < 1e-4, "mean shift moves the mean and keeps the covariance (err %.2e)" % err)
+
+    # the statistics term (--w-stat) against the numpy moments
+    e = f.flip(0)
+    want = np.mean([(np.sum((moments(en)[0] - moments(tn)[0]) ** 2)
+                     + np.sum((moments(en)[1] - moments(tn)[1]) ** 2)) / C
+                    for en, tn in zip(e.double().numpy(), fn)])
+    got = td.stat_loss(e.double(), f.double()).item()
+    check(abs(got - want) < 1e-9 * want and want > 0,
+          "stat_loss is the mean/covariance distance (%.6g vs numpy %.6g)" % (got, want))
+    check(td.stat_loss(f, f).item() == 0.0, "stat_loss of equal batches is 0")
 
     rng = np.random.Generator(np.random.PCG64(3))
     o, clean = td.mix_batch(f, 0.0, 0.5, rng)
@@ -162,6 +173,14 @@ def test_end_to_end(d):
           "3 steps + resume to 8 equals 8 steps in one run (max diff %g)" % diff)
     moved = max(np.abs(a[k].astype(np.float64) - w3[k]).max() for k in a)
     check(moved > 0, "steps 4-8 changed the weights (max change %g)" % moved)
+
+    # the statistics term runs, is logged and recorded in the metadata
+    ws = os.path.join(t, "stat.safetensors")
+    log = train(d, ws, "--steps", "2", "--w-stat", "0.5", "--ckpt-dir", os.path.join(t, "c6"))
+    _, ms = weights(ws)
+    check(re.search(r"step +2 .* stat [0-9.]+", log) is not None
+          and "w_stat*stats(E(D(F)),F); w=1,5,0.01,0.5" in ms["loss"],
+          "--w-stat is logged and recorded (%s)" % ms["loss"])
 
     bud = os.path.join(t, "budget.safetensors")
     log = train(d, bud, "--steps", "100000", "--budget-minutes", "0.02",
