@@ -19,7 +19,8 @@
    the engine's defaults (gamma per kernel, method, colour match) read
    from engine/settings.c (a changed table layout must not go unnoticed:
    it silently turned every default gamma into '?'); a setting run twice
-   counts once; a failure made good by a later run is not reported.
+   counts once; a row at other than the default passes is left out; a
+   failure made good by a later run is not reported.
 
 Needs /usr/bin/python3 with numpy, PIL and skimage, and the shared
 quality.py (SST_SHARED_DIR/tools/quality.py); FAILS (never skips) without.
@@ -215,6 +216,19 @@ line = [ln for ln in open(md).read().splitlines() if ln.startswith("- poly, relu
         "method stats (default)," in ln]
 check(len(line) == 1 and " 1 runs " in line[0] and "texture_ratio **0.500**" in line[0],
       "a setting run twice counts once, the latest row: %s" % line)
+# a later row of the same setting at other passes (--sst-args "--passes 7")
+# is not the default's and never stands in for it
+base = "|".join(p for p in rs[0]["key"].split("|") if not p.startswith("passes="))
+other = dict(rs[0], key=base + "|passes=7", texture_ratio="0.1111")
+check(eval_results.passes_of(other) == "7" and eval_results.passes_of(dict(key=base)) == "1"
+      and eval_results.passes_of(rs[0]) == eval_results.default_passes(),
+      "passes_of reads the key")
+eval_results.append_result(os.path.join(out, "results.tsv"), other)
+run("--report", md)
+line = [ln for ln in open(md).read().splitlines() if ln.startswith("- poly, relu3_1") and
+        "method stats (default)," in ln]
+check(len(line) == 1 and " 1 runs " in line[0] and "texture_ratio **0.500**" in line[0],
+      "a row at other passes is left out of the report: %s" % line)
 # failures: one made good by a later run of its setting does not count,
 # one never made good does
 for case in ("c__s", "c__other"):

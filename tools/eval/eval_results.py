@@ -114,6 +114,15 @@ def color_match_of(r):
     return r.get("color_match") or "0"
 
 
+def passes_of(r):
+    """The number of passes a row ran: from its key's passes part (see
+    run_key), 1 for keys without one."""
+    for part in r["key"].split("|"):
+        if part.startswith("passes="):
+            return part.rsplit("=", 1)[1]
+    return "1"
+
+
 def method_of(r):
     # rows from before --method existed ran the CLI's default method
     return r.get("method") or "default"
@@ -133,12 +142,18 @@ def current_tags(args):
 def current_rows(args, rows, any_color_match=False):
     """Rows that belong to the current weights files (older ones stay in the
     TSV but are not summarised), at the default colour match unless asked
-    (rows with another --color-match only feed color_match_section)."""
+    (rows with another --color-match only feed color_match_section) and at
+    the default number of passes."""
     tags = current_tags(args)
+    # at the engine's default number of passes: a run with other passes
+    # (--sst-args "--passes N") has its own key and never stands in for
+    # one; the floor runs are one decoder reconstruction by design
+    passes = default_passes()
     keep = {}
     for r in rows:
         if r["status"] == "ok" and tags.get(r["layer"]) == r["weights"] and (
-                any_color_match or color_match_of(r) == "default"):
+                any_color_match or color_match_of(r) == "default") and (
+                r["set"] == "floor" or passes_of(r) == passes):
             # A setting run twice (its key changed, e.g. a default gamma the
             # key could not read) counts once: the latest row stands.
             keep[setting_of(r)] = r
