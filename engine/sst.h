@@ -200,8 +200,8 @@ sst_status sst_session_set_style8(sst_session *s, int width, int height,
  * does not encode again; the live preview's speed rests on it).  A caller
  * that runs a session once (the CLI, the plug-in's render, sst_stylize)
  * sets 0: they are then freed as soon as a repeated pass takes over, so
- * two passes peak about as high as one (a 1600x1068 content: 505-520 MB
- * against 629 MB kept, 501 MB at one pass), and a later run encodes the
+ * two passes peak about as high as one (a 1600x1068 content: 503 MB
+ * against 629 MB kept, 500 MB at one pass), and a later run encodes the
  * content again.  The result is the same bit for bit either way. */
 void sst_session_set_keep_content(sst_session *s, int keep);
 
