@@ -210,6 +210,7 @@ def run_all(args):
     iters = args.iterations.split(",") if args.iterations else ["default"]
     layers = args.layer.split(",")
     plan = []
+    passes = explicit_passes(args.sst_args)  # the floor's "--passes 1" included
     for layer in layers:
         wtag = weights_tag(args.weights, layer)
         for kernel in args.kernels.split(","):
@@ -217,7 +218,7 @@ def run_all(args):
                 for it in iters:
                     for c in cases:
                         k = run_key(c, layer, kernel, g, it, args.max_size, wtag, args.color_match,
-                                    args.method, explicit_passes(args.sst_args))
+                                    args.method, passes)
                         if k not in done:
                             plan.append((k, c, layer, kernel, g, it, wtag))
     log("%d cases, %d runs to do (%d already in %s)" % (len(cases), len(plan),
